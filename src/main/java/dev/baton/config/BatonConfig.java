@@ -1,0 +1,84 @@
+package dev.baton.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * All of Baton's settings. Every property has a default and an environment form: {@code baton.engine}
+ * is {@code BATON_ENGINE}, {@code baton.simulator.ttft-ms} is {@code BATON_SIMULATOR_TTFT_MS}, and so on.
+ */
+@ConfigMapping(prefix = "baton")
+public interface BatonConfig {
+
+    /** The engine that serves turns: {@code simulator} (embedded default). */
+    @WithDefault("simulator")
+    String engine();
+
+    /**
+     * API keys as {@code key=tenant} pairs ({@code BATON_API_KEYS=sk-a=team-a,sk-b=team-b}); a key
+     * without {@code =tenant} is its own tenant. None configured: open, single tenant.
+     */
+    @WithName("api-keys")
+    Optional<List<String>> apiKeys();
+
+    Simulator simulator();
+
+    Store store();
+
+    Http http();
+
+    interface Simulator {
+
+        /** A JSON file of scripted scenarios (see docs/engines.md); none: generated text. */
+        Optional<String> script();
+
+        /** Delay before the first output token, in milliseconds. */
+        @WithName("ttft-ms")
+        @WithDefault("20")
+        long ttftMs();
+
+        /** Output pacing; 0 streams as fast as the client reads. */
+        @WithName("tokens-per-second")
+        @WithDefault("1000")
+        double tokensPerSecond();
+
+        /** Prefill cost of each prompt token that is not in the simulated prefix cache, in microseconds. */
+        @WithName("prefill-us-per-token")
+        @WithDefault("20")
+        double prefillMicrosPerToken();
+
+        /** Prompt prefixes the simulated prefix cache remembers. */
+        @WithName("prefix-cache-entries")
+        @WithDefault("100000")
+        long prefixCacheEntries();
+
+        /** Length of generated (unscripted) replies, in words. */
+        @WithName("reply-words")
+        @WithDefault("24")
+        int replyWords();
+    }
+
+    interface Store {
+
+        /** Upper bound of the replica's hot response cache, in bytes (weighed per response). */
+        @WithName("hot-cache-bytes")
+        @WithDefault("268435456")
+        long hotCacheBytes();
+
+        /** How long a stored response stays retrievable and continuable. */
+        @WithDefault("30d")
+        Duration ttl();
+    }
+
+    interface Http {
+
+        /** Largest accepted request body, in bytes. */
+        @WithName("max-body-bytes")
+        @WithDefault("16777216")
+        long maxBodyBytes();
+    }
+}

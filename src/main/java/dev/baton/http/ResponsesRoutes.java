@@ -1,0 +1,307 @@
+package dev.baton.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.config.BatonConfig;
+import dev.baton.engine.Engine;
+import dev.baton.protocol.ApiError;
+import dev.baton.protocol.CreateResponseRequest;
+import dev.baton.protocol.Item;
+import dev.baton.protocol.RequestParser;
+import dev.baton.protocol.StreamEvent;
+import dev.baton.session.Ids;
+import dev.baton.session.TenantDirectory;
+import dev.baton.session.TenantId;
+import dev.baton.turn.ResponseQueries;
+import dev.baton.turn.Turn;
+import dev.baton.turn.TurnPipeline;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.time.Instant;
+
+/**
+ * The HTTP surface of PROTOCOL.md Part A.1 and B §6, as Vert.x routes on the event loop:
+ * transport only — parsing the body, authenticating, and writing JSON or SSE. Everything else is
+ * the {@link TurnPipeline}'s and {@link ResponseQueries}' job.
+ */
+@ApplicationScoped
+public class ResponsesRoutes {
+
+    private static final String FINGERPRINT_HEADER = "x-baton-context-fingerprint";
+
+    private final TurnPipeline pipeline;
+    private final ResponseQueries queries;
+    private final TenantDirectory tenants;
+    private final Engine engine;
+    private final HttpReplies replies;
+    private final BatonConfig config;
+    private final long startedAt = Instant.now().getEpochSecond();
+
+    public ResponsesRoutes(TurnPipeline pipeline, ResponseQueries queries, TenantDirectory tenants, Engine engine,
+                           HttpReplies replies, BatonConfig config) {
+        this.pipeline = pipeline;
+        this.queries = queries;
+        this.tenants = tenants;
+        this.engine = engine;
+        this.replies = replies;
+        this.config = config;
+    }
+
+    void register(@Observes Router router) {
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes());
+        router.route("/v1/*").order(-10).handler(this::begin);
+        router.post("/v1/responses/input_tokens").handler(body).handler(this::inputTokens);
+        router.post("/v1/responses").handler(body).handler(this::create);
+        router.get("/v1/responses/:id/input_items").handler(this::inputItems);
+        router.post("/v1/responses/:id/cancel").handler(this::cancel);
+        router.get("/v1/responses/:id").handler(this::retrieve);
+        router.delete("/v1/responses/:id").handler(this::delete);
+        router.get("/v1/models").handler(this::models);
+        router.get("/v1/models/:id").handler(this::model);
+        router.route("/v1/*").failureHandler(this::failure);
+    }
+
+    /** Tags the request with an id and authenticates it; the WebSocket upgrade has its own check. */
+    private void begin(RoutingContext ctx) {
+        String requestId = Ids.request();
+        ctx.put(HttpReplies.REQUEST_ID, requestId);
+        ctx.response().putHeader("x-request-id", requestId);
+        if (isUpgrade(ctx)) {
+            ctx.next();
+            return;
+        }
+        try {
+            ctx.put(TenantId.class.getName(), tenants.authenticate(ctx.request().getHeader("Authorization")));
+            ctx.next();
+        } catch (RuntimeException e) {
+            replies.fail(ctx, e);
+        }
+    }
+
+    private void create(RoutingContext ctx) {
+        long started = System.nanoTime();
+        CreateResponseRequest request;
+        try {
+            request = RequestParser.parse(readJson(ctx));
+            rejectHttpOnlyViolations(request);
+        } catch (RuntimeException e) {
+            replies.fail(ctx, e);
+            return;
+        }
+        Context vertxContext = Vertx.currentContext();
+        pipeline.prepare(tenant(ctx), request, null).subscribe().with(turn -> {
+            ctx.response().putHeader(FINGERPRINT_HEADER, turn.fingerprint());
+            if (request.stream()) {
+                stream(ctx, turn, vertxContext);
+            } else {
+                respondWhenDone(ctx, turn, started);
+            }
+        }, failure -> replies.fail(ctx, failure));
+    }
+
+    private static void rejectHttpOnlyViolations(CreateResponseRequest request) {
+        if (request.streamId() != null) {
+            throw ApiError.invalidRequest("stream_id", "unsupported_parameter",
+                    "Unsupported parameter: 'stream_id' is only valid over the WebSocket transport.").exception();
+        }
+        if (request.background()) {
+            throw ApiError.invalidRequest("background", "unsupported_parameter",
+                    "Unsupported parameter: 'background'. Baton does not run background responses; "
+                            + "use stream:true or the WebSocket mode instead.").exception();
+        }
+    }
+
+    private void stream(RoutingContext ctx, Turn turn, Context vertxContext) {
+        ctx.response().setStatusCode(200).setChunked(true)
+                .putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-cache");
+        turn.events()
+                .emitOn(task -> vertxContext.runOnContext(ignored -> task.run()))
+                .subscribe().withSubscriber(new SseWriter(ctx.response(), replies.json(), HttpReplies.requestId(ctx)));
+    }
+
+    private void respondWhenDone(RoutingContext ctx, Turn turn, long started) {
+        var subscription = turn.events().collect().last().subscribe().with(last -> {
+            ctx.response().putHeader("openai-processing-ms",
+                    Long.toString((System.nanoTime() - started) / 1_000_000));
+            replies.ok(ctx, ((StreamEvent.Lifecycle) last).response());
+        }, failure -> replies.fail(ctx, failure));
+        ctx.response().closeHandler(closed -> subscription.cancel());
+    }
+
+    private void retrieve(RoutingContext ctx) {
+        if ("true".equals(ctx.request().getParam("stream"))) {
+            replies.fail(ctx, ApiError.invalidRequest("stream", "unsupported_parameter",
+                    "Streaming a stored response is only possible for background responses, which Baton does not run.")
+                    .exception());
+            return;
+        }
+        reply(ctx, queries.get(tenant(ctx), ctx.pathParam("id")));
+    }
+
+    private void delete(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        reply(ctx, queries.delete(tenant(ctx), id).map(ignored -> {
+            ObjectNode deleted = replies.json().createObjectNode();
+            deleted.put("id", id).put("object", "response.deleted").put("deleted", true);
+            return deleted;
+        }));
+    }
+
+    private void cancel(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        reply(ctx, queries.get(tenant(ctx), id).map(response -> {
+            throw ApiError.invalidRequest(null, null,
+                    "Only responses created with background=true can be cancelled; response '" + id + "' was not.")
+                    .exception();
+        }));
+    }
+
+    private void inputItems(RoutingContext ctx) {
+        int limit;
+        boolean ascending;
+        try {
+            limit = intParam(ctx, "limit", 20, 1, 100);
+            ascending = orderParam(ctx);
+        } catch (RuntimeException e) {
+            replies.fail(ctx, e);
+            return;
+        }
+        String after = ctx.request().getParam("after");
+        reply(ctx, queries.inputItems(tenant(ctx), ctx.pathParam("id"), limit, ascending, after).map(page -> {
+            ObjectNode list = replies.json().createObjectNode();
+            list.put("object", "list");
+            ArrayNode data = list.putArray("data");
+            for (Item item : page.data()) {
+                data.add(replies.json().valueToTree(item));
+            }
+            list.put("first_id", page.data().isEmpty() ? null : page.data().get(0).id());
+            list.put("last_id", page.data().isEmpty() ? null : page.data().get(page.data().size() - 1).id());
+            list.put("has_more", page.hasMore());
+            return list;
+        }));
+    }
+
+    private void inputTokens(RoutingContext ctx) {
+        CreateResponseRequest request;
+        try {
+            JsonNode body = readJson(ctx);
+            if (body.isObject() && !body.hasNonNull("model")) {
+                ((ObjectNode) body).put("model", "unspecified");
+            }
+            request = RequestParser.parse(body);
+        } catch (RuntimeException e) {
+            replies.fail(ctx, e);
+            return;
+        }
+        reply(ctx, queries.inputTokens(tenant(ctx), request).map(tokens -> {
+            ObjectNode result = replies.json().createObjectNode();
+            result.put("object", "response.input_tokens").put("input_tokens", tokens);
+            return result;
+        }));
+    }
+
+    private void models(RoutingContext ctx) {
+        ObjectNode list = replies.json().createObjectNode();
+        list.put("object", "list");
+        ArrayNode data = list.putArray("data");
+        engine.models().forEach(id -> data.add(model(id)));
+        replies.ok(ctx, list);
+    }
+
+    private void model(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        if (!engine.models().contains(id)) {
+            replies.fail(ctx, ApiError.notFound("The model '" + id + "' does not exist.").exception());
+            return;
+        }
+        replies.ok(ctx, model(id));
+    }
+
+    private ObjectNode model(String id) {
+        ObjectNode model = replies.json().createObjectNode();
+        model.put("id", id).put("object", "model").put("created", startedAt).put("owned_by", "baton-" + engine.name());
+        return model;
+    }
+
+    private void failure(RoutingContext ctx) {
+        if (ctx.statusCode() == 413) {
+            replies.fail(ctx, new ApiError(413, ApiError.INVALID_REQUEST, "payload_too_large", null,
+                    "The request body exceeds " + config.http().maxBodyBytes() + " bytes (BATON_HTTP_MAX_BODY_BYTES).")
+                    .exception());
+            return;
+        }
+        replies.fail(ctx, ctx.failure() != null ? ctx.failure() : new IllegalStateException("status " + ctx.statusCode()));
+    }
+
+    private <T> void reply(RoutingContext ctx, Uni<T> result) {
+        result.subscribe().with(value -> replies.ok(ctx, value), failure -> replies.fail(ctx, failure));
+    }
+
+    private JsonNode readJson(RoutingContext ctx) {
+        var body = ctx.body().buffer();
+        if (body == null || body.length() == 0) {
+            throw ApiError.invalidRequest(null, "invalid_json",
+                    "The request body is empty; expected a JSON object.").exception();
+        }
+        try {
+            return replies.json().readTree(body.getBytes());
+        } catch (IOException e) {
+            throw ApiError.invalidRequest(null, "invalid_json",
+                    "We could not parse the JSON body of your request: " + firstLine(e.getMessage())).exception();
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "malformed JSON.";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    private static int intParam(RoutingContext ctx, String name, int fallback, int min, int max) {
+        String value = ctx.request().getParam(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int number = Integer.parseInt(value);
+            if (number < min || number > max) {
+                throw new NumberFormatException();
+            }
+            return number;
+        } catch (NumberFormatException e) {
+            throw ApiError.invalidRequest(name, "invalid_value", "Invalid '" + name + "': expected an integer between "
+                    + min + " and " + max + ", but got '" + value + "'.").exception();
+        }
+    }
+
+    private static boolean orderParam(RoutingContext ctx) {
+        String order = ctx.request().getParam("order");
+        if (order == null || "desc".equals(order)) {
+            return false;
+        }
+        if ("asc".equals(order)) {
+            return true;
+        }
+        throw ApiError.invalidRequest("order", "invalid_value",
+                "Invalid value: '" + order + "'. Supported values are: 'asc' and 'desc'.").exception();
+    }
+
+    private static boolean isUpgrade(RoutingContext ctx) {
+        return "websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"));
+    }
+
+    private static TenantId tenant(RoutingContext ctx) {
+        return ctx.get(TenantId.class.getName());
+    }
+}

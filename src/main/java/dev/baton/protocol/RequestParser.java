@@ -1,0 +1,408 @@
+package dev.baton.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a JSON body into a {@link CreateResponseRequest}, or fails with an {@link ApiException}
+ * whose message and {@code param} name the offending field the way the OpenAI API does
+ * ({@code invalid_type}, {@code invalid_value}, {@code missing_required_parameter}, ...).
+ *
+ * <p>Policy (PROTOCOL.md Part A.3): unknown fields and the fields Baton does not interpret are
+ * accepted and ignored; {@code background} is checked by the transport; {@code conversation} and
+ * {@code prompt} (server-side objects Baton does not host) are rejected with a clear message.
+ */
+public final class RequestParser {
+
+    private static final Pattern STREAM_ID = Pattern.compile("^[A-Za-z0-9_.-]{1,256}$");
+    private static final Set<String> ROLES = Set.of("user", "system", "developer", "assistant");
+    private static final Set<String> TRUNCATIONS = Set.of("auto", "disabled");
+    private static final int MAX_METADATA_KEYS = 16;
+
+    private RequestParser() {
+    }
+
+    public static CreateResponseRequest parse(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw invalidType("", "an object", body);
+        }
+        rejectUnsupported(body, "conversation",
+                "Baton does not host Conversations; chain turns with 'previous_response_id' instead.");
+        rejectUnsupported(body, "prompt",
+                "Baton does not host prompt templates; send 'instructions' and 'input' instead.");
+        String previous = optString(body, "previous_response_id");
+        List<Item> input = parseInput(body.get("input"));
+        String model = optString(body, "model");
+        if (model == null || model.isEmpty()) {
+            throw missing("model");
+        }
+        return new CreateResponseRequest(
+                model,
+                input,
+                optString(body, "instructions"),
+                previous,
+                optBoolean(body, "store", true),
+                optBoolean(body, "stream", false),
+                optBoolean(body, "background", false),
+                optBoolean(body, "generate", true),
+                optInt(body, "max_output_tokens", 1),
+                optInt(body, "max_tool_calls", 0),
+                parseMetadata(body.get("metadata")),
+                optBooleanBoxed(body, "parallel_tool_calls"),
+                optString(body, "prompt_cache_key"),
+                optObject(body, "reasoning"),
+                optString(body, "safety_identifier"),
+                optString(body, "service_tier"),
+                optNumber(body, "temperature", 0, 2),
+                optObject(body, "text"),
+                parseToolChoice(body.get("tool_choice")),
+                parseTools(body.get("tools")),
+                optIntInRange(body, "top_logprobs", 0, 20),
+                optNumber(body, "top_p", 0, 1),
+                optEnum(body, "truncation", TRUNCATIONS),
+                optString(body, "user"),
+                parseInclude(body.get("include")),
+                parseStreamId(body));
+    }
+
+    /** Parses one item as clients send it and as Baton stores it. */
+    public static Item parseItem(JsonNode node, String path) {
+        if (!node.isObject()) {
+            throw invalidType(path, "an object", node);
+        }
+        String type = node.hasNonNull("type") ? requireString(node, "type", path) : "message";
+        return switch (type) {
+            case "message" -> parseMessage(node, path);
+            case "function_call" -> new FunctionCallItem(optString(node, "id", path), optString(node, "status", path),
+                    requireString(node, "call_id", path), requireString(node, "name", path),
+                    requireString(node, "arguments", path));
+            case "function_call_output" -> new FunctionCallOutputItem(optString(node, "id", path),
+                    optString(node, "status", path), requireString(node, "call_id", path), parseToolOutput(node, path));
+            case "reasoning" -> new ReasoningItem(optString(node, "id", path), optString(node, "status", path),
+                    node.has("summary") ? node.get("summary").deepCopy() : null,
+                    node.hasNonNull("content") ? node.get("content").deepCopy() : null,
+                    optString(node, "encrypted_content", path));
+            case "item_reference" -> new ItemReference(requireString(node, "id", path));
+            default -> new OpaqueItem(type, optString(node, "id", path), (ObjectNode) node.deepCopy());
+        };
+    }
+
+    private static List<Item> parseInput(JsonNode input) {
+        if (input == null || input.isNull()) {
+            return List.of();
+        }
+        if (input.isTextual()) {
+            return List.of(new MessageItem(null, null, "user", List.of(ContentPart.Text.input(input.textValue()))));
+        }
+        if (!input.isArray()) {
+            throw invalidType("input", "a string or an array of input items", input);
+        }
+        List<Item> items = new ArrayList<>(input.size());
+        for (int i = 0; i < input.size(); i++) {
+            items.add(parseItem(input.get(i), "input[" + i + "]"));
+        }
+        return items;
+    }
+
+    private static MessageItem parseMessage(JsonNode node, String path) {
+        String role = requireString(node, "role", path);
+        if (!ROLES.contains(role)) {
+            throw invalidValue(path + ".role", role, "'user', 'system', 'developer' and 'assistant'");
+        }
+        JsonNode content = node.get("content");
+        String contentPath = path + ".content";
+        if (content == null || content.isNull()) {
+            throw missing(contentPath);
+        }
+        boolean assistant = MessageItem.ASSISTANT.equals(role);
+        if (content.isTextual()) {
+            ContentPart part = assistant ? ContentPart.Text.output(content.textValue())
+                    : ContentPart.Text.input(content.textValue());
+            return new MessageItem(optString(node, "id", path), optString(node, "status", path), role, List.of(part));
+        }
+        if (!content.isArray()) {
+            throw invalidType(contentPath, "a string or an array of content parts", content);
+        }
+        List<ContentPart> parts = new ArrayList<>(content.size());
+        for (int i = 0; i < content.size(); i++) {
+            parts.add(parseContentPart(content.get(i), contentPath + "[" + i + "]"));
+        }
+        return new MessageItem(optString(node, "id", path), optString(node, "status", path), role, parts);
+    }
+
+    private static ContentPart parseContentPart(JsonNode part, String path) {
+        if (!part.isObject()) {
+            throw invalidType(path, "an object", part);
+        }
+        String type = requireString(part, "type", path);
+        return switch (type) {
+            case "input_text", "output_text" -> new ContentPart.Text(type, requireString(part, "text", path),
+                    "output_text".equals(type) ? annotations(part) : null);
+            case "refusal" -> new ContentPart.Text(type, requireString(part, "refusal", path), null);
+            default -> new ContentPart.Opaque(type, part.deepCopy());
+        };
+    }
+
+    private static List<JsonNode> annotations(JsonNode part) {
+        JsonNode annotations = part.get("annotations");
+        if (annotations == null || !annotations.isArray()) {
+            return List.of();
+        }
+        List<JsonNode> list = new ArrayList<>();
+        annotations.forEach(a -> list.add(a.deepCopy()));
+        return list;
+    }
+
+    private static JsonNode parseToolOutput(JsonNode node, String path) {
+        JsonNode output = node.get("output");
+        if (output == null || output.isNull()) {
+            throw missing(path + ".output");
+        }
+        if (!output.isTextual() && !output.isArray()) {
+            throw invalidType(path + ".output", "a string or an array of content parts", output);
+        }
+        return output.deepCopy();
+    }
+
+    private static Map<String, String> parseMetadata(JsonNode metadata) {
+        if (metadata == null || metadata.isNull()) {
+            return Map.of();
+        }
+        if (!metadata.isObject()) {
+            throw invalidType("metadata", "an object", metadata);
+        }
+        if (metadata.size() > MAX_METADATA_KEYS) {
+            throw ApiError.invalidRequest("metadata", "object_above_max_properties",
+                    "Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got "
+                            + metadata.size() + " instead.").exception();
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        metadata.fields().forEachRemaining(e -> {
+            if (!e.getValue().isTextual()) {
+                throw invalidType("metadata." + e.getKey(), "a string", e.getValue());
+            }
+            map.put(e.getKey(), e.getValue().textValue());
+        });
+        return map;
+    }
+
+    private static JsonNode parseToolChoice(JsonNode choice) {
+        if (choice == null || choice.isNull()) {
+            return null;
+        }
+        if (!choice.isTextual() && !choice.isObject()) {
+            throw invalidType("tool_choice", "a string or an object", choice);
+        }
+        return choice.deepCopy();
+    }
+
+    private static List<JsonNode> parseTools(JsonNode tools) {
+        if (tools == null || tools.isNull()) {
+            return List.of();
+        }
+        if (!tools.isArray()) {
+            throw invalidType("tools", "an array", tools);
+        }
+        List<JsonNode> list = new ArrayList<>(tools.size());
+        for (int i = 0; i < tools.size(); i++) {
+            JsonNode tool = tools.get(i);
+            String path = "tools[" + i + "]";
+            if (!tool.isObject()) {
+                throw invalidType(path, "an object", tool);
+            }
+            String type = requireString(tool, "type", path);
+            if ("function".equals(type)) {
+                requireString(tool, "name", path);
+            }
+            list.add(tool.deepCopy());
+        }
+        return list;
+    }
+
+    private static List<String> parseInclude(JsonNode include) {
+        if (include == null || include.isNull()) {
+            return List.of();
+        }
+        if (!include.isArray()) {
+            throw invalidType("include", "an array", include);
+        }
+        List<String> list = new ArrayList<>();
+        for (int i = 0; i < include.size(); i++) {
+            if (!include.get(i).isTextual()) {
+                throw invalidType("include[" + i + "]", "a string", include.get(i));
+            }
+            list.add(include.get(i).textValue());
+        }
+        return list;
+    }
+
+    private static String parseStreamId(JsonNode body) {
+        String streamId = optString(body, "stream_id");
+        if (streamId != null && !STREAM_ID.matcher(streamId).matches()) {
+            throw ApiError.invalidRequest("stream_id", "invalid_stream_id",
+                    "Invalid 'stream_id': expected 1 to 256 characters of [A-Za-z0-9_.-]; omit it to use the default lane.")
+                    .exception();
+        }
+        return streamId;
+    }
+
+    private static void rejectUnsupported(JsonNode body, String field, String why) {
+        if (body.hasNonNull(field)) {
+            throw ApiError.invalidRequest(field, "unsupported_parameter", "Unsupported parameter: '" + field + "'. " + why)
+                    .exception();
+        }
+    }
+
+    // --- typed field readers; each names the exact param on failure ---
+
+    private static String optString(JsonNode node, String field) {
+        return optString(node, field, "");
+    }
+
+    private static String optString(JsonNode node, String field, String path) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw invalidType(join(path, field), "a string", value);
+        }
+        return value.textValue();
+    }
+
+    private static String requireString(JsonNode node, String field, String path) {
+        String value = optString(node, field, path);
+        if (value == null) {
+            throw missing(join(path, field));
+        }
+        return value;
+    }
+
+    private static boolean optBoolean(JsonNode node, String field, boolean fallback) {
+        Boolean value = optBooleanBoxed(node, field);
+        return value == null ? fallback : value;
+    }
+
+    private static Boolean optBooleanBoxed(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isBoolean()) {
+            throw invalidType(field, "a boolean", value);
+        }
+        return value.booleanValue();
+    }
+
+    private static Integer optInt(JsonNode node, String field, int min) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+            throw invalidType(field, "an integer", value);
+        }
+        int number = value.intValue();
+        if (number < min) {
+            throw ApiError.invalidRequest(field, "integer_below_min_value", "Invalid '" + field
+                    + "': integer below minimum value. Expected a value >= " + min + ", but got " + number
+                    + " instead.").exception();
+        }
+        return number;
+    }
+
+    private static Integer optIntInRange(JsonNode node, String field, int min, int max) {
+        Integer number = optInt(node, field, min);
+        if (number != null && number > max) {
+            throw ApiError.invalidRequest(field, "integer_above_max_value", "Invalid '" + field
+                    + "': integer above maximum value. Expected a value <= " + max + ", but got " + number
+                    + " instead.").exception();
+        }
+        return number;
+    }
+
+    private static Double optNumber(JsonNode node, String field, double min, double max) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isNumber()) {
+            throw invalidType(field, "a decimal", value);
+        }
+        double number = value.doubleValue();
+        if (number < min || number > max) {
+            throw ApiError.invalidRequest(field, number < min ? "decimal_below_min_value" : "decimal_above_max_value",
+                    "Invalid '" + field + "': expected a value between " + min + " and " + max + ", but got "
+                            + value + " instead.").exception();
+        }
+        return number;
+    }
+
+    private static JsonNode optObject(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isObject()) {
+            throw invalidType(field, "an object", value);
+        }
+        return value.deepCopy();
+    }
+
+    private static String optEnum(JsonNode node, String field, Set<String> allowed) {
+        String value = optString(node, field);
+        if (value != null && !allowed.contains(value)) {
+            throw invalidValue(field, value, "'auto' and 'disabled'");
+        }
+        return value;
+    }
+
+    private static String join(String path, String field) {
+        return path.isEmpty() ? field : path + "." + field;
+    }
+
+    private static ApiException missing(String param) {
+        return ApiError.invalidRequest(param, "missing_required_parameter",
+                "Missing required parameter: '" + param + "'.").exception();
+    }
+
+    private static ApiException invalidValue(String param, String value, String supported) {
+        return ApiError.invalidRequest(param, "invalid_value",
+                "Invalid value: '" + value + "'. Supported values are: " + supported + ".").exception();
+    }
+
+    private static ApiException invalidType(String param, String expected, JsonNode actual) {
+        String where = param.isEmpty() ? "the request body" : "'" + param + "'";
+        return ApiError.invalidRequest(param.isEmpty() ? null : param, "invalid_type",
+                "Invalid type for " + where + ": expected " + expected + ", but got " + describe(actual) + " instead.")
+                .exception();
+    }
+
+    private static String describe(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return "null";
+        }
+        if (node.isTextual()) {
+            return "a string";
+        }
+        if (node.isBoolean()) {
+            return "a boolean";
+        }
+        if (node.isIntegralNumber()) {
+            return "an integer";
+        }
+        if (node.isNumber()) {
+            return "a decimal";
+        }
+        if (node.isArray()) {
+            return "an array";
+        }
+        return "an object";
+    }
+}

@@ -1,0 +1,134 @@
+package dev.baton.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import java.util.List;
+
+/**
+ * A Responses streaming event (PROTOCOL.md B §3): the JSON of an SSE {@code data:} line and,
+ * unchanged, of a WebSocket text frame. {@code sequence_number} counts from 0 within one response.
+ */
+public sealed interface StreamEvent {
+
+    String type();
+
+    int sequenceNumber();
+
+    /** True for {@code response.completed}, {@code response.failed} and {@code response.incomplete}. */
+    default boolean terminal() {
+        return false;
+    }
+
+    /** {@code response.created|in_progress|completed|failed|incomplete}. */
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "sequence_number", "response"})
+    record Lifecycle(String type, int sequenceNumber, ResponseObject response) implements StreamEvent {
+        public static final String CREATED = "response.created";
+        public static final String IN_PROGRESS = "response.in_progress";
+
+        public static Lifecycle terminal(int sequenceNumber, ResponseObject response) {
+            return new Lifecycle("response." + response.status(), sequenceNumber, response);
+        }
+
+        @Override
+        public boolean terminal() {
+            return !CREATED.equals(type) && !IN_PROGRESS.equals(type);
+        }
+    }
+
+    /** {@code response.output_item.added|done}. */
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "sequence_number", "output_index", "item"})
+    record OutputItem(String type, int sequenceNumber, int outputIndex, Item item) implements StreamEvent {
+        public static OutputItem added(int seq, int outputIndex, Item item) {
+            return new OutputItem("response.output_item.added", seq, outputIndex, item);
+        }
+
+        public static OutputItem done(int seq, int outputIndex, Item item) {
+            return new OutputItem("response.output_item.done", seq, outputIndex, item);
+        }
+    }
+
+    /** {@code response.content_part.added|done}. */
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "sequence_number", "item_id", "output_index", "content_index", "part"})
+    record ContentPartEvent(String type, int sequenceNumber, String itemId, int outputIndex, int contentIndex,
+                            ContentPart part) implements StreamEvent {
+    }
+
+    /** {@code response.output_text.delta}. */
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "sequence_number", "item_id", "output_index", "content_index", "delta", "logprobs"})
+    record OutputTextDelta(int sequenceNumber, String itemId, int outputIndex, int contentIndex, String delta,
+                           List<JsonNode> logprobs) implements StreamEvent {
+        @JsonProperty("type")
+        @Override
+        public String type() {
+            return "response.output_text.delta";
+        }
+    }
+
+    /** {@code response.output_text.done}. */
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "sequence_number", "item_id", "output_index", "content_index", "text", "logprobs"})
+    record OutputTextDone(int sequenceNumber, String itemId, int outputIndex, int contentIndex, String text,
+                          List<JsonNode> logprobs) implements StreamEvent {
+        @JsonProperty("type")
+        @Override
+        public String type() {
+            return "response.output_text.done";
+        }
+    }
+
+    /** {@code response.function_call_arguments.delta}. */
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "sequence_number", "item_id", "output_index", "delta"})
+    record FunctionCallArgumentsDelta(int sequenceNumber, String itemId, int outputIndex, String delta)
+            implements StreamEvent {
+        @JsonProperty("type")
+        @Override
+        public String type() {
+            return "response.function_call_arguments.delta";
+        }
+    }
+
+    /** {@code response.function_call_arguments.done}. */
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "sequence_number", "item_id", "output_index", "name", "arguments"})
+    record FunctionCallArgumentsDone(int sequenceNumber, String itemId, int outputIndex, String name,
+                                     String arguments) implements StreamEvent {
+        @JsonProperty("type")
+        @Override
+        public String type() {
+            return "response.function_call_arguments.done";
+        }
+    }
+
+    /**
+     * {@code error} inside a stream: the nested {@code error} object, with {@code code} and
+     * {@code message} mirrored at the top level for clients that read the flat OAS shape.
+     */
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @JsonPropertyOrder({"type", "sequence_number", "code", "message", "param", "error"})
+    record Error(int sequenceNumber, String code, String message, String param, ErrorBody error) implements StreamEvent {
+        public static Error of(int sequenceNumber, ApiError error) {
+            return new Error(sequenceNumber, error.code(), error.message(), error.param(), ErrorBody.of(error));
+        }
+
+        @JsonProperty("type")
+
+        @Override
+        public String type() {
+            return "error";
+        }
+
+        @Override
+        public boolean terminal() {
+            return true;
+        }
+    }
+}

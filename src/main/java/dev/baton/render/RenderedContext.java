@@ -1,0 +1,111 @@
+package dev.baton.render;
+
+import dev.baton.protocol.Item;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The conversation an engine reads, as a persistent (structurally shared) list: each node is one
+ * item plus everything before it. Appending is O(new items) and never copies the history, so every
+ * response of a chain shares its ancestors' nodes.
+ *
+ * <p>Each node caches what later turns would otherwise recompute over the whole history: the
+ * running prompt-token count, a running SHA-256 digest of the canonical items (equal for a chained
+ * and a fully re-sent conversation), and the number of model turns so far.
+ */
+public final class RenderedContext {
+
+    public static final RenderedContext EMPTY = new RenderedContext(null, null, 0, 0, 0, new byte[32]);
+
+    private final RenderedContext previous;
+    private final Item item;
+    private final int size;
+    private final long tokens;
+    private final int modelTurns;
+    private final byte[] digest;
+
+    private RenderedContext(RenderedContext previous, Item item, int size, long tokens, int modelTurns,
+                            byte[] digest) {
+        this.previous = previous;
+        this.item = item;
+        this.size = size;
+        this.tokens = tokens;
+        this.modelTurns = modelTurns;
+        this.digest = digest;
+    }
+
+    /** This context followed by {@code items}; costs O(items), shares this context. */
+    public RenderedContext append(List<? extends Item> items) {
+        RenderedContext tip = this;
+        MessageDigest sha = sha256();
+        for (Item next : items) {
+            sha.update(tip.digest);
+            sha.update(ItemRendering.canonicalBytes(next));
+            boolean newModelTurn = next.fromModel() && (tip.item == null || !tip.item.fromModel());
+            tip = new RenderedContext(tip, next, tip.size + 1, tip.tokens + ItemRendering.tokens(next),
+                    tip.modelTurns + (newModelTurn ? 1 : 0), sha.digest());
+        }
+        return tip;
+    }
+
+    /** Number of items. */
+    public int size() {
+        return size;
+    }
+
+    /** Prompt tokens of all items, framing included. */
+    public long tokens() {
+        return tokens;
+    }
+
+    /** Runs of consecutive model items (assistant messages, calls, reasoning) so far. */
+    public int modelTurns() {
+        return modelTurns;
+    }
+
+    /** Running digest of the canonical items; a copy. */
+    public byte[] digest() {
+        return digest.clone();
+    }
+
+    /** The last item, or {@code null} when empty. */
+    public Item last() {
+        return item;
+    }
+
+    /** The context without its last item; {@code this} when empty. */
+    public RenderedContext previous() {
+        return previous == null ? this : previous;
+    }
+
+    /** The items in conversation order; O(size). */
+    public List<Item> items() {
+        List<Item> items = new ArrayList<>(size);
+        for (RenderedContext node = this; node.item != null; node = node.previous) {
+            items.add(node.item);
+        }
+        Collections.reverse(items);
+        return items;
+    }
+
+    /** Finds an item by id, newest first; O(size). */
+    public Item find(String itemId) {
+        for (RenderedContext node = this; node.item != null; node = node.previous) {
+            if (itemId.equals(node.item.id())) {
+                return node.item;
+            }
+        }
+        return null;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.baton.session;
+
+import dev.baton.protocol.Item;
+import dev.baton.protocol.ResponseObject;
+import dev.baton.render.RenderedContext;
+import java.util.List;
+
+/**
+ * A finished response as the state tiers keep it: immutable, owned by one tenant.
+ *
+ * @param inputItems the items this turn added (ids assigned, references resolved)
+ * @param context    everything a continuation starts from: the chain's items, this turn's input and
+ *                   output; shared with its ancestors and descendants, never copied
+ * @param weightBytes the bytes this response adds on top of its parent, for byte-bounded caches
+ */
+public record StoredResponse(TenantId tenant, ResponseObject response, List<Item> inputItems,
+                             RenderedContext context, int weightBytes) {
+
+    public StoredResponse {
+        inputItems = List.copyOf(inputItems);
+    }
+
+    public String id() {
+        return response.id();
+    }
+
+    public static StoredResponse of(TenantId tenant, ResponseObject response, List<Item> inputItems,
+                                    RenderedContext context) {
+        int bytes = 512;
+        for (Item item : inputItems) {
+            bytes += item.estimatedBytes() + 64;
+        }
+        for (Item item : response.output()) {
+            bytes += item.estimatedBytes() + 64;
+        }
+        return new StoredResponse(tenant, response, inputItems, context, bytes);
+    }
+}

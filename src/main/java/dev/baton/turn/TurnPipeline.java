@@ -1,0 +1,211 @@
+package dev.baton.turn;
+
+import dev.baton.engine.Engine;
+import dev.baton.engine.EngineEvent;
+import dev.baton.engine.EngineException;
+import dev.baton.engine.EngineRequest;
+import dev.baton.protocol.ApiError;
+import dev.baton.protocol.CreateResponseRequest;
+import dev.baton.protocol.Item;
+import dev.baton.protocol.ItemReference;
+import dev.baton.protocol.ResponseObject;
+import dev.baton.protocol.StreamEvent;
+import dev.baton.protocol.Usage;
+import dev.baton.render.ContextFingerprint;
+import dev.baton.render.RenderedContext;
+import dev.baton.session.ChainStore;
+import dev.baton.session.Ids;
+import dev.baton.session.StoredResponse;
+import dev.baton.session.TenantId;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.jboss.logging.Logger;
+
+/**
+ * The one path every turn takes, whatever the transport: resolve the parent state, resolve and
+ * render only the new input onto the parent's context, run the engine, translate its events, and
+ * persist the finished response before announcing it. (Safety classification of the new items
+ * slots in between resolving and rendering.)
+ */
+@ApplicationScoped
+public class TurnPipeline {
+
+    private static final Logger LOG = Logger.getLogger(TurnPipeline.class);
+
+    private final ChainStore store;
+    private final Engine engine;
+    private final MeterRegistry metrics;
+    private final Timer prepareTimer;
+
+    public TurnPipeline(ChainStore store, Engine engine, MeterRegistry metrics) {
+        this.store = store;
+        this.engine = engine;
+        this.metrics = metrics;
+        this.prepareTimer = Timer.builder("baton_turn_prepare_seconds")
+                .description("Gateway work before the engine starts: state lookup, input resolution, rendering")
+                .register(metrics);
+    }
+
+    /**
+     * Prepares a turn. Fails with an {@link dev.baton.protocol.ApiException} for request-level
+     * errors (unknown or non-continuable {@code previous_response_id}, bad item references).
+     *
+     * @param parent the parent the transport already holds (a connection slot), or {@code null}
+     *               to resolve {@code previous_response_id} through the shared tiers
+     */
+    public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
+        long started = System.nanoTime();
+        return resolveParent(tenant, request, parent).map(resolved -> {
+            Turn turn = start(tenant, request, resolved);
+            prepareTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return turn;
+        });
+    }
+
+    private Uni<StoredResponse> resolveParent(TenantId tenant, CreateResponseRequest request, StoredResponse held) {
+        String parentId = request.previousResponseId();
+        if (parentId == null) {
+            return Uni.createFrom().nullItem();
+        }
+        if (held != null && held.id().equals(parentId) && held.tenant().equals(tenant)) {
+            return Uni.createFrom().item(held);
+        }
+        return store.load(tenant, parentId).map(found -> {
+            if (found == null || found.context() == null) {
+                throw ApiError.previousResponseNotFound(parentId).exception();
+            }
+            return found;
+        });
+    }
+
+    private Turn start(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
+        RenderedContext base = parent == null ? RenderedContext.EMPTY : parent.context();
+        List<Item> input = resolveInput(request.input(), base);
+        RenderedContext context = base.append(input);
+        byte[] preamble = ContextFingerprint.preamble(request.instructions(), request.tools());
+        EngineRequest engineRequest = new EngineRequest(request.model(), request.instructions(), request.tools(),
+                request.toolChoice(), context, preamble, request.maxOutputTokens(), request.maxToolCalls(),
+                request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
+                request.topP(), request.promptCacheKey());
+        ResponseObject response = Settings.inProgress(Ids.response(), request);
+        CompletableFuture<StoredResponse> finished = new CompletableFuture<>();
+        Run run = new Run(tenant, response, input, context, finished);
+        Multi<StreamEvent> events = request.generate() ? run.generate(engineRequest) : run.warmUp();
+        return new Turn(response, engineRequest.fingerprint(), events, finished);
+    }
+
+    /** Assigns ids to new input items and replaces {@code item_reference}s with the items they name. */
+    private static List<Item> resolveInput(List<Item> input, RenderedContext base) {
+        List<Item> resolved = new ArrayList<>(input.size());
+        for (int i = 0; i < input.size(); i++) {
+            Item item = input.get(i);
+            if (item instanceof ItemReference reference) {
+                Item target = findInInput(resolved, reference.id());
+                if (target == null) {
+                    target = base.find(reference.id());
+                }
+                if (target == null) {
+                    throw ApiError.invalidRequest("input[" + i + "].id", "item_not_found",
+                            "Item with id '" + reference.id() + "' not found.").exception();
+                }
+                resolved.add(target);
+            } else {
+                resolved.add(item.id() == null ? item.withId(Ids.forItemType(item.type())) : item);
+            }
+        }
+        return resolved;
+    }
+
+    private static Item findInInput(List<Item> items, String id) {
+        for (Item item : items) {
+            if (id.equals(item.id())) {
+                return item;
+            }
+        }
+        return null;
+    }
+
+    /** The running state of one turn. */
+    private final class Run {
+        private final TenantId tenant;
+        private final ResponseObject response;
+        private final List<Item> input;
+        private final RenderedContext context;
+        private final CompletableFuture<StoredResponse> finished;
+        private final OutputAssembler assembler = new OutputAssembler(0);
+
+        Run(TenantId tenant, ResponseObject response, List<Item> input, RenderedContext context,
+            CompletableFuture<StoredResponse> finished) {
+            this.tenant = tenant;
+            this.response = response;
+            this.input = input;
+            this.context = context;
+            this.finished = finished;
+        }
+
+        Multi<StreamEvent> warmUp() {
+            return Multi.createBy().concatenating().streams(opening(),
+                    finish(ResponseObject.COMPLETED, List.of(), Usage.ZERO, null, null).toMulti());
+        }
+
+        Multi<StreamEvent> generate(EngineRequest request) {
+            Multi<StreamEvent> body = engine.stream(request)
+                    .onItem().transformToMultiAndConcatenate(this::onEngineEvent)
+                    .onFailure().recoverWithMulti(failure -> fail(failure).toMulti());
+            return Multi.createBy().concatenating().streams(opening(), body);
+        }
+
+        private Multi<StreamEvent> opening() {
+            return Multi.createFrom().items(
+                    () -> java.util.stream.Stream.of(
+                            new StreamEvent.Lifecycle(StreamEvent.Lifecycle.CREATED, assembler.nextSequenceNumber(), response),
+                            new StreamEvent.Lifecycle(StreamEvent.Lifecycle.IN_PROGRESS, assembler.nextSequenceNumber(), response)));
+        }
+
+        private Multi<StreamEvent> onEngineEvent(EngineEvent event) {
+            if (event instanceof EngineEvent.Finished done) {
+                List<StreamEvent> closing = assembler.closeOpenItem();
+                Usage usage = Usage.of(done.inputTokens(), done.cachedTokens(), done.outputTokens(), done.reasoningTokens());
+                String status = done.stopReason() == null ? ResponseObject.COMPLETED : ResponseObject.INCOMPLETE;
+                ResponseObject.IncompleteDetails details = done.stopReason() == null ? null
+                        : new ResponseObject.IncompleteDetails(done.stopReason());
+                Multi<StreamEvent> terminal = finish(status, assembler.output(), usage, null, details).toMulti();
+                return closing.isEmpty() ? terminal
+                        : Multi.createBy().concatenating().streams(Multi.createFrom().iterable(closing), terminal);
+            }
+            return Multi.createFrom().iterable(assembler.on(event));
+        }
+
+        private Uni<StreamEvent> fail(Throwable failure) {
+            ResponseObject.ResponseError error;
+            if (failure instanceof EngineException engineFailure) {
+                error = new ResponseObject.ResponseError(engineFailure.code(), engineFailure.getMessage());
+            } else {
+                LOG.errorf(failure, "Turn %s failed inside the gateway", response.id());
+                error = new ResponseObject.ResponseError("server_error", "The gateway failed while generating the response.");
+            }
+            return finish(ResponseObject.FAILED, assembler.output(), null, error, null);
+        }
+
+        /** Builds the terminal response, persists it (store=true) and only then emits the terminal event. */
+        private Uni<StreamEvent> finish(String status, List<Item> output, Usage usage,
+                                        ResponseObject.ResponseError error, ResponseObject.IncompleteDetails details) {
+            ResponseObject done = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
+            RenderedContext after = done.continuable() ? context.append(output) : null;
+            StoredResponse stored = StoredResponse.of(tenant, done, input, after);
+            metrics.counter("baton_responses_total", "status", status).increment();
+            Uni<Void> persisted = done.store() ? store.save(stored) : Uni.createFrom().voidItem();
+            return persisted.map(ignored -> {
+                finished.complete(stored);
+                return (StreamEvent) StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), done);
+            });
+        }
+    }
+}
