@@ -129,12 +129,18 @@ public class ResponsesRoutes {
     }
 
     private void respondWhenDone(RoutingContext ctx, Turn turn, long started) {
-        var subscription = turn.events().collect().last().subscribe().with(last -> {
+        var subscription = new java.util.concurrent.atomic.AtomicReference<io.smallrye.mutiny.subscription.Cancellable>();
+        ctx.response().closeHandler(closed -> {
+            var running = subscription.get();
+            if (running != null) {
+                running.cancel();
+            }
+        });
+        subscription.set(turn.events().collect().last().subscribe().with(last -> {
             ctx.response().putHeader("openai-processing-ms",
                     Long.toString((System.nanoTime() - started) / 1_000_000));
             replies.ok(ctx, ((StreamEvent.Lifecycle) last).response());
-        }, failure -> replies.fail(ctx, failure));
-        ctx.response().closeHandler(closed -> subscription.cancel());
+        }, failure -> replies.fail(ctx, failure)));
     }
 
     private void retrieve(RoutingContext ctx) {
@@ -234,6 +240,9 @@ public class ResponsesRoutes {
 
     private void failure(RoutingContext ctx) {
         if (ctx.statusCode() == 413) {
+            // the rest of the body is never read, so this connection cannot carry another request
+            ctx.response().putHeader("connection", "close");
+            ctx.response().endHandler(ended -> ctx.request().connection().close());
             replies.fail(ctx, new ApiError(413, ApiError.INVALID_REQUEST, "payload_too_large", null,
                     "The request body exceeds " + config.http().maxBodyBytes() + " bytes (BATON_HTTP_MAX_BODY_BYTES).")
                     .exception());

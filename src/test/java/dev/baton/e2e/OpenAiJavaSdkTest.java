@@ -1,0 +1,98 @@
+package dev.baton.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseStreamEvent;
+import com.openai.models.responses.inputitems.InputItemListPage;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The official OpenAI Java SDK, pointed at Baton by base URL only. */
+@QuarkusTest
+class OpenAiJavaSdkTest {
+
+    @TestHTTPResource("/v1")
+    URL baseUrl;
+
+    private OpenAIClient client;
+
+    @BeforeEach
+    void connect() {
+        client = OpenAIOkHttpClient.builder().baseUrl(baseUrl.toString()).apiKey("sk-unused").maxRetries(0).build();
+    }
+
+    @AfterEach
+    void close() {
+        client.close();
+    }
+
+    @Test
+    void createsRetrievesChainsListsAndDeletes() {
+        Response first = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").input("Hello from the SDK").build());
+        assertEquals("completed", first.status().orElseThrow().asString());
+        String firstText = first.output().get(0).asMessage().content().get(0).asOutputText().text();
+        assertTrue(firstText.startsWith("Simulated reply #1"), firstText);
+
+        Response retrieved = client.responses().retrieve(first.id());
+        assertEquals(first.id(), retrieved.id());
+        assertEquals(firstText, retrieved.output().get(0).asMessage().content().get(0).asOutputText().text());
+
+        Response second = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").input("And again").previousResponseId(first.id()).build());
+        assertEquals(first.id(), second.previousResponseId().orElseThrow());
+        assertTrue(second.usage().orElseThrow().inputTokensDetails().cachedTokens() > 0);
+
+        InputItemListPage items = client.responses().inputItems().list(second.id());
+        assertEquals(1, items.items().size());
+        assertEquals("And again", items.items().get(0).asResponseInputMessageItem().content().get(0).asInputText().text());
+
+        client.responses().delete(first.id());
+        assertThrows(NotFoundException.class, () -> client.responses().retrieve(first.id()));
+        // the child still carries its own context
+        Response third = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").input("Still here?").previousResponseId(second.id()).build());
+        assertEquals("completed", third.status().orElseThrow().asString());
+    }
+
+    @Test
+    void streamsEventsTheSdkUnderstands() {
+        List<ResponseStreamEvent> events = new ArrayList<>();
+        try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(
+                ResponseCreateParams.builder().model("baton-simulator").input("Stream via SDK").build())) {
+            stream.stream().forEach(events::add);
+        }
+        assertTrue(events.get(0).isCreated());
+        assertTrue(events.get(events.size() - 1).isCompleted());
+        StringBuilder deltas = new StringBuilder();
+        events.stream().filter(ResponseStreamEvent::isOutputTextDelta)
+                .forEach(e -> deltas.append(e.asOutputTextDelta().delta()));
+        Response completed = events.get(events.size() - 1).asCompleted().response();
+        assertEquals(deltas.toString(),
+                completed.output().get(0).asMessage().content().get(0).asOutputText().text());
+    }
+
+    @Test
+    void surfacesPreviousResponseNotFoundAsABadRequest() {
+        BadRequestException error = assertThrows(BadRequestException.class, () -> client.responses().create(
+                ResponseCreateParams.builder().model("baton-simulator").input("x").previousResponseId("resp_gone").build()));
+        assertEquals(400, error.statusCode());
+        assertEquals("previous_response_not_found", error.code().orElseThrow());
+        assertEquals("previous_response_id", error.param().orElseThrow());
+    }
+}
