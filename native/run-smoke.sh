@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Starts a Baton executable (native runner or "java -jar ..."), waits until it is ready, runs the smoke
+# test against it, prints its startup time and RSS, and stops it.
+# Usage: native/run-smoke.sh COMMAND...     e.g. native/run-smoke.sh target/native-exe/baton-0.1.0-SNAPSHOT-runner
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+log=$(mktemp)
+start=$(date +%s%N)
+QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 "$@" > "$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+deadline=$((SECONDS + 60))
+until curl -sf "http://127.0.0.1:$port/q/health/ready" > /dev/null; do
+  if ! kill -0 $pid 2>/dev/null; then cat "$log"; echo "run-smoke: the process exited" >&2; exit 1; fi
+  if [ $SECONDS -ge $deadline ]; then cat "$log"; echo "run-smoke: not ready within 60 s" >&2; exit 1; fi
+  sleep 0.05
+done
+ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+"$HERE/smoke-test.sh" "http://127.0.0.1:$port" || { cat "$log"; exit 1; }
+rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+echo "run-smoke: ready in ${ready_ms} ms (wall clock to /q/health/ready), RSS after smoke test $((rss_kb / 1024)) MiB"
+grep -m1 'started in' "$log" || true
