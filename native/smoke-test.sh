@@ -17,7 +17,7 @@ echo "smoke: create ok ($id)"
 
 # 2. stream (SSE), chained on the first response
 sse=$(curl -sS -N -f "$BASE/v1/responses" -H 'content-type: application/json' \
-  -d "{\"model\":\"baton-simulator\",\"input\":\"Go on\",\"stream\":true,\"previous_response_id\":\"$id\"}")
+  -d "{\"model\":\"baton-simulator\",\"input\":\"Go on\",\"instructions\":\"Be brief.\",\"stream\":true,\"previous_response_id\":\"$id\"}")
 grep -q '^event: response.created' <<< "$sse" || fail "stream has no response.created"
 grep -q '^event: response.output_text.delta' <<< "$sse" || fail "stream has no deltas"
 completed=$(grep -A1 '^event: response.completed' <<< "$sse" | sed -n 's/^data: //p')
