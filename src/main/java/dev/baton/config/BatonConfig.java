@@ -31,6 +31,8 @@ public interface BatonConfig {
 
     Http http();
 
+    WebSocket ws();
+
     interface Simulator {
 
         /** A JSON file of scripted scenarios (see docs/engines.md); none: generated text. */
@@ -80,5 +82,38 @@ public interface BatonConfig {
         @WithName("max-body-bytes")
         @WithDefault("16777216")
         long maxBodyBytes();
+    }
+
+    interface WebSocket {
+
+        /** Responses running at once on one connection, across lanes; more creates wait in their lanes. */
+        @WithName("max-in-flight")
+        @WithDefault("16")
+        int maxInFlight();
+
+        /** Distinct named {@code stream_id} lanes over a connection's life. */
+        @WithName("max-named-lanes")
+        @WithDefault("32")
+        int maxNamedLanes();
+
+        /** Creates waiting in one connection's lanes; beyond it {@code websocket_queue_full}. */
+        @WithName("max-queued")
+        @WithDefault("256")
+        int maxQueued();
+
+        /** Connection age after which new creates are refused and the socket closes once idle. */
+        @WithName("max-age")
+        @WithDefault("60m")
+        Duration maxAge();
+
+        /** Frames written to a connection but not yet flushed; past it the engine stream pauses. */
+        @WithName("outbound-queue-frames")
+        @WithDefault("256")
+        int outboundQueueFrames();
+
+        /** How long a flush may stall before the connection is closed as a slow consumer (1008). */
+        @WithName("send-deadline")
+        @WithDefault("30s")
+        Duration sendDeadline();
     }
 }

@@ -69,15 +69,14 @@ public class ResponsesRoutes {
         router.route("/v1/*").failureHandler(this::failure);
     }
 
-    /** Tags the request with an id and authenticates it; the WebSocket upgrade has its own check. */
+    /**
+     * Tags the request with an id and authenticates it — the WebSocket upgrade too, so a bad key is
+     * refused with a JSON 401 before any 101 (PROTOCOL.md Part A.2).
+     */
     private void begin(RoutingContext ctx) {
         String requestId = Ids.request();
         ctx.put(HttpReplies.REQUEST_ID, requestId);
         ctx.response().putHeader("x-request-id", requestId);
-        if (isUpgrade(ctx)) {
-            ctx.next();
-            return;
-        }
         try {
             ctx.put(TenantId.class.getName(), tenants.authenticate(ctx.request().getHeader("Authorization")));
             ctx.next();
@@ -304,10 +303,6 @@ public class ResponsesRoutes {
         }
         throw ApiError.invalidRequest("order", "invalid_value",
                 "Invalid value: '" + order + "'. Supported values are: 'asc' and 'desc'.").exception();
-    }
-
-    private static boolean isUpgrade(RoutingContext ctx) {
-        return "websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"));
     }
 
     private static TenantId tenant(RoutingContext ctx) {

@@ -21,6 +21,22 @@ public final class Requests {
         return post(body).then().statusCode(200).extract().jsonPath();
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** A JSON node as the map RestAssured would send for it. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> asMap(com.fasterxml.jackson.databind.JsonNode node) {
+        return JSON.convertValue(node, Map.class);
+    }
+
+    public static com.fasterxml.jackson.databind.JsonNode asTree(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The context fingerprint the simulator writes at the end of a generated reply. */
     public static String fingerprintOfText(String text) {
         int start = text.lastIndexOf("[context ");

@@ -1,0 +1,94 @@
+package dev.baton.ws;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.config.BatonConfig;
+import dev.baton.session.TenantDirectory;
+import dev.baton.turn.TurnPipeline;
+import io.quarkus.websockets.next.OnBinaryMessage;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.UserData;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * The WebSocket mode on {@code GET /v1/responses} (transport only): one {@link SocketSession} per
+ * connection, driven on the connection's event loop. Authentication happens before the upgrade
+ * (see {@code http.ResponsesRoutes}); here the tenant is read again from the handshake.
+ */
+@WebSocket(path = "/v1/responses")
+public class ResponsesSocket {
+
+    private static final UserData.TypedKey<SocketSession> SESSION = new UserData.TypedKey<>("baton.session");
+    private static final UserData.TypedKey<Long> AGE_TIMER = UserData.TypedKey.forLong("baton.age-timer");
+    private static final UserData.TypedKey<Long> DEADLINE_TIMER = UserData.TypedKey.forLong("baton.deadline-timer");
+
+    private final TurnPipeline pipeline;
+    private final TenantDirectory tenants;
+    private final ObjectMapper json;
+    private final BatonConfig config;
+    private final SocketMetrics metrics;
+    private final Vertx vertx;
+
+    public ResponsesSocket(TurnPipeline pipeline, TenantDirectory tenants, ObjectMapper json, BatonConfig config,
+                           SocketMetrics metrics, Vertx vertx) {
+        this.pipeline = pipeline;
+        this.tenants = tenants;
+        this.json = json;
+        this.config = config;
+        this.metrics = metrics;
+        this.vertx = vertx;
+    }
+
+    @OnOpen
+    Uni<Void> open(WebSocketConnection connection) {
+        Context context = Vertx.currentContext();
+        SocketSession session = new SocketSession(connection,
+                tenants.authenticate(connection.handshakeRequest().header("Authorization")),
+                context, pipeline, json, config.ws(), metrics);
+        connection.userData().put(SESSION, session);
+        metrics.connections(1);
+        long ageTimer = vertx.setTimer(Math.max(1, config.ws().maxAge().toMillis()),
+                fired -> context.runOnContext(ignored -> session.onAgeLimit()));
+        long checkEvery = Math.max(10, Math.min(1000, config.ws().sendDeadline().toMillis() / 4));
+        long deadlineTimer = vertx.setPeriodic(checkEvery, tick -> context.runOnContext(ignored -> session.checkSendDeadline()));
+        connection.userData().put(AGE_TIMER, ageTimer);
+        connection.userData().put(DEADLINE_TIMER, deadlineTimer);
+        return Uni.createFrom().voidItem();
+    }
+
+    @OnTextMessage
+    Uni<Void> text(String frame, WebSocketConnection connection) {
+        connection.userData().get(SESSION).onText(frame);
+        return Uni.createFrom().voidItem();
+    }
+
+    @OnBinaryMessage
+    Uni<Void> binary(Buffer frame, WebSocketConnection connection) {
+        connection.userData().get(SESSION).onBinary();
+        return Uni.createFrom().voidItem();
+    }
+
+    @OnClose
+    Uni<Void> close(WebSocketConnection connection) {
+        SocketSession session = connection.userData().get(SESSION);
+        if (session != null) {
+            session.onClosed();
+            metrics.connections(-1);
+        }
+        Long ageTimer = connection.userData().get(AGE_TIMER);
+        Long deadlineTimer = connection.userData().get(DEADLINE_TIMER);
+        if (ageTimer != null) {
+            vertx.cancelTimer(ageTimer);
+        }
+        if (deadlineTimer != null) {
+            vertx.cancelTimer(deadlineTimer);
+        }
+        return Uni.createFrom().voidItem();
+    }
+}

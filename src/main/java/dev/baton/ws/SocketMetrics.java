@@ -1,0 +1,60 @@
+package dev.baton.ws;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * WebSocket metrics: {@code baton_ws_connections} (open), {@code baton_ws_in_flight_responses},
+ * {@code baton_ws_queued_creates} (lane queue depth), {@code baton_ws_slot_lookups_total{result}}
+ * (connection-slot hits and misses) and {@code baton_ws_slow_consumer_closes_total}.
+ */
+@ApplicationScoped
+public class SocketMetrics {
+
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final Counter slotHits;
+    private final Counter slotMisses;
+    private final Counter slowConsumers;
+
+    public SocketMetrics(MeterRegistry registry) {
+        registry.gauge("baton_ws_connections", connections);
+        registry.gauge("baton_ws_in_flight_responses", inFlight);
+        registry.gauge("baton_ws_queued_creates", queued);
+        slotHits = registry.counter("baton_ws_slot_lookups_total", "result", "hit");
+        slotMisses = registry.counter("baton_ws_slot_lookups_total", "result", "miss");
+        slowConsumers = registry.counter("baton_ws_slow_consumer_closes_total");
+    }
+
+    void connections(int delta) {
+        connections.addAndGet(delta);
+    }
+
+    void inFlight(int delta) {
+        inFlight.addAndGet(delta);
+    }
+
+    void queued(int delta) {
+        queued.addAndGet(delta);
+    }
+
+    void slotHit() {
+        slotHits.increment();
+    }
+
+    void slotMiss() {
+        slotMisses.increment();
+    }
+
+    void slowConsumerClosed() {
+        slowConsumers.increment();
+    }
+
+    /** Open connections right now. */
+    public int openConnections() {
+        return connections.get();
+    }
+}

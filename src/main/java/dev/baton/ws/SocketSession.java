@@ -1,0 +1,403 @@
+package dev.baton.ws;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.config.BatonConfig;
+import dev.baton.protocol.ApiError;
+import dev.baton.protocol.ApiException;
+import dev.baton.protocol.CreateResponseRequest;
+import dev.baton.protocol.RequestParser;
+import dev.baton.protocol.SocketError;
+import dev.baton.protocol.StreamEvent;
+import dev.baton.session.StoredResponse;
+import dev.baton.session.TenantId;
+import dev.baton.turn.Turn;
+import dev.baton.turn.TurnPipeline;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.core.Context;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * The state of one WebSocket connection (PROTOCOL.md Part A.4–A.10, B §1.4, §4): its lanes and their
+ * connection slots, the in-flight limit, the age limit and the outbound queue. Every method runs on
+ * the connection's event loop, so nothing here needs a lock; engine events are moved onto it.
+ */
+final class SocketSession {
+
+    private static final Logger LOG = Logger.getLogger(SocketSession.class);
+    private static final Pattern STREAM_ID = Pattern.compile("^[A-Za-z0-9_.-]{1,256}$");
+    static final int CLOSE_POLICY = 1008;
+
+    private final WebSocketConnection connection;
+    private final TenantId tenant;
+    private final Context context;
+    private final TurnPipeline pipeline;
+    private final ObjectMapper json;
+    private final BatonConfig.WebSocket limits;
+    private final SocketMetrics metrics;
+    private final OutboundQueue outbound;
+    private final Map<String, Lane> lanes = new HashMap<>();
+    private final ArrayDeque<Lane> waitingForCapacity = new ArrayDeque<>();
+    private final Set<Cancellable> running = new HashSet<>();
+    private int namedLanes;
+    private int inFlight;
+    private int queued;
+    private boolean aged;
+    private boolean closed;
+
+    SocketSession(WebSocketConnection connection, TenantId tenant, Context context, TurnPipeline pipeline,
+                  ObjectMapper json, BatonConfig.WebSocket limits, SocketMetrics metrics) {
+        this.connection = connection;
+        this.tenant = tenant;
+        this.context = context;
+        this.pipeline = pipeline;
+        this.json = json;
+        this.limits = limits;
+        this.metrics = metrics;
+        this.outbound = new OutboundQueue(connection, limits.outboundQueueFrames());
+    }
+
+    // --- inbound frames ---
+
+    void onText(String frame) {
+        if (closed) {
+            return;
+        }
+        JsonNode event;
+        try {
+            event = json.readTree(frame);
+        } catch (JsonProcessingException e) {
+            sendError(ApiError.invalidRequest(null, "invalid_json",
+                    "We could not parse the JSON of your message: " + e.getOriginalMessage()), null);
+            return;
+        }
+        if (event == null || !event.isObject()) {
+            sendError(ApiError.invalidRequest(null, "invalid_json", "Each message must be one JSON object."), null);
+            return;
+        }
+        JsonNode type = event.get("type");
+        if (type == null || !type.isTextual()) {
+            sendError(ApiError.invalidRequest("type", "missing_required_parameter",
+                    "Missing required parameter: 'type'."), null);
+            return;
+        }
+        switch (type.textValue()) {
+            case "response.create" -> onCreate(event);
+            case "response.processed" -> {
+                // a Codex acknowledgement: nothing to do (PROTOCOL.md Part A.3)
+            }
+            case "response.steer" -> steerFailed(event);
+            case "response.inject" -> sendError(ApiError.invalidRequest("type", "inject_not_supported",
+                    "response.inject is not supported by this server's engine; send the items with the next response.create."),
+                    null);
+            default -> sendError(ApiError.invalidRequest("type", "unknown_event_type",
+                    "Unknown event type '" + type.textValue() + "'. Supported: response.create, response.processed."),
+                    null);
+        }
+    }
+
+    void onBinary() {
+        if (!closed) {
+            sendError(ApiError.invalidRequest(null, "binary_not_supported",
+                    "Binary frames are not supported; send each event as one JSON text frame."), null);
+        }
+    }
+
+    private void onCreate(JsonNode event) {
+        String streamId = validStreamIdOrNull(event.get("stream_id"));
+        CreateResponseRequest request;
+        try {
+            request = RequestParser.parse(event);
+        } catch (ApiException e) {
+            sendError(e.error(), "stream_id".equals(e.error().param()) ? null : streamId);
+            return;
+        }
+        if (request.background()) {
+            sendError(ApiError.invalidRequest("background", "unsupported_parameter",
+                    "Background responses are not supported over WebSocket."), streamId);
+            return;
+        }
+        if (aged) {
+            sendError(connectionLimitReached(), null);
+            return;
+        }
+        String key = streamId == null ? "" : streamId;
+        Lane lane = lanes.get(key);
+        if (lane == null) {
+            if (streamId != null && namedLanes >= limits.maxNamedLanes()) {
+                sendError(ApiError.invalidRequest("stream_id", "websocket_stream_limit_reached",
+                        "This connection already used " + limits.maxNamedLanes()
+                                + " stream_id values; open a new connection for more."), streamId);
+                return;
+            }
+            lane = new Lane(streamId);
+            lanes.put(key, lane);
+            if (streamId != null) {
+                namedLanes++;
+            }
+        }
+        if (queued >= limits.maxQueued()) {
+            sendError(new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
+                    "Too many queued response.create events on this connection (" + limits.maxQueued() + ")."), streamId);
+            return;
+        }
+        lane.pending.add(request);
+        queued++;
+        metrics.queued(1);
+        pump(lane);
+    }
+
+    private void steerFailed(JsonNode event) {
+        ObjectNode failed = json.createObjectNode();
+        failed.put("type", "response.steer.failed");
+        failed.put("sequence_number", 0);
+        ObjectNode steer = failed.putObject("steer");
+        steer.set("previous_response_id", event.get("previous_response_id"));
+        steer.set("input", event.get("input"));
+        ObjectNode error = failed.putObject("error");
+        error.put("type", ApiError.INVALID_REQUEST);
+        error.put("code", "steering_not_supported");
+        error.put("message", "Steering is not supported by this server's engine; send the input with the next response.create.");
+        sendFrame(failed.toString());
+    }
+
+    // --- lanes and the in-flight limit ---
+
+    private void pump(Lane lane) {
+        if (closed || lane.busy || lane.pending.isEmpty()) {
+            return;
+        }
+        if (inFlight >= limits.maxInFlight()) {
+            if (!lane.waitingForCapacity) {
+                lane.waitingForCapacity = true;
+                waitingForCapacity.add(lane);
+            }
+            return;
+        }
+        CreateResponseRequest request = lane.pending.poll();
+        queued--;
+        metrics.queued(-1);
+        start(lane, request);
+    }
+
+    private void start(Lane lane, CreateResponseRequest request) {
+        lane.busy = true;
+        inFlight++;
+        metrics.inFlight(1);
+        StoredResponse held = slotFor(lane, request.previousResponseId());
+        boolean continuesOwnLane = held != null && held == lane.latest;
+        pipeline.prepare(tenant, request, held)
+                .emitOn(this::onLoop)
+                .subscribe().with(
+                        turn -> run(lane, turn, continuesOwnLane ? held : null),
+                        failure -> {
+                            sendError(failure, lane.streamId);
+                            evictFailedParent(lane, continuesOwnLane ? held : null);
+                            finished(lane);
+                        });
+    }
+
+    /** The connection slot holding {@code responseId}: the lane's own first, then any other lane's (a fork). */
+    private StoredResponse slotFor(Lane lane, String responseId) {
+        if (responseId == null) {
+            return null;
+        }
+        if (lane.latest != null && lane.latest.id().equals(responseId)) {
+            metrics.slotHit();
+            return lane.latest;
+        }
+        for (Lane other : lanes.values()) {
+            if (other.latest != null && other.latest.id().equals(responseId)) {
+                metrics.slotHit();
+                return other.latest;
+            }
+        }
+        metrics.slotMiss();
+        return null;
+    }
+
+    private void run(Lane lane, Turn turn, StoredResponse ownParent) {
+        if (closed) {
+            finished(lane);
+            return;
+        }
+        String prefix = lane.streamId == null ? null : "{\"stream_id\":\"" + lane.streamId + "\",";
+        turn.events().emitOn(this::onLoop).subscribe().withSubscriber(new Flow.Subscriber<StreamEvent>() {
+            private Flow.Subscription subscription;
+            private final Cancellable cancel = () -> subscription.cancel();
+
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                subscription = s;
+                running.add(cancel);
+                s.request(1);
+            }
+
+            @Override
+            public void onNext(StreamEvent event) {
+                sendFrame(withStreamId(prefix, serialize(event)));
+                outbound.whenWritable(() -> subscription.request(1));
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                running.remove(cancel);
+                LOG.errorf(failure, "turn %s failed on connection %s", turn.response().id(), connection.id());
+                sendError(ApiError.internal(connection.id()), lane.streamId);
+                evictFailedParent(lane, ownParent);
+                finished(lane);
+            }
+
+            @Override
+            public void onComplete() {
+                running.remove(cancel);
+                StoredResponse result = turn.finished().getNow(null);
+                if (result != null && result.context() != null) {
+                    lane.latest = result;
+                } else {
+                    evictFailedParent(lane, ownParent);
+                }
+                finished(lane);
+            }
+        });
+    }
+
+    /** A failed same-lane continuation evicts the parent it continued (PROTOCOL.md B §4.3). */
+    private static void evictFailedParent(Lane lane, StoredResponse ownParent) {
+        if (ownParent != null && lane.latest == ownParent) {
+            lane.latest = null;
+        }
+    }
+
+    private void finished(Lane lane) {
+        lane.busy = false;
+        inFlight--;
+        metrics.inFlight(-1);
+        pump(lane);
+        while (inFlight < limits.maxInFlight() && !waitingForCapacity.isEmpty()) {
+            Lane next = waitingForCapacity.poll();
+            next.waitingForCapacity = false;
+            pump(next);
+        }
+        closeIfAgedAndIdle();
+    }
+
+    // --- lifetime ---
+
+    /** The age limit passed: refuse new creates; tell an idle client and close once work drains. */
+    void onAgeLimit() {
+        if (closed || aged) {
+            return;
+        }
+        aged = true;
+        if (inFlight == 0 && queued == 0) {
+            sendError(connectionLimitReached(), null);
+        }
+        closeIfAgedAndIdle();
+    }
+
+    private void closeIfAgedAndIdle() {
+        if (aged && !closed && inFlight == 0 && queued == 0) {
+            close(CloseReason.NORMAL);
+        }
+    }
+
+    /** Closes a connection whose reader stopped reading past the send deadline. */
+    void checkSendDeadline() {
+        if (!closed && outbound.stalledNanos() > limits.sendDeadline().toNanos()) {
+            LOG.warnf("closing connection %s: %d frames unflushed for over %s", connection.id(), outbound.pending(),
+                    limits.sendDeadline());
+            metrics.slowConsumerClosed();
+            close(new CloseReason(CLOSE_POLICY, "slow consumer: send deadline exceeded"));
+        }
+    }
+
+    void close(CloseReason reason) {
+        if (closed) {
+            return;
+        }
+        onClosed();
+        connection.close(reason).subscribe().with(ok -> {
+        }, failure -> LOG.debugf("close of %s failed: %s", connection.id(), failure.getMessage()));
+    }
+
+    /** The socket is gone: cancel running turns (their engines stop) and forget every slot. */
+    void onClosed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        new HashSet<>(running).forEach(Cancellable::cancel);
+        running.clear();
+        metrics.inFlight(-inFlight);
+        metrics.queued(-queued);
+        inFlight = 0;
+        queued = 0;
+        lanes.clear();
+        waitingForCapacity.clear();
+    }
+
+    // --- outbound ---
+
+    private void sendError(Throwable failure, String streamId) {
+        if (failure instanceof ApiException api) {
+            sendError(api.error(), streamId);
+            return;
+        }
+        LOG.errorf(failure, "request failed on connection %s", connection.id());
+        sendError(ApiError.internal(connection.id()), streamId);
+    }
+
+    private void sendError(ApiError error, String streamId) {
+        sendFrame(serialize(SocketError.of(error, streamId)));
+    }
+
+    private void sendFrame(String frame) {
+        if (!closed) {
+            outbound.send(frame);
+        }
+    }
+
+    private String serialize(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    private static String withStreamId(String prefix, String eventJson) {
+        return prefix == null ? eventJson : prefix + eventJson.substring(1);
+    }
+
+    private ApiError connectionLimitReached() {
+        return ApiError.invalidRequest(null, "websocket_connection_limit_reached",
+                "Responses websocket connection limit reached (" + describe(limits.maxAge())
+                        + "). Create a new websocket connection to continue.");
+    }
+
+    private static String describe(java.time.Duration age) {
+        return age.toSeconds() % 60 == 0 ? age.toMinutes() + " minutes" : age.toMillis() + " ms";
+    }
+
+    private static String validStreamIdOrNull(JsonNode streamId) {
+        return streamId != null && streamId.isTextual() && STREAM_ID.matcher(streamId.textValue()).matches()
+                ? streamId.textValue() : null;
+    }
+
+    private void onLoop(Runnable task) {
+        context.runOnContext(ignored -> task.run());
+    }
+}
