@@ -106,6 +106,11 @@ public interface BatonConfig {
         @WithDefault("60m")
         Duration maxAge();
 
+        /** Largest accepted text message; larger closes the connection with 1009. */
+        @WithName("max-message-bytes")
+        @WithDefault("16777216")
+        int maxMessageBytes();
+
         /** Frames written to a connection but not yet flushed; past it the engine stream pauses. */
         @WithName("outbound-queue-frames")
         @WithDefault("256")

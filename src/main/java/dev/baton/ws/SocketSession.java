@@ -39,6 +39,7 @@ final class SocketSession {
     private static final Logger LOG = Logger.getLogger(SocketSession.class);
     private static final Pattern STREAM_ID = Pattern.compile("^[A-Za-z0-9_.-]{1,256}$");
     static final int CLOSE_POLICY = 1008;
+    static final int CLOSE_TOO_BIG = 1009;
 
     private final WebSocketConnection connection;
     private final TenantId tenant;
@@ -73,6 +74,10 @@ final class SocketSession {
 
     void onText(String frame) {
         if (closed) {
+            return;
+        }
+        if (frame.length() > limits.maxMessageBytes() / 3 && utf8Length(frame) > limits.maxMessageBytes()) {
+            close(new CloseReason(CLOSE_TOO_BIG, "message over " + limits.maxMessageBytes() + " bytes"));
             return;
         }
         JsonNode event;
@@ -395,6 +400,15 @@ final class SocketSession {
     private static String validStreamIdOrNull(JsonNode streamId) {
         return streamId != null && streamId.isTextual() && STREAM_ID.matcher(streamId.textValue()).matches()
                 ? streamId.textValue() : null;
+    }
+
+    private static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 2 : 3;
+        }
+        return bytes;
     }
 
     private void onLoop(Runnable task) {

@@ -32,6 +32,7 @@ public final class WsClient implements AutoCloseable {
     private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private final AtomicBoolean paused = new AtomicBoolean();
+    private volatile Throwable failure;
     private final WebSocket socket;
 
     private WsClient(URL base, Map<String, String> headers, boolean startPaused) {
@@ -122,6 +123,11 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
+    /** What broke the socket when it did not close cleanly, else {@code null}. */
+    public Throwable failure() {
+        return failure;
+    }
+
     public boolean isClosed() {
         return closeCode.isDone();
     }
@@ -173,6 +179,7 @@ public final class WsClient implements AutoCloseable {
 
         @Override
         public void onError(WebSocket webSocket, Throwable error) {
+            failure = error;
             closeCode.complete(-1);
         }
     }
