@@ -13,13 +13,15 @@ final class OutboundQueue {
 
     private final WebSocketConnection connection;
     private final int limit;
+    private final SocketMetrics metrics;
     private final ArrayDeque<Runnable> waiters = new ArrayDeque<>();
     private int pending;
     private long lastProgressNanos = System.nanoTime();
 
-    OutboundQueue(WebSocketConnection connection, int limit) {
+    OutboundQueue(WebSocketConnection connection, int limit, SocketMetrics metrics) {
         this.connection = connection;
         this.limit = limit;
+        this.metrics = metrics;
     }
 
     void send(String frame) {
@@ -27,6 +29,7 @@ final class OutboundQueue {
             lastProgressNanos = System.nanoTime();
         }
         pending++;
+        metrics.outboundPending(1);
         connection.sendText(frame).subscribe().with(sent -> flushed(), failed -> flushed());
     }
 
@@ -54,6 +57,7 @@ final class OutboundQueue {
 
     private void flushed() {
         pending--;
+        metrics.outboundPending(-1);
         lastProgressNanos = System.nanoTime();
         while (!waiters.isEmpty() && !full()) {
             waiters.poll().run();

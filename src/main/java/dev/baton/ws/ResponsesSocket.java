@@ -34,15 +34,17 @@ public class ResponsesSocket {
     private final BatonConfig config;
     private final SocketMetrics metrics;
     private final Vertx vertx;
+    private final UpgradeGate gate;
 
     public ResponsesSocket(TurnPipeline pipeline, TenantDirectory tenants, ObjectMapper json, BatonConfig config,
-                           SocketMetrics metrics, Vertx vertx) {
+                           SocketMetrics metrics, Vertx vertx, UpgradeGate gate) {
         this.pipeline = pipeline;
         this.tenants = tenants;
         this.json = json;
         this.config = config;
         this.metrics = metrics;
         this.vertx = vertx;
+        this.gate = gate;
     }
 
     @OnOpen
@@ -50,7 +52,8 @@ public class ResponsesSocket {
         Context context = Vertx.currentContext();
         SocketSession session = new SocketSession(connection,
                 tenants.authenticate(connection.handshakeRequest().header("Authorization")),
-                context, pipeline, json, config.ws(), metrics);
+                context, pipeline, json, config.ws(), metrics,
+                gate.claim(connection.handshakeRequest().remoteAddress()));
         connection.userData().put(SESSION, session);
         metrics.connections(1);
         long ageTimer = vertx.setTimer(Math.max(1, config.ws().maxAge().toMillis()),

@@ -2,20 +2,24 @@ package dev.baton.ws;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * WebSocket metrics: {@code baton_ws_connections} (open), {@code baton_ws_in_flight_responses},
- * {@code baton_ws_queued_creates} (lane queue depth), {@code baton_ws_slot_lookups_total{result}}
+ * {@code baton_ws_queued_creates} (lane queue depth), {@code baton_ws_outbound_pending_frames} (written,
+ * not yet flushed), {@code baton_ws_slot_lookups_total{result}}
  * (connection-slot hits and misses) and {@code baton_ws_slow_consumer_closes_total}.
  */
+@Startup
 @ApplicationScoped
 public class SocketMetrics {
 
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicInteger outboundPending = new AtomicInteger();
     private final Counter slotHits;
     private final Counter slotMisses;
     private final Counter slowConsumers;
@@ -24,6 +28,7 @@ public class SocketMetrics {
         registry.gauge("baton_ws_connections", connections);
         registry.gauge("baton_ws_in_flight_responses", inFlight);
         registry.gauge("baton_ws_queued_creates", queued);
+        registry.gauge("baton_ws_outbound_pending_frames", outboundPending);
         slotHits = registry.counter("baton_ws_slot_lookups_total", "result", "hit");
         slotMisses = registry.counter("baton_ws_slot_lookups_total", "result", "miss");
         slowConsumers = registry.counter("baton_ws_slow_consumer_closes_total");
@@ -39,6 +44,10 @@ public class SocketMetrics {
 
     void queued(int delta) {
         queued.addAndGet(delta);
+    }
+
+    void outboundPending(int delta) {
+        outboundPending.addAndGet(delta);
     }
 
     void slotHit() {

@@ -19,6 +19,7 @@ import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Context;
+import io.vertx.core.http.HttpConnection;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -49,6 +50,7 @@ final class SocketSession {
     private final BatonConfig.WebSocket limits;
     private final SocketMetrics metrics;
     private final OutboundQueue outbound;
+    private final HttpConnection tcp;
     private final Map<String, Lane> lanes = new HashMap<>();
     private final ArrayDeque<Lane> waitingForCapacity = new ArrayDeque<>();
     private final Set<Cancellable> running = new HashSet<>();
@@ -59,7 +61,7 @@ final class SocketSession {
     private boolean closed;
 
     SocketSession(WebSocketConnection connection, TenantId tenant, Context context, TurnPipeline pipeline,
-                  ObjectMapper json, BatonConfig.WebSocket limits, SocketMetrics metrics) {
+                  ObjectMapper json, BatonConfig.WebSocket limits, SocketMetrics metrics, HttpConnection tcp) {
         this.connection = connection;
         this.tenant = tenant;
         this.context = context;
@@ -67,7 +69,8 @@ final class SocketSession {
         this.json = json;
         this.limits = limits;
         this.metrics = metrics;
-        this.outbound = new OutboundQueue(connection, limits.outboundQueueFrames());
+        this.tcp = tcp;
+        this.outbound = new OutboundQueue(connection, limits.outboundQueueFrames(), metrics);
     }
 
     // --- inbound frames ---
@@ -326,6 +329,10 @@ final class SocketSession {
                     limits.sendDeadline());
             metrics.slowConsumerClosed();
             close(new CloseReason(CLOSE_POLICY, "slow consumer: send deadline exceeded"));
+            // the close frame queues behind the unread frames: drop the TCP connection too
+            if (tcp != null) {
+                tcp.close();
+            }
         }
     }
 

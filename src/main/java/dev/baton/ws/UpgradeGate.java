@@ -1,0 +1,61 @@
+package dev.baton.ws;
+
+import dev.baton.protocol.ApiException;
+import dev.baton.session.TenantDirectory;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs before the WebSocket upgrade on {@code /v1/responses}: refuses a bad bearer key with a JSON
+ * 401 before any 101 (PROTOCOL.md Part A.2), and remembers the TCP connection so that a session can
+ * drop it when a close frame can no longer be delivered (a reader that stopped reading).
+ */
+@ApplicationScoped
+public class UpgradeGate {
+
+    private static final long UNCLAIMED_MILLIS = 30_000;
+
+    private final TenantDirectory tenants;
+    private final Vertx vertx;
+    private final Map<String, HttpConnection> upgrading = new ConcurrentHashMap<>();
+
+    public UpgradeGate(TenantDirectory tenants, Vertx vertx) {
+        this.tenants = tenants;
+        this.vertx = vertx;
+    }
+
+    void register(@Observes Router router) {
+        router.route("/v1/responses").order(-20).handler(this::gate);
+    }
+
+    private void gate(RoutingContext ctx) {
+        if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+            ctx.next();
+            return;
+        }
+        try {
+            tenants.authenticate(ctx.request().getHeader("Authorization"));
+        } catch (ApiException e) {
+            ctx.response().setStatusCode(e.error().status()).putHeader("content-type", "application/json")
+                    .end(Buffer.buffer("{\"error\":{\"message\":\"" + e.error().message() + "\",\"type\":\""
+                            + e.error().type() + "\",\"param\":null,\"code\":\"" + e.error().code() + "\"}}"));
+            return;
+        }
+        String key = ctx.request().remoteAddress().toString();
+        upgrading.put(key, ctx.request().connection());
+        vertx.setTimer(UNCLAIMED_MILLIS, expired -> upgrading.remove(key));
+        ctx.next();
+    }
+
+    /** The TCP connection of an upgraded socket, by its remote address; each is claimed once. */
+    HttpConnection claim(String remoteAddress) {
+        return remoteAddress == null ? null : upgrading.remove(remoteAddress);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.baton.ws;
+
+import static dev.baton.ws.WebSocketModeTest.create;
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.support.WsClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.net.URL;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A reader that stops reading: the server's outbound queue stays bounded and nothing is dropped. */
+@QuarkusTest
+@TestProfile(WebSocketBackpressureTest.SmallQueue.class)
+class WebSocketBackpressureTest {
+
+    static final int QUEUE = 8;
+
+    public static class SmallQueue implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            // ~120k tokens of reply: tens of MB of frames, more than the kernel's socket buffers hold
+            return Map.of("baton.ws.outbound-queue-frames", Integer.toString(QUEUE),
+                    "baton.ws.send-deadline", "4s",
+                    "baton.simulator.reply-words", "100000");
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL root;
+
+    private static double gauge(String name) {
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no metric " + name);
+    }
+
+    @Test
+    void aSlowReaderPausesTheEngineAndLosesNothing() {
+        try (WsClient ws = WsClient.connectPaused(root)) {
+            ws.send(create("model", "baton-simulator", "input", "a very long answer"));
+            // the queue fills up to its bound and the turn stays in flight: the engine is paused, not buffered
+            await().atMost(Duration.ofSeconds(20)).until(() -> gauge("baton_ws_outbound_pending_frames") >= QUEUE);
+            assertEquals(QUEUE, gauge("baton_ws_outbound_pending_frames"), 0.0);
+            assertEquals(1, gauge("baton_ws_in_flight_responses"), 0.0);
+
+            ws.resume();
+            List<JsonNode> frames = ws.untilTerminal();
+            for (int i = 0; i < frames.size(); i++) {
+                assertEquals(i, frames.get(i).get("sequence_number").asInt(), "no event missing or reordered");
+            }
+            JsonNode completed = frames.get(frames.size() - 1);
+            assertEquals("response.completed", completed.get("type").asText());
+            StringBuilder text = new StringBuilder();
+            frames.stream().filter(f -> f.get("type").asText().equals("response.output_text.delta"))
+                    .forEach(f -> text.append(f.get("delta").asText()));
+            assertEquals(completed.at("/response/output/0/content/0/text").asText(), text.toString());
+            assertTrue(completed.at("/response/usage/output_tokens").asInt() > 100_000);
+        }
+    }
+
+    @Test
+    void aReaderThatStopsReadingIsDisconnectedAfterTheSendDeadline() {
+        double closedBefore = gauge("baton_ws_slow_consumer_closes_total");
+        try (WsClient ws = WsClient.connectPaused(root)) {
+            ws.send(create("model", "baton-simulator", "input", "a very long answer, never read"));
+            // server side: the connection is dropped, its turn cancelled, its queue released
+            await().atMost(Duration.ofSeconds(20)).until(() -> gauge("baton_ws_slow_consumer_closes_total") > closedBefore);
+            await().atMost(Duration.ofSeconds(10)).until(() -> gauge("baton_ws_in_flight_responses") == 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> gauge("baton_ws_outbound_pending_frames") == 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> gauge("baton_ws_connections") == 0);
+            // client side: once it reads again it finds the end of the stream, never a completed response
+            ws.resume();
+            List<JsonNode> frames = new java.util.ArrayList<>();
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                while (ws.queued() > 0) {
+                    frames.add(ws.next());
+                }
+                return ws.isClosed();
+            });
+            assertTrue(frames.stream().noneMatch(f -> f.get("type").asText().equals("response.completed")));
+        }
+    }
+}
