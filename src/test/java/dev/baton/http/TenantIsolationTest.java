@@ -36,6 +36,37 @@ class TenantIsolationTest {
         given().header("Authorization", "Bearer sk-wrong").when().get("/v1/models").then().statusCode(401);
     }
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL root;
+
+    @Test
+    void checksTheKeyBeforeTheWebSocketUpgrade() {
+        java.net.URI uri = java.net.URI.create(root.toString().replaceFirst("^http", "ws") + "v1/responses");
+        var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CompletionException.class,
+                () -> java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                        .header("Authorization", "Bearer sk-wrong")
+                        .buildAsync(uri, new java.net.http.WebSocket.Listener() { }).join());
+        var handshake = (java.net.http.WebSocketHandshakeException) failure.getCause();
+        org.junit.jupiter.api.Assertions.assertEquals(401, handshake.getResponse().statusCode());
+        org.junit.jupiter.api.Assertions.assertTrue(
+                String.valueOf(handshake.getResponse().body()).contains("invalid_api_key"));
+
+        String id;
+        try (var ws = dev.baton.support.WsClient.connect(root, Map.of("Authorization", "Bearer sk-alpha"))) {
+            ws.send(Map.of("type", "response.create", "model", "baton-simulator", "input", "hi"));
+            var frames = ws.untilTerminal();
+            var last = frames.get(frames.size() - 1);
+            org.junit.jupiter.api.Assertions.assertEquals("response.completed", last.path("type").asText());
+            id = last.at("/response/id").asText();
+        }
+        given().header("Authorization", "Bearer sk-alpha").when().get("/v1/responses/" + id).then().statusCode(200);
+        try (var ws = dev.baton.support.WsClient.connect(root, Map.of("Authorization", "Bearer sk-beta"))) {
+            ws.send(Map.of("type", "response.create", "model", "baton-simulator", "input", "steal",
+                    "previous_response_id", id));
+            org.junit.jupiter.api.Assertions.assertEquals("previous_response_not_found", ws.next().at("/error/code").asText());
+        }
+    }
+
     @Test
     void anotherTenantsIdAnswersExactlyLikeAnUnknownId() {
         String id = create("sk-alpha");
