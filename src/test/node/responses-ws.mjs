@@ -1,0 +1,66 @@
+// Drives Baton's WebSocket mode with the official OpenAI Node SDK (ResponsesWS). Exits non-zero on the first failure.
+// Usage: node responses-ws.mjs http://127.0.0.1:PORT/v1
+import OpenAI from 'openai';
+import { ResponsesWS } from 'openai/resources/responses/ws';
+
+const baseURL = process.argv[2];
+const client = new OpenAI({ baseURL, apiKey: 'sk-unused', maxRetries: 0 });
+const ws = new ResponsesWS(client);
+const inbox = [];
+const waiters = [];
+
+ws.on('event', (event) => {
+  const waiter = waiters.findIndex((w) => w.match(event));
+  if (waiter >= 0) {
+    waiters.splice(waiter, 1)[0].resolve(event);
+  } else {
+    inbox.push(event);
+  }
+});
+
+/** The next event matching `match`, within 10 s. */
+function next(match, what) {
+  const queued = inbox.findIndex(match);
+  if (queued >= 0) return Promise.resolve(inbox.splice(queued, 1)[0]);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000);
+    waiters.push({ match, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+  });
+}
+
+const terminal = (streamId) => (e) =>
+  ['response.completed', 'response.failed', 'response.incomplete', 'error'].includes(e.type) && e.stream_id === streamId;
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+  console.log(`node-sdk ok: ${message}`);
+}
+
+const text = (response) => response.output[0].content[0].text;
+
+try {
+  ws.send({ type: 'response.create', model: 'baton-simulator', store: false, input: `Hello from Node ${Date.now()}` });
+  const first = await next(terminal(undefined), 'first response');
+  check(first.type === 'response.completed' && text(first.response).startsWith('Simulated reply #1'), 'first turn completes');
+
+  ws.send({ type: 'response.create', model: 'baton-simulator', store: false, previous_response_id: first.response.id, input: 'Go on' });
+  const second = await next(terminal(undefined), 'chained response');
+  check(text(second.response).startsWith('Simulated reply #2'), 'the chained turn sees the first turn');
+  check(second.response.usage.input_tokens_details.cached_tokens > 0, 'the chained turn hits the prefix cache');
+
+  ws.send({ type: 'response.create', model: 'baton-simulator', store: false, stream_id: 'a', input: 'lane a' });
+  ws.send({ type: 'response.create', model: 'baton-simulator', store: false, stream_id: 'b', input: 'lane b' });
+  const [a, b] = await Promise.all([next(terminal('a'), 'lane a'), next(terminal('b'), 'lane b')]);
+  check(a.type === 'response.completed' && b.type === 'response.completed', 'two named lanes complete with their stream_id');
+
+  ws.send({ type: 'response.create', model: 'baton-simulator', previous_response_id: 'resp_missing', input: 'x' });
+  const error = await next(terminal(undefined), 'error');
+  check(error.type === 'error' && error.status === 400 && error.error.code === 'previous_response_not_found',
+    'an unknown previous_response_id is an error event with status 400');
+  ws.close({ code: 1000, reason: 'done' });
+  console.log('node-sdk: all checks passed');
+  process.exit(0);
+} catch (e) {
+  console.error(`node-sdk FAILED: ${e.message}`);
+  process.exit(1);
+}
