@@ -18,6 +18,15 @@ until curl -sf "http://127.0.0.1:$port/q/health/ready" > /dev/null; do
 done
 ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 "$HERE/smoke-test.sh" "http://127.0.0.1:$port" || { cat "$log"; exit 1; }
+# WebSocket mode, driven by the official Node SDK (installed by the test run: src/test/node/node_modules)
+NODE_DIR="$HERE/../src/test/node"
+if command -v node > /dev/null 2>&1 && [ -d "$NODE_DIR/node_modules/openai" ]; then
+  (cd "$NODE_DIR" && node responses-ws.mjs "http://127.0.0.1:$port/v1") || { cat "$log"; exit 1; }
+elif [ "${BATON_REQUIRE_NODE:-}" = 1 ]; then
+  echo "run-smoke: BATON_REQUIRE_NODE=1 but the Node SDK is not installed in $NODE_DIR" >&2; exit 1
+else
+  echo "run-smoke: skipping the WebSocket check (no Node.js SDK installed in $NODE_DIR)"
+fi
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 echo "run-smoke: ready in ${ready_ms} ms (wall clock to /q/health/ready), RSS after smoke test $((rss_kb / 1024)) MiB"
 grep -m1 'started in' "$log" || true
