@@ -33,6 +33,19 @@ public interface BatonConfig {
 
     WebSocket ws();
 
+    Render render();
+
+    interface Render {
+
+        /**
+         * Inputs (and simulated outputs) larger than this are tokenized on a worker thread instead of
+         * the event loop, so one huge message cannot stall the other connections of its loop.
+         */
+        @WithName("inline-max-bytes")
+        @WithDefault("262144")
+        int inlineMaxBytes();
+    }
+
     interface Simulator {
 
         /** A JSON file of scripted scenarios (see docs/engines.md); none: generated text. */

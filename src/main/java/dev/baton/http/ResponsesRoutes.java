@@ -124,7 +124,7 @@ public class ResponsesRoutes {
                 .putHeader("cache-control", "no-cache");
         turn.events()
                 .emitOn(task -> vertxContext.runOnContext(ignored -> task.run()))
-                .subscribe().withSubscriber(new SseWriter(ctx.response(), replies.json(), HttpReplies.requestId(ctx)));
+                .subscribe().withSubscriber(new SseWriter(ctx.response(), vertxContext, replies.json(), HttpReplies.requestId(ctx)));
     }
 
     private void respondWhenDone(RoutingContext ctx, Turn turn, long started) {

@@ -1,5 +1,6 @@
 package dev.baton.turn;
 
+import dev.baton.config.BatonConfig;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineException;
@@ -21,6 +22,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,8 +46,11 @@ public class TurnPipeline {
     private final MeterRegistry metrics;
     private final Timer prepareTimer;
 
-    public TurnPipeline(ChainStore store, Engine engine, MeterRegistry metrics) {
+    private final int inlineMaxBytes;
+
+    public TurnPipeline(ChainStore store, Engine engine, MeterRegistry metrics, BatonConfig config) {
         this.store = store;
+        this.inlineMaxBytes = config.render().inlineMaxBytes();
         this.engine = engine;
         this.metrics = metrics;
         this.prepareTimer = Timer.builder("baton_turn_prepare_seconds")
@@ -62,11 +67,23 @@ public class TurnPipeline {
      */
     public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
         long started = System.nanoTime();
-        return resolveParent(tenant, request, parent).map(resolved -> {
-            Turn turn = start(tenant, request, resolved);
+        Uni<StoredResponse> resolved = resolveParent(tenant, request, parent);
+        if (inputBytes(request) > inlineMaxBytes) {
+            resolved = resolved.emitOn(Infrastructure.getDefaultWorkerPool());
+        }
+        return resolved.map(found -> {
+            Turn turn = start(tenant, request, found);
             prepareTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             return turn;
         });
+    }
+
+    private static long inputBytes(CreateResponseRequest request) {
+        long bytes = request.instructions() == null ? 0 : 2L * request.instructions().length();
+        for (Item item : request.input()) {
+            bytes += item.estimatedBytes();
+        }
+        return bytes;
     }
 
     private Uni<StoredResponse> resolveParent(TenantId tenant, CreateResponseRequest request, StoredResponse held) {

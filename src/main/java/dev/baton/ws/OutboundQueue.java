@@ -1,6 +1,7 @@
 package dev.baton.ws;
 
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.Context;
 import java.util.ArrayDeque;
 
 /**
@@ -11,15 +12,21 @@ import java.util.ArrayDeque;
  */
 final class OutboundQueue {
 
+    /** Continuations run inline at most this many times in a row before yielding the event loop. */
+    static final int INLINE_BURST = 32;
+
     private final WebSocketConnection connection;
+    private final Context context;
     private final int limit;
     private final SocketMetrics metrics;
     private final ArrayDeque<Runnable> waiters = new ArrayDeque<>();
     private int pending;
     private long lastProgressNanos = System.nanoTime();
+    private int inlineRuns;
 
-    OutboundQueue(WebSocketConnection connection, int limit, SocketMetrics metrics) {
+    OutboundQueue(WebSocketConnection connection, Context context, int limit, SocketMetrics metrics) {
         this.connection = connection;
+        this.context = context;
         this.limit = limit;
         this.metrics = metrics;
     }
@@ -37,10 +44,16 @@ final class OutboundQueue {
         return pending >= limit;
     }
 
-    /** Runs {@code continuation} now if there is room, else once enough frames have flushed. */
+    /**
+     * Runs {@code continuation} if there is room, else once enough frames have flushed. Writes to a
+     * fast reader complete at once, so every {@link #INLINE_BURST} runs the continuation is queued
+     * on the event loop instead, letting the loop's other connections in.
+     */
     void whenWritable(Runnable continuation) {
         if (full()) {
             waiters.add(continuation);
+        } else if (++inlineRuns % INLINE_BURST == 0) {
+            context.runOnContext(ignored -> continuation.run());
         } else {
             continuation.run();
         }

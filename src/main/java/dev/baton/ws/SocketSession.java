@@ -70,7 +70,7 @@ final class SocketSession {
         this.limits = limits;
         this.metrics = metrics;
         this.tcp = tcp;
-        this.outbound = new OutboundQueue(connection, limits.outboundQueueFrames(), metrics);
+        this.outbound = new OutboundQueue(connection, context, limits.outboundQueueFrames(), metrics);
     }
 
     // --- inbound frames ---
@@ -238,7 +238,6 @@ final class SocketSession {
 
     private void run(Lane lane, Turn turn, StoredResponse ownParent) {
         if (closed) {
-            finished(lane);
             return;
         }
         String prefix = lane.streamId == null ? null : "{\"stream_id\":\"" + lane.streamId + "\",";
@@ -290,6 +289,9 @@ final class SocketSession {
     }
 
     private void finished(Lane lane) {
+        if (closed) {
+            return; // onClosed already released the connection's counters
+        }
         lane.busy = false;
         inFlight--;
         metrics.inFlight(-1);

@@ -5,6 +5,7 @@ import static dev.baton.ws.WebSocketModeTest.create;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.support.WsClient;
@@ -18,7 +19,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The connection age limit (PROTOCOL.md Part A.10), configured to one second. */
+/**
+ * The connection age limit (PROTOCOL.md Part A.10), configured to one second, and the per-connection
+ * in-flight and queue limits, configured small; turns take about two seconds.
+ */
 @QuarkusTest
 @TestProfile(WebSocketLifetimeTest.ShortLived.class)
 class WebSocketLifetimeTest {
@@ -27,7 +31,8 @@ class WebSocketLifetimeTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             // a turn takes about two seconds: ~80 tokens at 40 tokens/s
-            return Map.of("baton.ws.max-age", "1s", "baton.simulator.tokens-per-second", "40");
+            return Map.of("baton.ws.max-age", "1s", "baton.simulator.tokens-per-second", "40",
+                    "baton.ws.max-in-flight", "2", "baton.ws.max-queued", "2");
         }
     }
 
@@ -64,6 +69,50 @@ class WebSocketLifetimeTest {
             assertFalse(refusal.has("stream_id"));
             completed(rest);
             assertEquals(1000, ws.awaitClose());
+        }
+    }
+
+    @Test
+    void aThirdLaneWaitsForAnInFlightSlot() {
+        try (WsClient ws = WsClient.connect(root)) {
+            for (String lane : List.of("a", "b", "c")) {
+                ws.send(create("model", "baton-simulator", "input", "lane " + lane, "stream_id", lane));
+            }
+            java.util.Set<String> running = new java.util.HashSet<>();
+            int completedCount = 0;
+            while (completedCount < 3) {
+                JsonNode frame = ws.next();
+                String type = frame.get("type").asText();
+                if (type.equals("response.created")) {
+                    running.add(frame.get("stream_id").asText());
+                    assertTrue(running.size() <= 2, "more than two responses in flight: " + running);
+                }
+                if (type.equals("response.completed")) {
+                    running.remove(frame.get("stream_id").asText());
+                    completedCount++;
+                }
+            }
+            // the queued lane ran although the connection aged meanwhile: queued work drains, then 1000
+            assertEquals(1000, ws.awaitClose());
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesCreatesWithQueueFull() {
+        try (WsClient ws = WsClient.connect(root)) {
+            for (int i = 1; i <= 4; i++) {
+                ws.send(create("model", "baton-simulator", "input", "queued " + i));
+            }
+            List<JsonNode> frames = ws.until(frame -> frame.get("type").asText().equals("error"));
+            JsonNode error = frames.get(frames.size() - 1);
+            assertEquals(429, error.get("status").asInt());
+            assertEquals("websocket_queue_full", error.at("/error/code").asText());
+            int completedCount = 0;
+            while (completedCount < 3) {
+                if (ws.next().get("type").asText().equals("response.completed")) {
+                    completedCount++;
+                }
+            }
         }
     }
 }

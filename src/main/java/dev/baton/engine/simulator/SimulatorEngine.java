@@ -15,6 +15,7 @@ import dev.baton.render.RenderedContext;
 import dev.baton.render.TokenCounter;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
@@ -52,6 +53,7 @@ public class SimulatorEngine implements Engine {
     private final BatonConfig.Simulator config;
     private final SimulatorScript script;
     private final Cache<ByteBuffer, Long> prefixCache;
+    private final int inlineMaxBytes;
 
     public SimulatorEngine(Vertx vertx, BatonConfig config, ObjectMapper json) {
         this.vertx = vertx;
@@ -59,6 +61,7 @@ public class SimulatorEngine implements Engine {
         this.script = this.config.script().map(file -> SimulatorScript.load(Path.of(file), json))
                 .orElse(SimulatorScript.NONE);
         this.prefixCache = Caffeine.newBuilder().maximumSize(this.config.prefixCacheEntries()).build();
+        this.inlineMaxBytes = config.render().inlineMaxBytes();
     }
 
     @Override
@@ -78,20 +81,23 @@ public class SimulatorEngine implements Engine {
     public Multi<EngineEvent> stream(EngineRequest request) {
         return Multi.createFrom().deferred(() -> {
             long start = System.nanoTime();
-            Plan plan = plan(request);
-            return Multi.createFrom().iterable(plan.ticks())
+            String fingerprint = request.fingerprint();
+            SimulatorScript.Turn turn = scriptedTurn(request);
+            List<Output> outputs = turn == null ? List.of(new Output(null, generatedText(request, fingerprint)))
+                    : scriptedOutputs(turn, request, fingerprint);
+            Uni<Plan> plan = Uni.createFrom().item(() -> plan(request, outputs));
+            if (outputs.stream().mapToLong(output -> output.text().length()).sum() * 2 > inlineMaxBytes) {
+                plan = plan.runSubscriptionOn(Infrastructure.getDefaultWorkerPool()); // tokenizing a long reply
+            }
+            return plan.onItem().transformToMulti(ready -> Multi.createFrom().iterable(ready.ticks()))
                     .onItem().transformToMultiAndConcatenate(tick -> delayUntil(start + tick.dueNanos())
                             .onItem().transformToMulti(ignored -> Multi.createFrom().iterable(tick.events())));
         });
     }
 
-    private Plan plan(EngineRequest request) {
+    private Plan plan(EngineRequest request, List<Output> outputs) {
         long promptTokens = TokenCounter.count(request.instructions()) + toolTokens(request) + request.context().tokens();
         long cachedTokens = cachedPrefixTokens(request, promptTokens);
-        String fingerprint = request.fingerprint();
-        SimulatorScript.Turn turn = scriptedTurn(request);
-        List<Output> outputs = turn == null ? List.of(new Output(null, generatedText(request, fingerprint)))
-                : scriptedOutputs(turn, request, fingerprint);
 
         long budget = request.maxOutputTokens() == null ? Long.MAX_VALUE : request.maxOutputTokens();
         long firstTokenNanos = TimeUnit.MILLISECONDS.toNanos(config.ttftMs())
