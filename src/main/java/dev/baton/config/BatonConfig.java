@@ -84,9 +84,45 @@ public interface BatonConfig {
         @WithDefault("268435456")
         long hotCacheBytes();
 
-        /** How long a stored response stays retrievable and continuable. */
+        /** How long a stored response stays retrievable and continuable (refreshed while its chain is used). */
         @WithDefault("30d")
         Duration ttl();
+    }
+
+    Redis redis();
+
+    interface Redis {
+
+        /** {@code redis://host:port[/db]}; unset: in-memory state only (every feature but cross-replica resume works). */
+        Optional<String> url();
+
+        /** {@code sync}: a store=true response is in Redis before response.completed; {@code async}: written after. */
+        @WithDefault("sync")
+        String durability();
+
+        /** Every this many turns a record carries the whole context, so a cold load walks at most this far. */
+        @WithName("checkpoint-every")
+        @WithDefault("32")
+        int checkpointEvery();
+
+        /** Deadline of one Redis call. */
+        @WithDefault("2s")
+        Duration timeout();
+
+        /** Attempts of a write before the turn fails (sync) or the write is dropped and counted (async). */
+        @WithName("write-attempts")
+        @WithDefault("3")
+        int writeAttempts();
+
+        /** Asynchronous writes in flight at once; beyond it writes are dropped and counted, never queued. */
+        @WithName("max-pending-writes")
+        @WithDefault("10000")
+        int maxPendingWrites();
+
+        /** Key prefix, so that several deployments can share one Redis. */
+        @WithName("key-prefix")
+        @WithDefault("baton")
+        String keyPrefix();
     }
 
     interface Http {

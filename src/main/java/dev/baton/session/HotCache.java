@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.baton.config.BatonConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
-import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -13,11 +12,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  * its chain), expiring after the store TTL. Metrics: {@code cache_*{cache="baton_hot_responses"}}.
  *
  * <p>A descendant keeps its ancestors' items alive through structural sharing even when the
- * ancestors themselves were evicted: continuing the descendant still works, fetching an evicted
- * ancestor by id does not (until a persistent tier backs this one).
+ * ancestors themselves were evicted: continuing the descendant still works; fetching an evicted
+ * ancestor by id needs the Redis tier.
  */
 @ApplicationScoped
-public class HotCache implements ChainStore {
+public class HotCache {
 
     private final Cache<Key, StoredResponse> cache;
 
@@ -33,20 +32,23 @@ public class HotCache implements ChainStore {
                 c -> c.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L));
     }
 
-    @Override
-    public Uni<StoredResponse> load(TenantId tenant, String responseId) {
-        return Uni.createFrom().item(cache.getIfPresent(new Key(tenant, responseId)));
+    /** The cached response, or {@code null}. */
+    public StoredResponse get(TenantId tenant, String responseId) {
+        return cache.getIfPresent(new Key(tenant, responseId));
     }
 
-    @Override
-    public Uni<Void> save(StoredResponse response) {
+    public void put(StoredResponse response) {
         cache.put(new Key(response.tenant(), response.id()), response);
-        return Uni.createFrom().voidItem();
     }
 
-    @Override
-    public Uni<Boolean> delete(TenantId tenant, String responseId) {
-        return Uni.createFrom().item(cache.asMap().remove(new Key(tenant, responseId)) != null);
+    /** True when the response was cached. */
+    public boolean remove(TenantId tenant, String responseId) {
+        return cache.asMap().remove(new Key(tenant, responseId)) != null;
+    }
+
+    /** Forgets everything: what a freshly started replica has. */
+    public void clear() {
+        cache.invalidateAll();
     }
 
     private record Key(TenantId tenant, String responseId) {

@@ -30,6 +30,7 @@ public final class ResponseCodec {
         ObjectNode record = json.createObjectNode();
         record.set("response", json.valueToTree(stored.response()));
         record.set("input", json.valueToTree(stored.inputItems()));
+        record.put("depth", stored.depth());
         try {
             return json.writeValueAsString(record);
         } catch (JsonProcessingException e) {
@@ -37,14 +38,15 @@ public final class ResponseCodec {
         }
     }
 
-    /** The decoded delta: the response and its turn's input items. */
-    public record Delta(ResponseObject response, List<Item> input) {
+    /** The decoded delta: the response, its turn's input items and its depth in the chain. */
+    public record Delta(ResponseObject response, List<Item> input, int depth) {
     }
 
     public Delta decode(String text) {
         try {
             JsonNode record = json.readTree(text);
-            return new Delta(response(record.get("response")), items(record.get("input"), "input"));
+            return new Delta(response(record.get("response")), items(record.get("input"), "input"),
+                    record.path("depth").asInt(1));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("corrupt response record: " + e.getOriginalMessage(), e);
         }

@@ -11,10 +11,11 @@ import java.util.List;
  * @param inputItems the items this turn added (ids assigned, references resolved)
  * @param context    everything a continuation starts from: the chain's items, this turn's input and
  *                   output; shared with its ancestors and descendants, never copied
+ * @param depth       1 for a response without parent, else the parent's depth + 1
  * @param weightBytes the bytes this response adds on top of its parent, for byte-bounded caches
  */
 public record StoredResponse(TenantId tenant, ResponseObject response, List<Item> inputItems,
-                             RenderedContext context, int weightBytes) {
+                             RenderedContext context, int depth, int weightBytes) {
 
     public StoredResponse {
         inputItems = List.copyOf(inputItems);
@@ -25,7 +26,7 @@ public record StoredResponse(TenantId tenant, ResponseObject response, List<Item
     }
 
     public static StoredResponse of(TenantId tenant, ResponseObject response, List<Item> inputItems,
-                                    RenderedContext context) {
+                                    RenderedContext context, int depth) {
         int bytes = 512;
         for (Item item : inputItems) {
             bytes += item.estimatedBytes() + 64;
@@ -33,6 +34,6 @@ public record StoredResponse(TenantId tenant, ResponseObject response, List<Item
         for (Item item : response.output()) {
             bytes += item.estimatedBytes() + 64;
         }
-        return new StoredResponse(tenant, response, inputItems, context, bytes);
+        return new StoredResponse(tenant, response, inputItems, context, depth, bytes);
     }
 }

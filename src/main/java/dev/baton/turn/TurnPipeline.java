@@ -113,7 +113,7 @@ public class TurnPipeline {
                 request.topP(), request.promptCacheKey());
         ResponseObject response = Settings.inProgress(Ids.response(), request);
         CompletableFuture<StoredResponse> finished = new CompletableFuture<>();
-        Run run = new Run(tenant, response, input, context, finished);
+        Run run = new Run(tenant, response, input, context, parent == null ? 1 : parent.depth() + 1, finished);
         Multi<StreamEvent> events = request.generate() ? run.generate(engineRequest) : run.warmUp();
         return new Turn(response, engineRequest.fingerprint(), events, finished);
     }
@@ -155,11 +155,13 @@ public class TurnPipeline {
         private final ResponseObject response;
         private final List<Item> input;
         private final RenderedContext context;
+        private final int depth;
         private final CompletableFuture<StoredResponse> finished;
         private final OutputAssembler assembler = new OutputAssembler(0);
 
-        Run(TenantId tenant, ResponseObject response, List<Item> input, RenderedContext context,
+        Run(TenantId tenant, ResponseObject response, List<Item> input, RenderedContext context, int depth,
             CompletableFuture<StoredResponse> finished) {
+            this.depth = depth;
             this.tenant = tenant;
             this.response = response;
             this.input = input;
@@ -216,13 +218,26 @@ public class TurnPipeline {
                                         ResponseObject.ResponseError error, ResponseObject.IncompleteDetails details) {
             ResponseObject done = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
             RenderedContext after = done.continuable() ? context.append(output) : null;
-            StoredResponse stored = StoredResponse.of(tenant, done, input, after);
+            StoredResponse stored = StoredResponse.of(tenant, done, input, after, depth);
             metrics.counter("baton_responses_total", "status", status).increment();
             Uni<Void> persisted = done.store() ? store.save(stored) : Uni.createFrom().voidItem();
-            return persisted.map(ignored -> {
-                finished.complete(stored);
-                return (StreamEvent) StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), done);
-            });
+            return persisted.map(ignored -> terminal(stored))
+                    .onFailure().recoverWithItem(failure -> notDurable(done, failure));
+        }
+
+        private StreamEvent terminal(StoredResponse stored) {
+            finished.complete(stored);
+            return StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), stored.response());
+        }
+
+        /** The state store refused the response: it ends failed, so nobody continues from state that was lost. */
+        private StreamEvent notDurable(ResponseObject done, Throwable failure) {
+            String message = failure instanceof dev.baton.protocol.ApiException api ? api.error().message()
+                    : "The response could not be stored.";
+            ResponseObject failed = done.finish(ResponseObject.FAILED, Instant.now().getEpochSecond(), done.output(),
+                    done.usage(), new ResponseObject.ResponseError("state_unavailable", message), null);
+            metrics.counter("baton_responses_total", "status", "not_durable").increment();
+            return terminal(StoredResponse.of(tenant, failed, input, null, depth));
         }
     }
 }

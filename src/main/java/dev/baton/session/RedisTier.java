@@ -1,0 +1,179 @@
+package dev.baton.session;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.config.BatonConfig;
+import dev.baton.protocol.Item;
+import dev.baton.protocol.RequestParser;
+import dev.baton.render.RenderedContext;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Redis spillover: each finished {@code store=true} turn is one immutable delta record (a hash:
+ * {@code r} the record JSON, {@code p} the parent id, {@code d} the depth, {@code c} the whole context
+ * before the turn on every {@code checkpoint-every}-th turn, {@code x} a deletion tombstone) under
+ * {@code <prefix>:{<tenant hex>}:r:<id>}, with a TTL that every use of the chain refreshes.
+ * A chain of any depth loads in one round trip (a server-side script walks to the nearest checkpoint).
+ * See docs/operations.md for the layout.
+ */
+public final class RedisTier {
+
+    private final ReactiveRedisDataSource redis;
+    private final ResponseCodec codec;
+    private final ObjectMapper json;
+    private final BatonConfig.Redis config;
+    private final long ttlMillis;
+    private final String loadScript = script("redis/load.lua");
+    private final String saveScript = script("redis/save.lua");
+    private final MeterRegistry metrics;
+    private final Timer latency;
+    private final Counter errors;
+
+    public RedisTier(ReactiveRedisDataSource redis, ObjectMapper json, BatonConfig config, MeterRegistry metrics) {
+        this.redis = redis;
+        this.json = json;
+        this.codec = new ResponseCodec(json);
+        this.config = config.redis();
+        this.ttlMillis = config.store().ttl().toMillis();
+        this.metrics = metrics;
+        this.latency = Timer.builder("baton_redis_seconds").description("Redis round trips").register(metrics);
+        this.errors = metrics.counter("baton_redis_errors_total");
+    }
+
+    /** The response with its rebuilt context, or a {@code null} item when Redis has no such (undeleted) response. */
+    public Uni<StoredResponse> load(TenantId tenant, String responseId) {
+        int walk = config.checkpointEvery() + 1;
+        return call("load", "EVAL", loadScript, "0", prefix(tenant), responseId, Long.toString(ttlMillis),
+                Integer.toString(walk))
+                .map(reply -> reply.get(0).toInteger() == 1 ? rebuild(tenant, reply) : null);
+    }
+
+    /** Writes one turn; completes once Redis acknowledged it. */
+    public Uni<Void> save(StoredResponse stored) {
+        String checkpoint = needsCheckpoint(stored) ? contextBefore(stored) : "";
+        String parent = stored.response().previousResponseId() == null ? "" : stored.response().previousResponseId();
+        return call("save", "EVAL", saveScript, "0", prefix(stored.tenant()), stored.id(), parent,
+                Integer.toString(stored.depth()), codec.encode(stored), checkpoint, Long.toString(ttlMillis),
+                Integer.toString(config.checkpointEvery() + 1))
+                .replaceWithVoid();
+    }
+
+    /** Tombstones the response (its record stays for descendants' chain walks until it expires); true if it existed. */
+    public Uni<Boolean> delete(TenantId tenant, String responseId) {
+        String key = prefix(tenant) + responseId;
+        String script = "if redis.call('HEXISTS', KEYS[1], 'r') == 1 and redis.call('HEXISTS', KEYS[1], 'x') == 0 "
+                + "then redis.call('HSET', KEYS[1], 'x', '1') return 1 else return 0 end";
+        return call("delete", "EVAL", script, "1", key).map(reply -> reply.toInteger() == 1);
+    }
+
+    /** Tells every replica to drop a deleted response from its hot cache. */
+    public Uni<Void> publishEviction(TenantId tenant, String responseId) {
+        return call("publish", "PUBLISH", evictionChannel(), tenant.value() + "\n" + responseId).replaceWithVoid();
+    }
+
+    public String evictionChannel() {
+        return config.keyPrefix() + ":evictions";
+    }
+
+    public Uni<Void> ping() {
+        return call("ping", "PING").replaceWithVoid();
+    }
+
+    public ReactiveRedisDataSource dataSource() {
+        return redis;
+    }
+
+    private Uni<Response> call(String operation, String command, String... args) {
+        long started = System.nanoTime();
+        metrics.counter("baton_redis_commands_total", "op", operation).increment();
+        return redis.execute(command, args)
+                .ifNoItem().after(config.timeout()).failWith(() -> new RedisUnavailable("Redis did not answer within "
+                        + config.timeout()))
+                .onItemOrFailure().invoke((reply, failure) -> {
+                    latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    if (failure != null) {
+                        errors.increment();
+                    }
+                })
+                .onFailure(failure -> !(failure instanceof RedisUnavailable))
+                .transform(failure -> new RedisUnavailable(failure.getMessage()));
+    }
+
+    private StoredResponse rebuild(TenantId tenant, Response reply) {
+        // reply: 1, checkpoint ('' = the chain's root), newest record first
+        String checkpoint = reply.get(1).toString();
+        RenderedContext context = checkpoint.isEmpty() ? RenderedContext.EMPTY
+                : RenderedContext.EMPTY.append(items(checkpoint));
+        ResponseCodec.Delta target = null;
+        for (int i = reply.size() - 1; i >= 2; i--) {
+            ResponseCodec.Delta delta = codec.decode(reply.get(i).toString());
+            RenderedContext withInput = context.append(delta.input());
+            context = delta.response().continuable() ? withInput.append(delta.response().output()) : null;
+            target = delta;
+        }
+        return StoredResponse.of(tenant, target.response(), target.input(), context, target.depth());
+    }
+
+    private boolean needsCheckpoint(StoredResponse stored) {
+        return stored.depth() > 1 && stored.depth() % config.checkpointEvery() == 0 && stored.context() != null;
+    }
+
+    /** The whole context before this turn: what a checkpoint carries. */
+    private String contextBefore(StoredResponse stored) {
+        List<Item> all = stored.context().items();
+        int added = stored.inputItems().size() + stored.response().output().size();
+        try {
+            return json.writeValueAsString(all.subList(0, all.size() - added));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode a checkpoint of " + stored.id(), e);
+        }
+    }
+
+    private List<Item> items(String array) {
+        try {
+            JsonNode node = json.readTree(array);
+            List<Item> items = new ArrayList<>(node.size());
+            for (int i = 0; i < node.size(); i++) {
+                items.add(RequestParser.parseItem(node.get(i), "checkpoint[" + i + "]"));
+            }
+            return items;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt checkpoint: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private String prefix(TenantId tenant) {
+        return config.keyPrefix() + ":{" + HexFormat.of().formatHex(tenant.value().getBytes(StandardCharsets.UTF_8))
+                + "}:r:";
+    }
+
+    private static String script(String resource) {
+        try (InputStream in = RedisTier.class.getClassLoader().getResourceAsStream(resource)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("missing " + resource, e);
+        }
+    }
+
+    /** Redis could not be reached or did not answer in time. */
+    public static final class RedisUnavailable extends RuntimeException {
+        public RedisUnavailable(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package dev.baton.session;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.config.BatonConfig;
+import dev.baton.protocol.ApiError;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * The replica's {@link ChainStore}: the hot cache first, then Redis when {@code BATON_REDIS_URL} is
+ * set. Responses are immutable, so the tiers never need invalidation except on delete, which every
+ * replica hears about over Redis pub/sub.
+ *
+ * <p>Durability: with {@code sync} (default) a response is acknowledged by Redis before
+ * {@link #save} completes, so a client that saw {@code response.completed} can resume anywhere. With
+ * {@code async} the write happens after; a replica lost in between loses those turns on other
+ * replicas (bounded by {@code max-pending-writes}, never queued beyond it).
+ *
+ * <p>Redis failures: loads of responses only Redis holds fail with 503 {@code state_unavailable};
+ * writes are retried {@code write-attempts} times, then fail the turn (sync) or are dropped and
+ * counted (async). Everything the hot cache holds keeps working, and recovery is automatic.
+ */
+@ApplicationScoped
+public class TieredChainStore implements ChainStore {
+
+    private static final Logger LOG = Logger.getLogger(TieredChainStore.class);
+
+    private final HotCache hot;
+    private final RedisTier redis;
+    private final boolean synchronous;
+    private final int writeAttempts;
+    private final int maxPendingWrites;
+    private final AtomicInteger pendingWrites = new AtomicInteger();
+    private final MeterRegistry metrics;
+    private final Counter droppedWrites;
+    private final Vertx vertx;
+    private volatile boolean subscribed;
+    private long resubscribeTimer = -1;
+
+    public TieredChainStore(HotCache hot, BatonConfig config, Instance<ReactiveRedisDataSource> redisClient,
+                            ObjectMapper json, MeterRegistry metrics, Vertx vertx) {
+        this.hot = hot;
+        this.redis = config.redis().url().isPresent() ? new RedisTier(redisClient.get(), json, config, metrics) : null;
+        this.synchronous = !"async".equalsIgnoreCase(config.redis().durability());
+        this.writeAttempts = Math.max(1, config.redis().writeAttempts());
+        this.maxPendingWrites = config.redis().maxPendingWrites();
+        this.metrics = metrics;
+        this.vertx = vertx;
+        this.droppedWrites = metrics.counter("baton_redis_dropped_writes_total");
+        metrics.gauge("baton_redis_pending_writes", pendingWrites);
+    }
+
+    /** Whether a Redis tier backs this replica. */
+    public boolean redisEnabled() {
+        return redis != null;
+    }
+
+    /** The Redis tier, or {@code null} without one. */
+    public RedisTier redis() {
+        return redis;
+    }
+
+    @Override
+    public Uni<StoredResponse> load(TenantId tenant, String responseId) {
+        StoredResponse cached = hot.get(tenant, responseId);
+        if (cached != null) {
+            metrics.counter("baton_store_hits_total", "tier", "hot").increment();
+            return Uni.createFrom().item(cached);
+        }
+        if (redis == null) {
+            metrics.counter("baton_store_misses_total").increment();
+            return Uni.createFrom().nullItem();
+        }
+        return redis.load(tenant, responseId)
+                .onFailure(RedisTier.RedisUnavailable.class).transform(failure -> stateUnavailable(failure))
+                .invoke(found -> {
+                    if (found == null) {
+                        metrics.counter("baton_store_misses_total").increment();
+                    } else {
+                        metrics.counter("baton_store_hits_total", "tier", "redis").increment();
+                        hot.put(found);
+                    }
+                });
+    }
+
+    @Override
+    public Uni<Void> save(StoredResponse response) {
+        if (redis == null) {
+            hot.put(response);
+            return Uni.createFrom().voidItem();
+        }
+        if (synchronous) {
+            return write(response).invoke(() -> hot.put(response))
+                    .onFailure().transform(failure -> stateUnavailable(failure));
+        }
+        hot.put(response);
+        if (pendingWrites.incrementAndGet() > maxPendingWrites) {
+            pendingWrites.decrementAndGet();
+            droppedWrites.increment();
+            LOG.warnf("dropped the Redis write of %s: %d writes pending", response.id(), maxPendingWrites);
+            return Uni.createFrom().voidItem();
+        }
+        write(response).onTermination().invoke(pendingWrites::decrementAndGet).subscribe().with(ok -> {
+        }, failure -> {
+            droppedWrites.increment();
+            LOG.warnf("lost the Redis write of %s after %d attempts: %s", response.id(), writeAttempts, failure.getMessage());
+        });
+        return Uni.createFrom().voidItem();
+    }
+
+    private Uni<Void> write(StoredResponse response) {
+        return redis.save(response).onFailure().retry()
+                .withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(writeAttempts - 1L);
+    }
+
+    @Override
+    public Uni<Boolean> delete(TenantId tenant, String responseId) {
+        boolean wasHot = hot.remove(tenant, responseId);
+        if (redis == null) {
+            return Uni.createFrom().item(wasHot);
+        }
+        return redis.delete(tenant, responseId)
+                .call(deleted -> redis.publishEviction(tenant, responseId))
+                .map(deleted -> deleted || wasHot)
+                .onFailure().transform(failure -> stateUnavailable(failure));
+    }
+
+    void subscribe(@Observes StartupEvent start) {
+        if (redis != null) {
+            trySubscribe();
+            resubscribeTimer = vertx.setPeriodic(5_000, tick -> {
+                if (!subscribed) {
+                    trySubscribe();
+                }
+            });
+        }
+    }
+
+    void stop(@Observes ShutdownEvent stop) {
+        if (resubscribeTimer >= 0) {
+            vertx.cancelTimer(resubscribeTimer);
+        }
+    }
+
+    private void trySubscribe() {
+        redis.dataSource().pubsub(String.class).subscribe(redis.evictionChannel(), this::onEviction)
+                .subscribe().with(subscriber -> subscribed = true,
+                        failure -> LOG.warnf("cannot subscribe to %s yet: %s", redis.evictionChannel(), failure.getMessage()));
+    }
+
+    private void onEviction(String message) {
+        int newline = message.indexOf('\n');
+        if (newline > 0) {
+            hot.remove(new TenantId(message.substring(0, newline)), message.substring(newline + 1));
+        }
+    }
+
+    private static RuntimeException stateUnavailable(Throwable failure) {
+        if (failure instanceof dev.baton.protocol.ApiException api) {
+            return api;
+        }
+        LOG.warnf("state store unavailable: %s", failure.getMessage());
+        return new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null,
+                "The conversation state store is unreachable; retry shortly, or resend the full input without "
+                        + "previous_response_id.").exception();
+    }
+}
