@@ -100,6 +100,15 @@ public interface BatonConfig {
         @WithDefault("sync")
         String durability();
 
+        /**
+         * When a sync write still fails after its attempts: {@code degrade} completes the response on this
+         * replica only (hot tier; counted in {@code baton_redis_dropped_writes_total}), {@code fail} ends the
+         * turn {@code failed} with {@code state_unavailable}.
+         */
+        @WithName("on-write-failure")
+        @WithDefault("degrade")
+        String onWriteFailure();
+
         /** Every this many turns a record carries the whole context, so a cold load walks at most this far. */
         @WithName("checkpoint-every")
         @WithDefault("32")

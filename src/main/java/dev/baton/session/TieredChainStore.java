@@ -28,8 +28,9 @@ import org.jboss.logging.Logger;
  * replicas (bounded by {@code max-pending-writes}, never queued beyond it).
  *
  * <p>Redis failures: loads of responses only Redis holds fail with 503 {@code state_unavailable};
- * writes are retried {@code write-attempts} times, then fail the turn (sync) or are dropped and
- * counted (async). Everything the hot cache holds keeps working, and recovery is automatic.
+ * writes are retried {@code write-attempts} times, then (by {@code on-write-failure}) either kept on
+ * this replica only and counted, or failing the turn. Everything the hot cache holds keeps working,
+ * and recovery is automatic.
  */
 @ApplicationScoped
 public class TieredChainStore implements ChainStore {
@@ -39,6 +40,7 @@ public class TieredChainStore implements ChainStore {
     private final HotCache hot;
     private final RedisTier redis;
     private final boolean synchronous;
+    private final boolean failOnWriteFailure;
     private final int writeAttempts;
     private final int maxPendingWrites;
     private final AtomicInteger pendingWrites = new AtomicInteger();
@@ -53,6 +55,7 @@ public class TieredChainStore implements ChainStore {
         this.hot = hot;
         this.redis = config.redis().url().isPresent() ? new RedisTier(redisClient.get(), json, config, metrics) : null;
         this.synchronous = !"async".equalsIgnoreCase(config.redis().durability());
+        this.failOnWriteFailure = "fail".equalsIgnoreCase(config.redis().onWriteFailure());
         this.writeAttempts = Math.max(1, config.redis().writeAttempts());
         this.maxPendingWrites = config.redis().maxPendingWrites();
         this.metrics = metrics;
@@ -102,7 +105,16 @@ public class TieredChainStore implements ChainStore {
         }
         if (synchronous) {
             return write(response).invoke(() -> hot.put(response))
-                    .onFailure().transform(failure -> stateUnavailable(failure));
+                    .onFailure().recoverWithUni(failure -> {
+                        if (failOnWriteFailure) {
+                            return Uni.createFrom().failure(stateUnavailable(failure));
+                        }
+                        droppedWrites.increment();
+                        LOG.warnf("Redis write of %s failed after %d attempts; keeping it on this replica only: %s",
+                                response.id(), writeAttempts, failure.getMessage());
+                        hot.put(response);
+                        return Uni.createFrom().voidItem();
+                    });
         }
         hot.put(response);
         if (pendingWrites.incrementAndGet() > maxPendingWrites) {
@@ -139,7 +151,7 @@ public class TieredChainStore implements ChainStore {
     void subscribe(@Observes StartupEvent start) {
         if (redis != null) {
             trySubscribe();
-            resubscribeTimer = vertx.setPeriodic(5_000, tick -> {
+            resubscribeTimer = vertx.setPeriodic(1_000, tick -> {
                 if (!subscribed) {
                     trySubscribe();
                 }
@@ -154,7 +166,9 @@ public class TieredChainStore implements ChainStore {
     }
 
     private void trySubscribe() {
-        redis.dataSource().pubsub(String.class).subscribe(redis.evictionChannel(), this::onEviction)
+        // the subscription dies with its connection (Redis restart, network loss): the timer renews it
+        redis.dataSource().pubsub(String.class).subscribe(redis.evictionChannel(), this::onEviction,
+                        () -> subscribed = false, failure -> subscribed = false)
                 .subscribe().with(subscriber -> subscribed = true,
                         failure -> LOG.warnf("cannot subscribe to %s yet: %s", redis.evictionChannel(), failure.getMessage()));
     }

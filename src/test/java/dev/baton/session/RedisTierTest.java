@@ -1,0 +1,186 @@
+package dev.baton.session;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.support.RedisServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The Redis tier against a real redis-server; "a cold replica" is this one with its hot cache cleared. */
+@QuarkusTest
+@TestProfile(RedisTierTest.WithRedis.class)
+class RedisTierTest {
+
+    public static class WithRedis implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("baton.api-keys", "sk-alpha=alpha,sk-beta=beta", "baton.redis.checkpoint-every", "32",
+                    "baton.store.ttl", "1h", "baton.redis.timeout", "500ms", "baton.redis.write-attempts", "2");
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(RedisServer.class));
+        }
+    }
+
+    @Inject
+    HotCache hot;
+
+    @Inject
+    MeterRegistry metrics;
+
+    @Inject
+    RedisDataSource redis;
+
+    private static RequestSpecification as(String key) {
+        return given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON);
+    }
+
+    private static Response turn(String key, Map<String, Object> body) {
+        Response response = as(key).body(body).when().post("/v1/responses");
+        response.then().statusCode(200);
+        return response;
+    }
+
+    private double loads() {
+        return metrics.counter("baton_redis_commands_total", "op", "load").count();
+    }
+
+    private static String key(String tenant, String id) {
+        return "baton:{" + HexFormat.of().formatHex(tenant.getBytes(StandardCharsets.UTF_8)) + "}:r:" + id;
+    }
+
+    private record Chain(List<String> ids, List<Object> transcript) {
+        String last() {
+            return ids.get(ids.size() - 1);
+        }
+    }
+
+    private static Chain chain(int depth) {
+        Chain chain = new Chain(new ArrayList<>(), new ArrayList<>());
+        String nonce = UUID.randomUUID().toString();
+        for (int i = 1; i <= depth; i++) {
+            Map<String, Object> user = Map.of("role", "user", "content", "turn " + i + " " + nonce);
+            Map<String, Object> body = new HashMap<>(Map.of("model", "baton-simulator", "input", List.of(user)));
+            if (!chain.ids.isEmpty()) {
+                body.put("previous_response_id", chain.last());
+            }
+            Response response = turn("sk-alpha", body);
+            chain.transcript.add(user);
+            chain.transcript.add(response.jsonPath().getMap("output[0]"));
+            chain.ids.add(response.jsonPath().getString("id"));
+        }
+        return chain;
+    }
+
+    @Test
+    void aColdReplicaLoadsAChainOfAnyDepthInOneRoundTrip() {
+        for (int depth : new int[] {10, 100, 1000}) {
+            Chain chain = chain(depth);
+            hot.clear();
+
+            double before = loads();
+            Map<String, Object> next = Map.of("role", "user", "content", "after a restart");
+            Response continued = turn("sk-alpha", Map.of("model", "baton-simulator", "previous_response_id", chain.last(),
+                    "input", List.of(next)));
+            assertEquals(1.0, loads() - before, "Redis round trips to load a chain of depth " + depth);
+
+            chain.transcript.add(next);
+            Response full = turn("sk-alpha", Map.of("model", "baton-simulator", "input", chain.transcript, "store", false));
+            assertEquals(full.header("x-baton-context-fingerprint"), continued.header("x-baton-context-fingerprint"),
+                    "the context rebuilt from Redis equals a full resend at depth " + depth);
+            assertTrue(continued.jsonPath().getString("output[0].content[0].text")
+                    .startsWith("Simulated reply #" + (depth + 1)));
+        }
+    }
+
+    @Test
+    void everyThirtySecondTurnCarriesACheckpointAndEveryRecordATtl() {
+        Chain chain = chain(70);
+        int checkpoints = 0;
+        for (int i = 0; i < chain.ids.size(); i++) {
+            String key = key("alpha", chain.ids.get(i));
+            int depth = Integer.parseInt(redis.hash(String.class).hget(key, "d"));
+            assertEquals(i + 1, depth);
+            boolean checkpoint = redis.hash(String.class).hexists(key, "c");
+            assertEquals(depth % 32 == 0, checkpoint, "checkpoint at depth " + depth);
+            checkpoints += checkpoint ? 1 : 0;
+            long ttl = redis.key().pttl(key);
+            assertTrue(ttl > Duration.ofMinutes(59).toMillis() && ttl <= Duration.ofHours(1).toMillis(), "TTL " + ttl);
+        }
+        assertEquals(2, checkpoints);
+    }
+
+    @Test
+    void anotherTenantCannotReachAResponseInRedis() {
+        String id = chain(2).last();
+        hot.clear();
+        as("sk-beta").when().get("/v1/responses/" + id).then().statusCode(404);
+        as("sk-beta").body(Map.of("model", "baton-simulator", "input", "x", "previous_response_id", id))
+                .when().post("/v1/responses").then().statusCode(400);
+        as("sk-alpha").when().get("/v1/responses/" + id).then().statusCode(200);
+    }
+
+    @Test
+    void aDeleteIsHeardByEveryReplicasHotCache() {
+        Chain chain = chain(2);
+        String id = chain.ids.get(0);
+        as("sk-alpha").when().get("/v1/responses/" + id).then().statusCode(200);
+        // another replica deletes it: the tombstone in Redis plus its eviction message
+        redis.hash(String.class).hset(key("alpha", id), "x", "1");
+        redis.pubsub(String.class).publish("baton:evictions", "alpha\n" + id);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hot.get(new TenantId("alpha"), id) == null);
+        as("sk-alpha").when().get("/v1/responses/" + id).then().statusCode(404);
+        // its child keeps its own context and stays continuable
+        turn("sk-alpha", Map.of("model", "baton-simulator", "input", "go on", "previous_response_id", chain.ids.get(1)));
+    }
+
+    @Test
+    void keepsServingFromTheHotTierWhileRedisIsDownAndRecovers() {
+        Chain chain = chain(3);
+        String coldId = chain(2).last();
+        hot.remove(new TenantId("alpha"), coldId);
+        RedisServer server = RedisServer.current();
+        server.kill();
+        try {
+            // hot state still serves reads and continuations
+            as("sk-alpha").when().get("/v1/responses/" + chain.last()).then().statusCode(200);
+            Response continued = turn("sk-alpha", Map.of("model", "baton-simulator", "input", "during the outage",
+                    "previous_response_id", chain.last()));
+            assertEquals("completed", continued.jsonPath().getString("status"));
+            // state only Redis holds: a clear, documented error, quickly
+            as("sk-alpha").body(Map.of("model", "baton-simulator", "input", "x", "previous_response_id", coldId))
+                    .when().post("/v1/responses").then().statusCode(503)
+                    .body("error.code", org.hamcrest.Matchers.equalTo("state_unavailable"));
+            given().when().get("/q/health/ready").then().statusCode(200)
+                    .body("checks.find { it.name == 'state-store' }.data.state", org.hamcrest.Matchers.equalTo("degraded"));
+        } finally {
+            server.launch();
+        }
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().when().get("/q/health/ready").then()
+                .body("checks.find { it.name == 'state-store' }.data.redis", org.hamcrest.Matchers.equalTo("up")));
+        Chain after = chain(2);
+        hot.clear();
+        turn("sk-alpha", Map.of("model", "baton-simulator", "input", "recovered", "previous_response_id", after.last()));
+    }
+}
