@@ -35,6 +35,15 @@ public interface BatonConfig {
 
     Render render();
 
+    Drain drain();
+
+    interface Drain {
+
+        /** How long a SIGTERM waits for in-flight WebSocket turns before closing their sockets with 1001. */
+        @WithDefault("25s")
+        Duration timeout();
+    }
+
     interface Render {
 
         /**

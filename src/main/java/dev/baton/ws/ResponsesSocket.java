@@ -35,9 +35,10 @@ public class ResponsesSocket {
     private final SocketMetrics metrics;
     private final Vertx vertx;
     private final UpgradeGate gate;
+    private final Drain drain;
 
     public ResponsesSocket(TurnPipeline pipeline, TenantDirectory tenants, ObjectMapper json, BatonConfig config,
-                           SocketMetrics metrics, Vertx vertx, UpgradeGate gate) {
+                           SocketMetrics metrics, Vertx vertx, UpgradeGate gate, Drain drain) {
         this.pipeline = pipeline;
         this.tenants = tenants;
         this.json = json;
@@ -45,6 +46,7 @@ public class ResponsesSocket {
         this.metrics = metrics;
         this.vertx = vertx;
         this.gate = gate;
+        this.drain = drain;
     }
 
     @OnOpen
@@ -55,6 +57,7 @@ public class ResponsesSocket {
                 context, pipeline, json, config.ws(), metrics,
                 gate.claim(connection.handshakeRequest().remoteAddress()));
         connection.userData().put(SESSION, session);
+        drain.opened(session);
         metrics.connections(1);
         long ageTimer = vertx.setTimer(Math.max(1, config.ws().maxAge().toMillis()),
                 fired -> context.runOnContext(ignored -> session.onAgeLimit()));
@@ -82,6 +85,7 @@ public class ResponsesSocket {
         SocketSession session = connection.userData().get(SESSION);
         if (session != null) {
             session.onClosed();
+            drain.closed(session);
             metrics.connections(-1);
         }
         Long ageTimer = connection.userData().get(AGE_TIMER);

@@ -41,6 +41,7 @@ final class SocketSession {
     private static final Pattern STREAM_ID = Pattern.compile("^[A-Za-z0-9_.-]{1,256}$");
     static final int CLOSE_POLICY = 1008;
     static final int CLOSE_TOO_BIG = 1009;
+    static final int CLOSE_GOING_AWAY = 1001;
 
     private final WebSocketConnection connection;
     private final TenantId tenant;
@@ -58,6 +59,7 @@ final class SocketSession {
     private int inFlight;
     private int queued;
     private boolean aged;
+    private boolean draining;
     private boolean closed;
 
     SocketSession(WebSocketConnection connection, TenantId tenant, Context context, TurnPipeline pipeline,
@@ -135,6 +137,11 @@ final class SocketSession {
         if (request.background()) {
             sendError(ApiError.invalidRequest("background", "unsupported_parameter",
                     "Background responses are not supported over WebSocket."), streamId);
+            return;
+        }
+        if (draining) {
+            sendError(new ApiError(503, ApiError.SERVER_ERROR, "server_draining", null,
+                    "This replica is shutting down; reconnect and continue with previous_response_id."), streamId);
             return;
         }
         if (aged) {
@@ -319,9 +326,32 @@ final class SocketSession {
     }
 
     private void closeIfAgedAndIdle() {
-        if (aged && !closed && inFlight == 0 && queued == 0) {
+        if (closed || inFlight > 0 || queued > 0) {
+            return;
+        }
+        if (draining) {
+            close(new CloseReason(CLOSE_GOING_AWAY, "replica draining: reconnect"));
+        } else if (aged) {
             close(CloseReason.NORMAL);
         }
+    }
+
+    /** Graceful shutdown: refuse new creates, finish in-flight and queued work, then close with 1001. */
+    void drain() {
+        if (closed || draining) {
+            return;
+        }
+        draining = true;
+        closeIfAgedAndIdle();
+    }
+
+    /** The drain deadline passed: close now, cancelling what still runs. */
+    void closeGoingAway() {
+        close(new CloseReason(CLOSE_GOING_AWAY, "replica draining: reconnect"));
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     /** Closes a connection whose reader stopped reading past the send deadline. */
@@ -418,6 +448,11 @@ final class SocketSession {
             bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 2 : 3;
         }
         return bytes;
+    }
+
+    /** Runs {@code task} on this connection's event loop. */
+    void runOnLoop(Runnable task) {
+        context.runOnContext(ignored -> task.run());
     }
 
     private void onLoop(Runnable task) {

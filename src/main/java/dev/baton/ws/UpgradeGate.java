@@ -1,5 +1,6 @@
 package dev.baton.ws;
 
+import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
 import dev.baton.session.TenantDirectory;
 import io.vertx.core.Vertx;
@@ -24,11 +25,13 @@ public class UpgradeGate {
 
     private final TenantDirectory tenants;
     private final Vertx vertx;
+    private final Drain drain;
     private final Map<String, HttpConnection> upgrading = new ConcurrentHashMap<>();
 
-    public UpgradeGate(TenantDirectory tenants, Vertx vertx) {
+    public UpgradeGate(TenantDirectory tenants, Vertx vertx, Drain drain) {
         this.tenants = tenants;
         this.vertx = vertx;
+        this.drain = drain;
     }
 
     void register(@Observes Router router) {
@@ -41,6 +44,10 @@ public class UpgradeGate {
             return;
         }
         try {
+            if (drain.draining()) {
+                throw new ApiError(503, ApiError.SERVER_ERROR, "server_draining",
+                        null, "This replica is shutting down; connect again to reach another one.").exception();
+            }
             tenants.authenticate(ctx.request().getHeader("Authorization"));
         } catch (ApiException e) {
             ctx.response().setStatusCode(e.error().status()).putHeader("content-type", "application/json")

@@ -1,0 +1,225 @@
+package dev.baton.replicas;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.support.RedisServer;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Baton as users run it: several replicas from the built jar, one real redis-server and a real
+ * HAProxy in front (health-checked on /q/health/ready, WebSocket tunnels), all on loopback ports.
+ */
+final class Cluster implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final RedisServer redis = new RedisServer();
+    private final List<Replica> replicas = new ArrayList<>();
+    private final Map<String, String> env;
+    private final int frontPort = freePort();
+    private Process haproxy;
+
+    private Cluster(Map<String, String> env) {
+        this.env = env;
+    }
+
+    static Cluster start(int size, Map<String, String> env) {
+        Cluster cluster = new Cluster(env);
+        try {
+            cluster.redis.start();
+            for (int i = 0; i < size; i++) {
+                Replica replica = new Replica("r" + (i + 1), freePort());
+                cluster.replicas.add(replica);
+                cluster.launch(replica);
+            }
+            cluster.startHaproxy();
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    URL front() {
+        try {
+            return new URL("http://127.0.0.1:" + frontPort);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    List<Replica> replicas() {
+        return replicas;
+    }
+
+    /** The replica holding {@code count} open WebSockets (read from each replica's metrics). */
+    Replica withOpenSockets(int count) {
+        for (Replica replica : replicas) {
+            if (replica.alive() && replica.gauge("baton_ws_connections") == count) {
+                return replica;
+            }
+        }
+        throw new AssertionError("no replica holds " + count + " WebSockets");
+    }
+
+    void launch(Replica replica) {
+        String jar = System.getProperty("baton.jar", "target/quarkus-app/quarkus-run.jar");
+        ProcessBuilder builder = new ProcessBuilder("java", "-jar", jar)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/replica-" + replica.name + ".log")));
+        builder.environment().putAll(env);
+        builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(replica.port));
+        builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        builder.environment().put("BATON_REDIS_URL", redis.url());
+        try {
+            replica.process = builder.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start a replica", e);
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> replica.ready() || !replica.process.isAlive());
+        if (!replica.process.isAlive()) {
+            throw new IllegalStateException("replica " + replica.name + " exited; see target/replica-" + replica.name + ".log");
+        }
+        // HAProxy needs two good health checks (rise 2, every 200 ms) before it routes to a (re)started replica
+        if (haproxy != null) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> haproxyRoutesTo(replica));
+        }
+    }
+
+    private boolean haproxyRoutesTo(Replica replica) throws Exception {
+        HttpResponse<String> stats = HTTP.send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + frontPort + "/haproxy-stats;csv")).build(), HttpResponse.BodyHandlers.ofString());
+        return stats.body().lines().anyMatch(line -> line.startsWith("baton," + replica.name + ",") && line.contains(",UP,"));
+    }
+
+    private void startHaproxy() {
+        StringBuilder cfg = new StringBuilder("""
+                global
+                  maxconn 2000
+                defaults
+                  mode http
+                  timeout connect 1s
+                  timeout client 60s
+                  timeout server 60s
+                  timeout tunnel 1h
+                  retries 3
+                  option redispatch
+                frontend front
+                  bind 127.0.0.1:%d
+                  stats enable
+                  stats uri /haproxy-stats
+                  default_backend baton
+                backend baton
+                  balance roundrobin
+                  option httpchk GET /q/health/ready
+                  default-server inter 200ms fall 1 rise 2
+                """.formatted(frontPort));
+        for (Replica replica : replicas) {
+            cfg.append("  server ").append(replica.name).append(" 127.0.0.1:").append(replica.port).append(" check\n");
+        }
+        try {
+            Path file = Path.of("target/haproxy-" + frontPort + ".cfg");
+            Files.writeString(file, cfg);
+            haproxy = new ProcessBuilder("haproxy", "-db", "-f", file.toString()).redirectErrorStream(true)
+                    .redirectOutput(new File("target/haproxy-" + frontPort + ".log")).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start haproxy (apt-get install haproxy)", e);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> replicas.stream().allMatch(r -> {
+            try {
+                return haproxyRoutesTo(r);
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+    }
+
+    @Override
+    public void close() {
+        if (haproxy != null) {
+            haproxy.destroyForcibly();
+        }
+        replicas.forEach(Replica::kill);
+        redis.kill();
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static final class Replica {
+        final String name;
+        final int port;
+        Process process;
+
+        Replica(String name, int port) {
+            this.name = name;
+            this.port = port;
+        }
+
+        boolean alive() {
+            return process != null && process.isAlive();
+        }
+
+        boolean ready() {
+            try {
+                return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }
+
+        double gauge(String name) {
+            try {
+                String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                return metrics.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                        .findFirst().orElse(-1);
+            } catch (IOException | InterruptedException e) {
+                return -1;
+            }
+        }
+
+        /** SIGKILL: the replica vanishes mid-whatever. */
+        void kill() {
+            if (process != null) {
+                process.destroyForcibly();
+                waitForExit();
+            }
+        }
+
+        /** SIGTERM: a graceful drain, as Kubernetes does in a rolling restart. */
+        void terminate() {
+            process.destroy();
+        }
+
+        void waitForExit() {
+            try {
+                process.waitFor(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.baton.replicas;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.support.Requests;
+import dev.baton.support.WsClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two replicas from the built jar behind HAProxy, sharing one Redis: a client that loses its replica
+ * (SIGKILL, or a SIGTERM drain in a rolling restart) reconnects through the load balancer and
+ * continues from its last completed response on the other replica, with nothing lost.
+ */
+class MultiReplicaIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    // ~80 output tokens at 100 tokens/s: a turn stays in flight for most of a second
+    private static final Map<String, String> ENV = Map.of("BATON_SIMULATOR_TTFT_MS", "0",
+            "BATON_SIMULATOR_TOKENS_PER_SECOND", "100", "BATON_SIMULATOR_PREFILL_US_PER_TOKEN", "0",
+            "BATON_DRAIN_TIMEOUT", "20s", "QUARKUS_SHUTDOWN_TIMEOUT", "2s");
+
+    /** A conversation as the client keeps it: its transcript (for a full resend) and the last completed id. */
+    private static final class Conversation {
+        final String nonce = UUID.randomUUID().toString();
+        final List<Object> transcript = new ArrayList<>();
+        final List<String> completedIds = new ArrayList<>();
+        int turns;
+
+        Map<String, Object> nextCreate() {
+            turns++;
+            Map<String, Object> user = Map.of("role", "user", "content", "turn " + turns + " " + nonce);
+            transcript.add(user);
+            Map<String, Object> create = new HashMap<>(Map.of("type", "response.create", "model", "baton-simulator",
+                    "input", List.of(user)));
+            if (!completedIds.isEmpty()) {
+                create.put("previous_response_id", last());
+            }
+            return create;
+        }
+
+        void completed(JsonNode response) {
+            transcript.add(Requests.asMap(response.at("/output/0")));
+            completedIds.add(response.get("id").asText());
+        }
+
+        String last() {
+            return completedIds.get(completedIds.size() - 1);
+        }
+    }
+
+    private static JsonNode completedResponse(List<JsonNode> frames) {
+        JsonNode last = frames.get(frames.size() - 1);
+        assertEquals("response.completed", last.path("type").asText(), last.toString());
+        return last.get("response");
+    }
+
+    private static void turn(WsClient ws, Conversation conversation) {
+        ws.send(conversation.nextCreate());
+        conversation.completed(completedResponse(ws.untilTerminal()));
+    }
+
+    /** Reconnects through HAProxy, retrying while the load balancer notices the lost replica. */
+    private static WsClient reconnect(Cluster cluster) {
+        WsClient[] client = new WsClient[1];
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            try {
+                client[0] = WsClient.connect(cluster.front());
+                return true;
+            } catch (RuntimeException refused) {
+                return false;
+            }
+        });
+        return client[0];
+    }
+
+    /** The continuation after a move saw exactly the context a full resend would have. */
+    private static void assertContinuesWithFullContext(Cluster cluster, WsClient ws, Conversation conversation)
+            throws Exception {
+        ws.send(conversation.nextCreate());
+        JsonNode response = completedResponse(ws.untilTerminal());
+        String text = response.at("/output/0/content/0/text").asText();
+        assertTrue(text.startsWith("Simulated reply #" + conversation.turns), text);
+        String fullResend = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.front() + "/v1/responses"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("model", "baton-simulator",
+                        "input", conversation.transcript, "store", false)))).build(),
+                HttpResponse.BodyHandlers.ofString()).headers().firstValue("x-baton-context-fingerprint").orElseThrow();
+        assertEquals(fullResend, Requests.fingerprintOfText(text));
+        conversation.completed(response);
+    }
+
+    private static void assertAllRetrievable(Cluster cluster, Conversation conversation) throws Exception {
+        for (String id : conversation.completedIds) {
+            int status = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.front() + "/v1/responses/" + id)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            assertEquals(200, status, "completed response " + id + " was lost");
+        }
+    }
+
+    @Test
+    void continuesTheChainOnAnotherReplicaAfterSigkill() throws Exception {
+        try (Cluster cluster = Cluster.start(2, ENV)) {
+            Conversation conversation = new Conversation();
+            WsClient ws = WsClient.connect(cluster.front());
+            for (int i = 0; i < 10; i++) {
+                turn(ws, conversation);
+            }
+            Cluster.Replica serving = cluster.withOpenSockets(1);
+            serving.kill();
+            ws.close();
+
+            try (WsClient resumed = reconnect(cluster)) {
+                assertContinuesWithFullContext(cluster, resumed, conversation);
+            }
+            assertAllRetrievable(cluster, conversation);
+        }
+    }
+
+    @Test
+    void aRollingRestartWithSigtermLosesNoCompletedTurn() throws Exception {
+        try (Cluster cluster = Cluster.start(2, ENV)) {
+            Conversation conversation = new Conversation();
+            WsClient ws = WsClient.connect(cluster.front());
+            for (Cluster.Replica ignored : List.copyOf(cluster.replicas())) {
+                turn(ws, conversation);
+                turn(ws, conversation);
+                // a turn is in flight when its replica gets SIGTERM
+                ws.send(conversation.nextCreate());
+                assertEquals("response.created", ws.next().get("type").asText());
+                Cluster.Replica serving = cluster.withOpenSockets(1);
+                serving.terminate();
+                conversation.completed(completedResponse(ws.untilTerminal()));
+                assertEquals(1001, ws.awaitClose(), "a draining replica closes with 1001 after its in-flight turn");
+                serving.waitForExit();
+                ws.close();
+
+                ws = reconnect(cluster);
+                assertContinuesWithFullContext(cluster, ws, conversation);
+                cluster.launch(serving);
+            }
+            ws.close();
+            assertAllRetrievable(cluster, conversation);
+        }
+    }
+}
