@@ -6,10 +6,19 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 log=$(mktemp)
+# with redis-server installed, the state goes through a real Redis tier too (scripts, client, codec in the image)
+redis_pid=
+if command -v redis-server > /dev/null 2>&1; then
+  redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no > /dev/null 2>&1 &
+  redis_pid=$!
+  export BATON_REDIS_URL="redis://127.0.0.1:$redis_port"
+  for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping > /dev/null 2>&1 && break; sleep 0.05; done
+fi
 start=$(date +%s%N)
 QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 "$@" > "$log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; [ -n "$redis_pid" ] && kill $redis_pid 2>/dev/null || true' EXIT
 deadline=$((SECONDS + 60))
 until curl -sf "http://127.0.0.1:$port/q/health/ready" > /dev/null; do
   if ! kill -0 $pid 2>/dev/null; then cat "$log"; echo "run-smoke: the process exited" >&2; exit 1; fi
@@ -18,6 +27,12 @@ until curl -sf "http://127.0.0.1:$port/q/health/ready" > /dev/null; do
 done
 ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 "$HERE/smoke-test.sh" "http://127.0.0.1:$port" || { cat "$log"; exit 1; }
+if [ -n "$redis_pid" ]; then
+  curl -sf "http://127.0.0.1:$port/q/health/ready" | grep -q '"redis":"up"' || { cat "$log"; echo "run-smoke: Redis tier not up" >&2; exit 1; }
+  keys=$(redis-cli -p "$redis_port" --scan --pattern 'baton:*' | wc -l)
+  [ "$keys" -gt 0 ] || { cat "$log"; echo "run-smoke: nothing was written to Redis" >&2; exit 1; }
+  echo "run-smoke: Redis tier ok ($keys records)"
+fi
 # WebSocket mode, driven by the official Node SDK (installed by the test run: src/test/node/node_modules)
 NODE_DIR="$HERE/../src/test/node"
 if command -v node > /dev/null 2>&1 && [ -d "$NODE_DIR/node_modules/openai" ]; then

@@ -10,8 +10,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then
   echo "ensure-test-tools: installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > /dev/null
-  # the packages may start their own services: the tests never use them
-  (service redis-server stop || true; service haproxy stop || true) > /dev/null 2>&1
 else
   echo "ensure-test-tools: please install ${missing[*]} (e.g. apt-get install ${missing[*]})" >&2
   exit 1
