@@ -30,7 +30,8 @@ public class RedisReadiness implements AsyncHealthCheck {
         }
         return store.redis().ping()
                 .map(ok -> HealthCheckResponse.named("state-store").up().withData("tiers", "hot,redis")
-                        .withData("redis", "up").build())
+                        .withData("redis", "up")
+                        .withData("evictions", store.hearsEvictions() ? "subscribed" : "renewing").build())
                 .ifNoItem().after(Duration.ofSeconds(2)).fail()
                 .onFailure().recoverWithItem(failure -> HealthCheckResponse.named("state-store").up()
                         .withData("tiers", "hot").withData("redis", "unreachable")

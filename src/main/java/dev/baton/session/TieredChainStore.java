@@ -36,6 +36,7 @@ import org.jboss.logging.Logger;
 public class TieredChainStore implements ChainStore {
 
     private static final Logger LOG = Logger.getLogger(TieredChainStore.class);
+    private static final long HEARTBEAT_MILLIS = 1_000;
 
     private final HotCache hot;
     private final RedisTier redis;
@@ -48,7 +49,9 @@ public class TieredChainStore implements ChainStore {
     private final Counter droppedWrites;
     private final Vertx vertx;
     private volatile boolean subscribed;
+    private volatile long lastHeartbeatNanos;
     private long resubscribeTimer = -1;
+    private final String heartbeat = "heartbeat\n" + Ids.request();
 
     public TieredChainStore(HotCache hot, BatonConfig config, Instance<ReactiveRedisDataSource> redisClient,
                             ObjectMapper json, MeterRegistry metrics, Vertx vertx) {
@@ -151,11 +154,7 @@ public class TieredChainStore implements ChainStore {
     void subscribe(@Observes StartupEvent start) {
         if (redis != null) {
             trySubscribe();
-            resubscribeTimer = vertx.setPeriodic(1_000, tick -> {
-                if (!subscribed) {
-                    trySubscribe();
-                }
-            });
+            resubscribeTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, tick -> keepSubscribed());
         }
     }
 
@@ -165,15 +164,46 @@ public class TieredChainStore implements ChainStore {
         }
     }
 
+    /**
+     * A subscription can die silently with its connection (Redis restart, network loss), and deletes
+     * published meanwhile would never reach this replica's hot cache. So the replica publishes a
+     * heartbeat to itself every second and renews the subscription when it stops hearing it.
+     */
+    private void keepSubscribed() {
+        if (subscribed && System.nanoTime() - lastHeartbeatNanos > 3 * HEARTBEAT_MILLIS * 1_000_000L) {
+            LOG.warnf("no heartbeat on %s: renewing the subscription", redis.evictionChannel());
+            subscribed = false;
+        }
+        if (!subscribed) {
+            trySubscribe();
+            return;
+        }
+        redis.dataSource().pubsub(String.class).publish(redis.evictionChannel(), heartbeat)
+                .subscribe().with(ok -> {
+                }, failure -> LOG.debugf("heartbeat not published: %s", failure.getMessage()));
+    }
+
+    /** True while this replica demonstrably hears its eviction channel (its own heartbeat came back lately). */
+    public boolean hearsEvictions() {
+        return subscribed && System.nanoTime() - lastHeartbeatNanos < HEARTBEAT_MILLIS * 1_500_000L;
+    }
+
     private void trySubscribe() {
         // the subscription dies with its connection (Redis restart, network loss): the timer renews it
         redis.dataSource().pubsub(String.class).subscribe(redis.evictionChannel(), this::onEviction,
                         () -> subscribed = false, failure -> subscribed = false)
-                .subscribe().with(subscriber -> subscribed = true,
+                .subscribe().with(subscriber -> {
+                            lastHeartbeatNanos = System.nanoTime();
+                            subscribed = true;
+                        },
                         failure -> LOG.warnf("cannot subscribe to %s yet: %s", redis.evictionChannel(), failure.getMessage()));
     }
 
     private void onEviction(String message) {
+        if (message.equals(heartbeat)) {
+            lastHeartbeatNanos = System.nanoTime();
+            return;
+        }
         int newline = message.indexOf('\n');
         if (newline > 0) {
             hot.remove(new TenantId(message.substring(0, newline)), message.substring(newline + 1));

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
@@ -13,33 +11,14 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
 import com.openai.models.responses.inputitems.InputItemListPage;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.net.URL;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The official OpenAI Java SDK, pointed at Baton by base URL only. */
 @QuarkusTest
-class OpenAiJavaSdkTest {
-
-    @TestHTTPResource("/v1")
-    URL baseUrl;
-
-    private OpenAIClient client;
-
-    @BeforeEach
-    void connect() {
-        client = OpenAIOkHttpClient.builder().baseUrl(baseUrl.toString()).apiKey("sk-unused").maxRetries(0).build();
-    }
-
-    @AfterEach
-    void close() {
-        client.close();
-    }
+class OpenAiJavaSdkTest extends SdkClientTest {
 
     @Test
     void createsRetrievesChainsListsAndDeletes() {

@@ -3,38 +3,17 @@ package dev.baton.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.ResponseConnection;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponsesClientEvent;
 import com.openai.models.responses.ResponsesServerEvent;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.net.URL;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The WebSocket connection of the official OpenAI Java SDK, pointed at Baton by base URL only. */
 @QuarkusTest
-class OpenAiJavaSdkWebSocketTest {
-
-    @TestHTTPResource("/v1")
-    URL baseUrl;
-
-    private OpenAIClient client;
-
-    @BeforeEach
-    void connect() {
-        client = OpenAIOkHttpClient.builder().baseUrl(baseUrl.toString()).apiKey("sk-unused").maxRetries(0).build();
-    }
-
-    @AfterEach
-    void close() {
-        client.close();
-    }
+class OpenAiJavaSdkWebSocketTest extends SdkClientTest {
 
     private static ResponsesClientEvent create(String input, String previous, String streamId) {
         var builder = ResponsesClientEvent.ResponseCreate.builder().model("baton-simulator").input(input).store(false);

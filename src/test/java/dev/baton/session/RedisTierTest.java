@@ -143,6 +143,8 @@ class RedisTierTest {
 
     @Test
     void aDeleteIsHeardByEveryReplicasHotCache() {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().when().get("/q/health/ready").then()
+                .body("checks.find { it.name == 'state-store' }.data.evictions", org.hamcrest.Matchers.equalTo("subscribed")));
         Chain chain = chain(2);
         String id = chain.ids.get(0);
         as("sk-alpha").when().get("/v1/responses/" + id).then().statusCode(200);
@@ -178,7 +180,8 @@ class RedisTierTest {
             server.launch();
         }
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().when().get("/q/health/ready").then()
-                .body("checks.find { it.name == 'state-store' }.data.redis", org.hamcrest.Matchers.equalTo("up")));
+                .body("checks.find { it.name == 'state-store' }.data.redis", org.hamcrest.Matchers.equalTo("up"))
+                .body("checks.find { it.name == 'state-store' }.data.evictions", org.hamcrest.Matchers.equalTo("subscribed")));
         Chain after = chain(2);
         hot.clear();
         turn("sk-alpha", Map.of("model", "baton-simulator", "input", "recovered", "previous_response_id", after.last()));
