@@ -28,7 +28,7 @@ done
 ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 "$HERE/smoke-test.sh" "http://127.0.0.1:$port" || { cat "$log"; exit 1; }
 if [ -n "$redis_pid" ]; then
-  curl -sf "http://127.0.0.1:$port/q/health/ready" | grep -q '"redis":"up"' || { cat "$log"; echo "run-smoke: Redis tier not up" >&2; exit 1; }
+  curl -sf "http://127.0.0.1:$port/q/health/ready" | grep -qE '"redis": ?"up"' || { cat "$log"; echo "run-smoke: Redis tier not up" >&2; exit 1; }
   keys=$(redis-cli -p "$redis_port" --scan --pattern 'baton:*' | wc -l)
   [ "$keys" -gt 0 ] || { cat "$log"; echo "run-smoke: nothing was written to Redis" >&2; exit 1; }
   echo "run-smoke: Redis tier ok ($keys records)"

@@ -4,6 +4,7 @@ import dev.baton.protocol.ResponseObject;
 import dev.baton.protocol.StreamEvent;
 import dev.baton.session.StoredResponse;
 import io.smallrye.mutiny.Multi;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A prepared turn: its state was resolved and its input rendered; {@link #events()} runs it.
@@ -15,5 +16,5 @@ import io.smallrye.mutiny.Multi;
  * @param finished    filled when the terminal event is emitted: the response as the tiers keep it
  */
 public record Turn(ResponseObject response, String fingerprint, Multi<StreamEvent> events,
-                   java.util.concurrent.CompletableFuture<StoredResponse> finished) {
+                   CompletableFuture<StoredResponse> finished) {
 }

@@ -6,6 +6,7 @@ import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineException;
 import dev.baton.engine.EngineRequest;
 import dev.baton.protocol.ApiError;
+import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ItemReference;
@@ -27,7 +28,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -73,7 +76,7 @@ public class TurnPipeline {
         }
         return resolved.map(found -> {
             Turn turn = start(tenant, request, found);
-            prepareTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            prepareTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             return turn;
         });
     }
@@ -183,7 +186,7 @@ public class TurnPipeline {
 
         private Multi<StreamEvent> opening() {
             return Multi.createFrom().items(
-                    () -> java.util.stream.Stream.of(
+                    () -> Stream.of(
                             new StreamEvent.Lifecycle(StreamEvent.Lifecycle.CREATED, assembler.nextSequenceNumber(), response),
                             new StreamEvent.Lifecycle(StreamEvent.Lifecycle.IN_PROGRESS, assembler.nextSequenceNumber(), response)));
         }
@@ -232,7 +235,7 @@ public class TurnPipeline {
 
         /** The state store refused the response: it ends failed, so nobody continues from state that was lost. */
         private StreamEvent notDurable(ResponseObject done, Throwable failure) {
-            String message = failure instanceof dev.baton.protocol.ApiException api ? api.error().message()
+            String message = failure instanceof ApiException api ? api.error().message()
                     : "The response could not be stored.";
             ResponseObject failed = done.finish(ResponseObject.FAILED, Instant.now().getEpochSecond(), done.output(),
                     done.usage(), new ResponseObject.ResponseError("state_unavailable", message), null);

@@ -157,4 +157,26 @@ class MultiReplicaIT {
             assertAllRetrievable(cluster, conversation);
         }
     }
+
+    @Test
+    void aDeleteOnOneReplicaIsSeenByTheOther() throws Exception {
+        try (Cluster cluster = Cluster.start(2, ENV)) {
+            String r1 = "http://127.0.0.1:" + cluster.replicas().get(0).port;
+            String r2 = "http://127.0.0.1:" + cluster.replicas().get(1).port;
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create(r1 + "/v1/responses"))
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"baton-simulator\",\"input\":\"delete me\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            String id = JSON.readTree(body).get("id").asText();
+            // replica 2 loads it from Redis into its hot cache
+            assertEquals(200, get(r2 + "/v1/responses/" + id));
+            assertEquals(200, HTTP.send(HttpRequest.newBuilder(URI.create(r1 + "/v1/responses/" + id)).DELETE().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode());
+            await().atMost(Duration.ofSeconds(10)).until(() -> get(r2 + "/v1/responses/" + id) == 404);
+        }
+    }
+
+    private static int get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
 }
