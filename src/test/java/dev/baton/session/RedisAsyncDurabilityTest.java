@@ -4,17 +4,13 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.baton.support.RedisServer;
+import dev.baton.support.WithRedis;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -23,15 +19,10 @@ import org.junit.jupiter.api.Test;
 @TestProfile(RedisAsyncDurabilityTest.Async.class)
 class RedisAsyncDurabilityTest {
 
-    public static class Async implements QuarkusTestProfile {
+    public static class Async extends WithRedis {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("baton.redis.durability", "async");
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(RedisServer.class));
         }
     }
 
@@ -45,7 +36,7 @@ class RedisAsyncDurabilityTest {
     void writesBehindTheResponseAndAColdReplicaStillContinues() {
         String id = given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", "async"))
                 .when().post("/v1/responses").then().statusCode(200).extract().jsonPath().getString("id");
-        String key = "baton:{" + HexFormat.of().formatHex("default".getBytes(StandardCharsets.UTF_8)) + "}:r:" + id;
+        String key = WithRedis.responseKey("default", id);
         await().atMost(Duration.ofSeconds(10)).until(() -> redis.key().exists(key));
         hot.clear();
         String text = given().contentType(ContentType.JSON)

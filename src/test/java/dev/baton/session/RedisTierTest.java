@@ -6,20 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.support.RedisServer;
+import dev.baton.support.WithRedis;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -27,19 +25,14 @@ import org.junit.jupiter.api.Test;
 
 /** The Redis tier against a real redis-server; "a cold replica" is this one with its hot cache cleared. */
 @QuarkusTest
-@TestProfile(RedisTierTest.WithRedis.class)
+@TestProfile(RedisTierTest.TwoTenants.class)
 class RedisTierTest {
 
-    public static class WithRedis implements QuarkusTestProfile {
+    public static class TwoTenants extends WithRedis {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("baton.api-keys", "sk-alpha=alpha,sk-beta=beta", "baton.redis.checkpoint-every", "32",
                     "baton.store.ttl", "1h", "baton.redis.timeout", "500ms", "baton.redis.write-attempts", "2");
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(RedisServer.class));
         }
     }
 
@@ -67,7 +60,7 @@ class RedisTierTest {
     }
 
     private static String key(String tenant, String id) {
-        return "baton:{" + HexFormat.of().formatHex(tenant.getBytes(StandardCharsets.UTF_8)) + "}:r:" + id;
+        return WithRedis.responseKey(tenant, id);
     }
 
     private record Chain(List<String> ids, List<Object> transcript) {
