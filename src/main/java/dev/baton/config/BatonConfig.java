@@ -37,6 +37,38 @@ public interface BatonConfig {
 
     Drain drain();
 
+    Upstream upstream();
+
+    /** The single upstream of {@code BATON_ENGINE=openai-chat}. */
+    interface Upstream {
+
+        /** Base URL of an OpenAI-compatible server, e.g. {@code http://vllm:8000/v1}. */
+        Optional<String> url();
+
+        /** Sent as {@code Authorization: Bearer}; none for local engines. */
+        @WithName("api-key")
+        Optional<String> apiKey();
+
+        /** The model name sent upstream; by default each request's {@code model}. */
+        Optional<String> model();
+
+        /** Models listed on {@code GET /v1/models}. */
+        Optional<List<String>> models();
+
+        @WithName("connect-timeout")
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Longest silence of an upstream stream (including before the first token) before the turn fails. */
+        @WithName("idle-timeout")
+        @WithDefault("120s")
+        Duration idleTimeout();
+
+        /** Retries of a request that failed before its first token (connection refused, 5xx, 429). */
+        @WithDefault("2")
+        int retries();
+    }
+
     interface Drain {
 
         /** How long a SIGTERM waits for in-flight WebSocket turns before closing their sockets with 1001. */

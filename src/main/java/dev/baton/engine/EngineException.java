@@ -1,7 +1,7 @@
 package dev.baton.engine;
 
 /** An engine failure that becomes {@code response.failed} with {@code error.code} and message. */
-public final class EngineException extends RuntimeException {
+public class EngineException extends RuntimeException {
 
     private final String code;
 
