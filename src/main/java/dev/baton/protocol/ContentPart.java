@@ -33,9 +33,17 @@ public sealed interface ContentPart permits ContentPart.Text, ContentPart.Opaque
         }
     }
 
-    /** Any other part ({@code input_image}, {@code input_file}, ...), carried through as sent. */
+    /**
+     * Any other part ({@code input_image}, {@code input_file}, ...), carried through as sent;
+     * {@code jsonLength} is its serialized size, measured once (images can be megabytes of base64).
+     */
     @RegisterForReflection
-    record Opaque(String type, @JsonValue JsonNode json) implements ContentPart {
+    record Opaque(String type, @JsonValue JsonNode json, int jsonLength) implements ContentPart {
+
+        public Opaque(String type, JsonNode json) {
+            this(type, json, json.toString().length());
+        }
+
         @Override
         public String text() {
             return "";

@@ -49,7 +49,7 @@ public record MessageItem(String id, String status, String role, List<ContentPar
     public int estimatedBytes() {
         int bytes = 96;
         for (ContentPart part : content) {
-            bytes += 48 + 2 * part.text().length() + (part instanceof ContentPart.Opaque o ? 2 * o.json().toString().length() : 0);
+            bytes += 48 + 2 * part.text().length() + (part instanceof ContentPart.Opaque o ? 2 * o.jsonLength() : 0);
         }
         return bytes;
     }

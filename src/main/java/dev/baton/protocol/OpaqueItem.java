@@ -7,10 +7,15 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * Any other item type ({@code web_search_call}, {@code compaction}, {@code custom_tool_call}, ...),
- * carried through exactly as sent. The JSON is a private copy and is never mutated.
+ * carried through exactly as sent. The JSON belongs to this item and is never mutated;
+ * {@code jsonLength} is its serialized size, measured once.
  */
 @RegisterForReflection
-public record OpaqueItem(String type, String id, @JsonValue ObjectNode json) implements Item {
+public record OpaqueItem(String type, String id, @JsonValue ObjectNode json, int jsonLength) implements Item {
+
+    public OpaqueItem(String type, String id, ObjectNode json) {
+        this(type, id, json, json.toString().length());
+    }
 
     @Override
     public OpaqueItem withId(String newId) {
@@ -34,6 +39,6 @@ public record OpaqueItem(String type, String id, @JsonValue ObjectNode json) imp
 
     @Override
     public int estimatedBytes() {
-        return 64 + 2 * json.toString().length();
+        return 64 + 2 * jsonLength;
     }
 }

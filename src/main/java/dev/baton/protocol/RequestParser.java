@@ -14,6 +14,9 @@ import java.util.regex.Pattern;
  * whose message and {@code param} name the offending field the way the OpenAI API does
  * ({@code invalid_type}, {@code invalid_value}, {@code missing_required_parameter}, ...).
  *
+ * <p>The parser takes ownership of the tree it is given: JSON kept in the request (tools, opaque
+ * items and parts) is the caller's freshly parsed tree, never copied again and never mutated after.
+ *
  * <p>Policy (PROTOCOL.md Part A.3): unknown fields and the fields Baton does not interpret are
  * accepted and ignored; {@code background} is checked by the transport; {@code conversation} and
  * {@code prompt} (server-side objects Baton does not host) are rejected with a clear message.
@@ -85,11 +88,11 @@ public final class RequestParser {
             case "function_call_output" -> new FunctionCallOutputItem(optString(node, "id", path),
                     optString(node, "status", path), requireString(node, "call_id", path), parseToolOutput(node, path));
             case "reasoning" -> new ReasoningItem(optString(node, "id", path), optString(node, "status", path),
-                    node.has("summary") ? node.get("summary").deepCopy() : null,
-                    node.hasNonNull("content") ? node.get("content").deepCopy() : null,
+                    node.has("summary") ? node.get("summary") : null,
+                    node.hasNonNull("content") ? node.get("content") : null,
                     optString(node, "encrypted_content", path));
             case "item_reference" -> new ItemReference(requireString(node, "id", path));
-            default -> new OpaqueItem(type, optString(node, "id", path), (ObjectNode) node.deepCopy());
+            default -> new OpaqueItem(type, optString(node, "id", path), (ObjectNode) node);
         };
     }
 
@@ -145,7 +148,7 @@ public final class RequestParser {
             case "input_text", "output_text" -> new ContentPart.Text(type, requireString(part, "text", path),
                     "output_text".equals(type) ? annotations(part) : null);
             case "refusal" -> new ContentPart.Text(type, requireString(part, "refusal", path), null);
-            default -> new ContentPart.Opaque(type, part.deepCopy());
+            default -> new ContentPart.Opaque(type, part);
         };
     }
 
@@ -155,7 +158,7 @@ public final class RequestParser {
             return List.of();
         }
         List<JsonNode> list = new ArrayList<>();
-        annotations.forEach(a -> list.add(a.deepCopy()));
+        annotations.forEach(list::add);
         return list;
     }
 
@@ -167,7 +170,7 @@ public final class RequestParser {
         if (!output.isTextual() && !output.isArray()) {
             throw invalidType(path + ".output", "a string or an array of content parts", output);
         }
-        return output.deepCopy();
+        return output;
     }
 
     private static Map<String, String> parseMetadata(JsonNode metadata) {
@@ -199,7 +202,7 @@ public final class RequestParser {
         if (!choice.isTextual() && !choice.isObject()) {
             throw invalidType("tool_choice", "a string or an object", choice);
         }
-        return choice.deepCopy();
+        return choice;
     }
 
     private static List<JsonNode> parseTools(JsonNode tools) {
@@ -220,7 +223,7 @@ public final class RequestParser {
             if ("function".equals(type)) {
                 requireString(tool, "name", path);
             }
-            list.add(tool.deepCopy());
+            list.add(tool);
         }
         return list;
     }
@@ -352,7 +355,7 @@ public final class RequestParser {
         if (!value.isObject()) {
             throw invalidType(field, "an object", value);
         }
-        return value.deepCopy();
+        return value;
     }
 
     private static String optEnum(JsonNode node, String field, Set<String> allowed) {

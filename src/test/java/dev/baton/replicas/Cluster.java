@@ -2,6 +2,7 @@ package dev.baton.replicas;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.support.Metrics;
 import dev.baton.support.RedisServer;
 import java.io.File;
 import java.io.IOException;
@@ -193,9 +194,7 @@ final class Cluster implements AutoCloseable {
             try {
                 String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
-                return metrics.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
-                        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                        .findFirst().orElse(-1);
+                return Metrics.value(metrics, name);
             } catch (IOException | InterruptedException e) {
                 return -1;
             }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.support.Metrics;
 import dev.baton.support.WsClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -39,13 +40,11 @@ class WebSocketBackpressureTest {
     URL root;
 
     private static double gauge(String name) {
-        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
-        for (String line : metrics.split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
+        double value = Metrics.value(given().when().get("/q/metrics").then().statusCode(200).extract().asString(), name);
+        if (value < 0) {
+            throw new AssertionError("no metric " + name);
         }
-        throw new AssertionError("no metric " + name);
+        return value;
     }
 
     @Test

@@ -96,7 +96,7 @@ public class SimulatorEngine implements Engine {
     }
 
     private Plan plan(EngineRequest request, List<Output> outputs) {
-        long promptTokens = TokenCounter.count(request.instructions()) + toolTokens(request) + request.context().tokens();
+        long promptTokens = preambleTokens(request) + request.context().tokens();
         long cachedTokens = cachedPrefixTokens(request, promptTokens);
 
         long budget = request.maxOutputTokens() == null ? Long.MAX_VALUE : request.maxOutputTokens();
@@ -128,6 +128,16 @@ public class SimulatorEngine implements Engine {
         timeline.add(firstTokenNanos + (long) (emitted * nanosPerToken),
                 new EngineEvent.Finished(promptTokens, cachedTokens, emitted, 0, stopReason));
         return new Plan(timeline.ticks());
+    }
+
+    /**
+     * Tokens of instructions and tools. An agent resends the same ones every turn, so the count is
+     * remembered in the prefix cache under the preamble digest (distinct from every prefix key unless
+     * SHA-256 collides) instead of being re-tokenized on every turn.
+     */
+    private long preambleTokens(EngineRequest request) {
+        return prefixCache.get(ByteBuffer.wrap(request.preambleDigest()),
+                key -> TokenCounter.count(request.instructions()) + toolTokens(request));
     }
 
     private long toolTokens(EngineRequest request) {
