@@ -39,11 +39,24 @@ public interface BatonConfig {
 
     Upstream upstream();
 
-    /** The single upstream of {@code BATON_ENGINE=openai-chat}. */
+    /**
+     * A YAML or JSON file of upstream endpoints (models → endpoints, per-endpoint protocol, keys and
+     * headers; docs/engines.md). When set it replaces the single {@code BATON_UPSTREAM_URL} endpoint.
+     */
+    Optional<String> upstreams();
+
+    /**
+     * The single upstream of {@code BATON_ENGINE=openai-chat|openai-responses}, and the connection,
+     * retry and health-check settings of every upstream endpoint.
+     */
     interface Upstream {
 
         /** Base URL of an OpenAI-compatible server, e.g. {@code http://vllm:8000/v1}. */
         Optional<String> url();
+
+        /** {@code openai-responses} only: {@code http} (SSE) or {@code websocket} (the upstream's WebSocket mode). */
+        @WithDefault("http")
+        String transport();
 
         /** Sent as {@code Authorization: Bearer}; none for local engines. */
         @WithName("api-key")
@@ -64,9 +77,29 @@ public interface BatonConfig {
         @WithDefault("120s")
         Duration idleTimeout();
 
-        /** Retries of a request that failed before its first token (connection refused, 5xx, 429). */
+        /** Retries of a request that failed before its first token (connection refused, 5xx, 429), on another endpoint when there is one. */
         @WithDefault("2")
         int retries();
+
+        /** How often each endpoint is probed ({@code GET <url>/<health-path>}); an unreachable endpoint is also marked down at once. */
+        @WithName("health-interval")
+        @WithDefault("5s")
+        Duration healthInterval();
+
+        /** Path probed under each endpoint's URL unless the endpoint names its own. */
+        @WithName("health-path")
+        @WithDefault("models")
+        String healthPath();
+
+        /** Upstream WebSocket mode: how long an idle upstream socket is kept for its chain's next turn. */
+        @WithName("socket-idle-timeout")
+        @WithDefault("5m")
+        Duration socketIdleTimeout();
+
+        /** Upstream WebSocket mode: idle upstream sockets kept at once; beyond it the oldest is closed. */
+        @WithName("max-idle-sockets")
+        @WithDefault("1024")
+        int maxIdleSockets();
     }
 
     interface Drain {

@@ -19,4 +19,9 @@ public interface Engine {
 
     /** Model ids to list on {@code GET /v1/models}. */
     List<String> models();
+
+    /** Whether a turn for {@code model} can be served at all; {@code false} answers {@code model_not_found} before the turn starts. */
+    default boolean serves(String model) {
+        return true;
+    }
 }

@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * One turn as an engine receives it: the full rendered context (shared, never copied), the
- * per-request settings, and the digest of the preamble (instructions + tools) so that engines can
- * key prefix caches without re-hashing.
+ * per-request settings, the digest of the preamble (instructions + tools) so that engines can key
+ * prefix caches without re-hashing, and the turn's place in its chain.
  */
 public record EngineRequest(
         String model,
@@ -22,7 +22,21 @@ public record EngineRequest(
         boolean parallelToolCalls,
         Double temperature,
         Double topP,
-        String promptCacheKey) {
+        String promptCacheKey,
+        ChainPosition chain) {
+
+    /**
+     * Where the turn sits in its chain, for engines that keep upstream state or route by affinity.
+     *
+     * @param responseId       the id Baton gives this turn's response
+     * @param parentResponseId the response this turn continues, or {@code null}
+     * @param newItems         how many items at the end of the context this turn added (its input)
+     * @param affinityKey      the chain's routing key (its {@code prompt_cache_key} or its first response id)
+     * @param homeEndpoint     the upstream endpoint that served the chain's first turn, or {@code null}
+     */
+    public record ChainPosition(String responseId, String parentResponseId, int newItems, String affinityKey,
+                                String homeEndpoint) {
+    }
 
     /** The context fingerprint of this request (see {@link ContextFingerprint}). */
     public String fingerprint() {

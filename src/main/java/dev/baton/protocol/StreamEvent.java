@@ -107,6 +107,21 @@ public sealed interface StreamEvent {
         }
     }
 
+    /** {@code response.reasoning_text.delta|done}: {@code delta} on the deltas, {@code text} on the done. */
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "sequence_number", "item_id", "output_index", "content_index", "delta", "text"})
+    record ReasoningText(String type, int sequenceNumber, String itemId, int outputIndex, int contentIndex,
+                         String delta, String text) implements StreamEvent {
+        public static ReasoningText delta(int seq, String itemId, int outputIndex, String delta) {
+            return new ReasoningText("response.reasoning_text.delta", seq, itemId, outputIndex, 0, delta, null);
+        }
+
+        public static ReasoningText done(int seq, String itemId, int outputIndex, String text) {
+            return new ReasoningText("response.reasoning_text.done", seq, itemId, outputIndex, 0, null, text);
+        }
+    }
+
     /**
      * {@code error} inside a stream: the nested {@code error} object, with {@code code} and
      * {@code message} mirrored at the top level for clients that read the flat OAS shape.

@@ -126,7 +126,7 @@ public final class RedisTier {
             context = delta.response().continuable() ? withInput.append(delta.response().output()) : null;
             target = delta;
         }
-        return StoredResponse.of(tenant, target.response(), target.input(), context, target.depth());
+        return StoredResponse.of(tenant, target.response(), target.input(), context, target.depth(), target.affinity());
     }
 
     private boolean needsCheckpoint(StoredResponse stored) {

@@ -31,6 +31,11 @@ public final class ResponseCodec {
         record.set("response", json.valueToTree(stored.response()));
         record.set("input", json.valueToTree(stored.inputItems()));
         record.put("depth", stored.depth());
+        if (stored.affinity() != null) {
+            ObjectNode affinity = record.putObject("affinity");
+            affinity.put("key", stored.affinity().key());
+            affinity.put("endpoint", stored.affinity().endpoint());
+        }
         try {
             return json.writeValueAsString(record);
         } catch (JsonProcessingException e) {
@@ -38,15 +43,17 @@ public final class ResponseCodec {
         }
     }
 
-    /** The decoded delta: the response, its turn's input items and its depth in the chain. */
-    public record Delta(ResponseObject response, List<Item> input, int depth) {
+    /** The decoded delta: the response, its turn's input items, its depth and its chain's affinity. */
+    public record Delta(ResponseObject response, List<Item> input, int depth, Affinity affinity) {
     }
 
     public Delta decode(String text) {
         try {
             JsonNode record = json.readTree(text);
+            JsonNode affinity = record.get("affinity");
             return new Delta(response(record.get("response")), items(record.get("input"), "input"),
-                    record.path("depth").asInt(1));
+                    record.path("depth").asInt(1), isNull(affinity) ? null
+                    : new Affinity(text(affinity.get("key")), text(affinity.get("endpoint"))));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("corrupt response record: " + e.getOriginalMessage(), e);
         }

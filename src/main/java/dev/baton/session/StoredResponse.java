@@ -13,9 +13,10 @@ import java.util.List;
  *                   output; shared with its ancestors and descendants, never copied
  * @param depth       1 for a response without parent, else the parent's depth + 1
  * @param weightBytes the bytes this response adds on top of its parent, for byte-bounded caches
+ * @param affinity    the chain's upstream routing key and home endpoint, or {@code null} (simulator)
  */
 public record StoredResponse(TenantId tenant, ResponseObject response, List<Item> inputItems,
-                             RenderedContext context, int depth, int weightBytes) {
+                             RenderedContext context, int depth, int weightBytes, Affinity affinity) {
 
     public StoredResponse {
         inputItems = List.copyOf(inputItems);
@@ -26,7 +27,7 @@ public record StoredResponse(TenantId tenant, ResponseObject response, List<Item
     }
 
     public static StoredResponse of(TenantId tenant, ResponseObject response, List<Item> inputItems,
-                                    RenderedContext context, int depth) {
+                                    RenderedContext context, int depth, Affinity affinity) {
         int bytes = 512;
         for (Item item : inputItems) {
             bytes += item.estimatedBytes() + 64;
@@ -34,6 +35,6 @@ public record StoredResponse(TenantId tenant, ResponseObject response, List<Item
         for (Item item : response.output()) {
             bytes += item.estimatedBytes() + 64;
         }
-        return new StoredResponse(tenant, response, inputItems, context, depth, bytes);
+        return new StoredResponse(tenant, response, inputItems, context, depth, bytes, affinity);
     }
 }

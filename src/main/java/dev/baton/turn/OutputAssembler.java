@@ -1,10 +1,13 @@
 package dev.baton.turn;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.baton.engine.EngineEvent;
 import dev.baton.protocol.ContentPart;
 import dev.baton.protocol.FunctionCallItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.MessageItem;
+import dev.baton.protocol.ReasoningItem;
 import dev.baton.protocol.StreamEvent;
 import dev.baton.session.Ids;
 import java.util.ArrayList;
@@ -19,6 +22,8 @@ final class OutputAssembler {
 
     private static final String IN_PROGRESS = "in_progress";
     private static final String COMPLETED = "completed";
+
+    private static final ArrayNode EMPTY = JsonNodeFactory.instance.arrayNode();
 
     private final List<Item> output = new ArrayList<>();
     private int sequence;
@@ -37,6 +42,17 @@ final class OutputAssembler {
     }
 
     List<StreamEvent> on(EngineEvent event) {
+        if (event instanceof EngineEvent.ReasoningStarted) {
+            return startReasoning();
+        }
+        if (event instanceof EngineEvent.ReasoningDelta delta) {
+            requireOpen(Kind.REASONING).text.append(delta.text());
+            return List.of(StreamEvent.ReasoningText.delta(sequence++, open.id, open.index, delta.text()));
+        }
+        if (event instanceof EngineEvent.ReasoningEncrypted encrypted) {
+            requireOpen(Kind.REASONING).encryptedContent = encrypted.encryptedContent();
+            return List.of();
+        }
         if (event instanceof EngineEvent.MessageStarted) {
             return startMessage();
         }
@@ -44,11 +60,11 @@ final class OutputAssembler {
             return startFunctionCall(call);
         }
         if (event instanceof EngineEvent.TextDelta delta) {
-            requireOpen(true).text.append(delta.text());
+            requireOpen(Kind.MESSAGE).text.append(delta.text());
             return List.of(new StreamEvent.OutputTextDelta(sequence++, open.id, open.index, 0, delta.text(), List.of()));
         }
         if (event instanceof EngineEvent.ArgumentsDelta delta) {
-            requireOpen(false).text.append(delta.delta());
+            requireOpen(Kind.FUNCTION_CALL).text.append(delta.delta());
             return List.of(new StreamEvent.FunctionCallArgumentsDelta(sequence++, open.id, open.index, delta.delta()));
         }
         if (event instanceof EngineEvent.ItemDone) {
@@ -62,9 +78,16 @@ final class OutputAssembler {
         return open == null ? List.of() : finishItem();
     }
 
+    private List<StreamEvent> startReasoning() {
+        closeCheck();
+        open = new OpenItem(Kind.REASONING, Ids.forItemType("reasoning"), output.size(), null);
+        ReasoningItem added = new ReasoningItem(open.id, IN_PROGRESS, EMPTY, null, null);
+        return List.of(StreamEvent.OutputItem.added(sequence++, open.index, added));
+    }
+
     private List<StreamEvent> startMessage() {
         closeCheck();
-        open = new OpenItem(Ids.message(), output.size(), null);
+        open = new OpenItem(Kind.MESSAGE, Ids.message(), output.size(), null);
         MessageItem added = new MessageItem(open.id, IN_PROGRESS, MessageItem.ASSISTANT, List.of());
         return List.of(
                 StreamEvent.OutputItem.added(sequence++, open.index, added),
@@ -74,7 +97,7 @@ final class OutputAssembler {
 
     private List<StreamEvent> startFunctionCall(EngineEvent.FunctionCallStarted call) {
         closeCheck();
-        open = new OpenItem(Ids.functionCall(), output.size(), call);
+        open = new OpenItem(Kind.FUNCTION_CALL, Ids.functionCall(), output.size(), call);
         FunctionCallItem added = new FunctionCallItem(open.id, IN_PROGRESS, call.callId(), call.name(), "");
         return List.of(StreamEvent.OutputItem.added(sequence++, open.index, added));
     }
@@ -86,7 +109,15 @@ final class OutputAssembler {
         }
         open = null;
         String text = item.text.toString();
-        if (item.call == null) {
+        if (item.kind == Kind.REASONING) {
+            ArrayNode content = JsonNodeFactory.instance.arrayNode();
+            content.addObject().put("type", "reasoning_text").put("text", text);
+            ReasoningItem done = new ReasoningItem(item.id, COMPLETED, EMPTY, content, item.encryptedContent);
+            output.add(done);
+            return List.of(StreamEvent.ReasoningText.done(sequence++, item.id, item.index, text),
+                    StreamEvent.OutputItem.done(sequence++, item.index, done));
+        }
+        if (item.kind == Kind.MESSAGE) {
             ContentPart.Text part = ContentPart.Text.output(text);
             MessageItem done = new MessageItem(item.id, COMPLETED, MessageItem.ASSISTANT, List.of(part));
             output.add(done);
@@ -103,8 +134,8 @@ final class OutputAssembler {
                 StreamEvent.OutputItem.done(sequence++, item.index, done));
     }
 
-    private OpenItem requireOpen(boolean message) {
-        if (open == null || (open.call == null) != message) {
+    private OpenItem requireOpen(Kind kind) {
+        if (open == null || open.kind != kind) {
             throw new IllegalStateException("engine sent a delta for an item that is not open");
         }
         return open;
@@ -116,13 +147,18 @@ final class OutputAssembler {
         }
     }
 
+    private enum Kind { REASONING, MESSAGE, FUNCTION_CALL }
+
     private static final class OpenItem {
+        final Kind kind;
         final String id;
         final int index;
         final EngineEvent.FunctionCallStarted call;
         final StringBuilder text = new StringBuilder();
+        String encryptedContent;
 
-        OpenItem(String id, int index, EngineEvent.FunctionCallStarted call) {
+        OpenItem(Kind kind, String id, int index, EngineEvent.FunctionCallStarted call) {
+            this.kind = kind;
             this.id = id;
             this.index = index;
             this.call = call;

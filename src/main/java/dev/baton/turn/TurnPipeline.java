@@ -15,6 +15,7 @@ import dev.baton.protocol.StreamEvent;
 import dev.baton.protocol.Usage;
 import dev.baton.render.ContextFingerprint;
 import dev.baton.render.RenderedContext;
+import dev.baton.session.Affinity;
 import dev.baton.session.ChainStore;
 import dev.baton.session.Ids;
 import dev.baton.session.StoredResponse;
@@ -70,6 +71,10 @@ public class TurnPipeline {
      */
     public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
         long started = System.nanoTime();
+        if (request.generate() && !engine.serves(request.model())) {
+            return Uni.createFrom().failure(ApiError.invalidRequest("model", "model_not_found",
+                    "The model '" + request.model() + "' does not exist or is not served by this gateway.").exception());
+        }
         Uni<StoredResponse> resolved = resolveParent(tenant, request, parent);
         if (inputBytes(request) > inlineMaxBytes) {
             resolved = resolved.emitOn(Infrastructure.getDefaultWorkerPool());
@@ -110,13 +115,20 @@ public class TurnPipeline {
         List<Item> input = resolveInput(request.input(), base);
         RenderedContext context = base.append(input);
         byte[] preamble = ContextFingerprint.preamble(request.instructions(), request.tools());
+        ResponseObject response = Settings.inProgress(Ids.response(), request);
+        Affinity inherited = parent == null ? null : parent.affinity();
+        String affinityKey = request.promptCacheKey() != null ? request.promptCacheKey()
+                : inherited != null ? inherited.key() : response.id();
+        EngineRequest.ChainPosition position = new EngineRequest.ChainPosition(response.id(),
+                parent == null ? null : parent.id(), input.size(), affinityKey,
+                inherited == null ? null : inherited.endpoint());
         EngineRequest engineRequest = new EngineRequest(request.model(), request.instructions(), request.tools(),
                 request.toolChoice(), context, preamble, request.maxOutputTokens(), request.maxToolCalls(),
                 request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
-                request.topP(), request.promptCacheKey());
-        ResponseObject response = Settings.inProgress(Ids.response(), request);
+                request.topP(), request.promptCacheKey(), position);
         CompletableFuture<StoredResponse> finished = new CompletableFuture<>();
-        Run run = new Run(tenant, response, input, context, parent == null ? 1 : parent.depth() + 1, finished);
+        Run run = new Run(tenant, response, input, context, parent == null ? 1 : parent.depth() + 1, position,
+                finished);
         Multi<StreamEvent> events = request.generate() ? run.generate(engineRequest) : run.warmUp();
         return new Turn(response, engineRequest.fingerprint(), events, finished);
     }
@@ -159,12 +171,15 @@ public class TurnPipeline {
         private final List<Item> input;
         private final RenderedContext context;
         private final int depth;
+        private final EngineRequest.ChainPosition position;
         private final CompletableFuture<StoredResponse> finished;
         private final OutputAssembler assembler = new OutputAssembler(0);
+        private String servedBy;
 
         Run(TenantId tenant, ResponseObject response, List<Item> input, RenderedContext context, int depth,
-            CompletableFuture<StoredResponse> finished) {
+            EngineRequest.ChainPosition position, CompletableFuture<StoredResponse> finished) {
             this.depth = depth;
+            this.position = position;
             this.tenant = tenant;
             this.response = response;
             this.input = input;
@@ -192,6 +207,10 @@ public class TurnPipeline {
         }
 
         private Multi<StreamEvent> onEngineEvent(EngineEvent event) {
+            if (event instanceof EngineEvent.Routed routed) {
+                servedBy = routed.endpoint();
+                return Multi.createFrom().empty();
+            }
             if (event instanceof EngineEvent.Finished done) {
                 List<StreamEvent> closing = assembler.closeOpenItem();
                 Usage usage = Usage.of(done.inputTokens(), done.cachedTokens(), done.outputTokens(), done.reasoningTokens());
@@ -221,7 +240,7 @@ public class TurnPipeline {
                                         ResponseObject.ResponseError error, ResponseObject.IncompleteDetails details) {
             ResponseObject done = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
             RenderedContext after = done.continuable() ? context.append(output) : null;
-            StoredResponse stored = StoredResponse.of(tenant, done, input, after, depth);
+            StoredResponse stored = StoredResponse.of(tenant, done, input, after, depth, affinity());
             metrics.counter("baton_responses_total", "status", status).increment();
             Uni<Void> persisted = done.store() ? store.save(stored) : Uni.createFrom().voidItem();
             return persisted.map(ignored -> terminal(stored))
@@ -240,7 +259,13 @@ public class TurnPipeline {
             ResponseObject failed = done.finish(ResponseObject.FAILED, Instant.now().getEpochSecond(), done.output(),
                     done.usage(), new ResponseObject.ResponseError("state_unavailable", message), null);
             metrics.counter("baton_responses_total", "status", "not_durable").increment();
-            return terminal(StoredResponse.of(tenant, failed, input, null, depth));
+            return terminal(StoredResponse.of(tenant, failed, input, null, depth, affinity()));
+        }
+
+        /** The chain keeps the home endpoint of its first turn; a chain without one adopts this turn's. */
+        private Affinity affinity() {
+            String home = position.homeEndpoint() != null ? position.homeEndpoint() : servedBy;
+            return home == null ? null : new Affinity(position.affinityKey(), home);
         }
     }
 }

@@ -5,21 +5,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Decodes a {@code chat.completion.chunk} SSE stream into engine events: text deltas open an
  * assistant message, each tool call (by {@code index}) opens a function call whose argument deltas
- * follow, {@code finish_reason} and the final usage chunk end the turn. Bytes may arrive split
- * anywhere; lines are reassembled. Not thread-safe: one instance per upstream response.
+ * follow, reasoning deltas open a reasoning item, {@code finish_reason} and the final usage chunk end
+ * the turn. Not thread-safe: one instance per upstream response.
  */
-final class ChatStreamDecoder {
+final class ChatStreamDecoder implements StreamDecoder {
 
     private final ObjectMapper json;
-    private final StringBuilder pending = new StringBuilder();
-    private byte[] partialUtf8 = new byte[0];
+    private final SseData sse = new SseData();
+    private boolean reasoningOpen;
     private boolean messageOpen;
     private int openCall = -1;
     private String finishReason;
@@ -30,36 +29,24 @@ final class ChatStreamDecoder {
         this.json = json;
     }
 
-    /** Feeds raw bytes; returns the events of every complete line. */
-    List<EngineEvent> feed(byte[] bytes) {
-        byte[] all = concat(partialUtf8, bytes);
-        int whole = wholeUtf8Prefix(all);
-        pending.append(new String(all, 0, whole, StandardCharsets.UTF_8));
-        partialUtf8 = java.util.Arrays.copyOfRange(all, whole, all.length);
+    @Override
+    public List<EngineEvent> feed(byte[] bytes) {
         List<EngineEvent> events = new ArrayList<>();
-        int newline;
-        while ((newline = pending.indexOf("\n")) >= 0) {
-            String line = pending.substring(0, newline).strip();
-            pending.delete(0, newline + 1);
-            line(line, events);
+        for (String data : sse.feed(bytes)) {
+            data(data, events);
         }
         return events;
     }
 
-    /** The upstream ended: the closing events, or an {@link EngineException} if it ended too early. */
-    List<EngineEvent> end() {
-        if (!pending.isEmpty()) {
-            List<EngineEvent> events = new ArrayList<>();
-            line(pending.toString().strip(), events);
-            pending.setLength(0);
-            if (!events.isEmpty() && !done && finishReason == null) {
-                throw cutShort();
-            }
+    @Override
+    public List<EngineEvent> end() {
+        List<EngineEvent> events = new ArrayList<>();
+        for (String data : sse.end()) {
+            data(data, events);
         }
         if (!done && finishReason == null) {
             throw cutShort();
         }
-        List<EngineEvent> events = new ArrayList<>();
         closeOpen(events);
         long input = usage == null ? 0 : usage.path("prompt_tokens").asLong();
         long output = usage == null ? 0 : usage.path("completion_tokens").asLong();
@@ -69,15 +56,7 @@ final class ChatStreamDecoder {
         return events;
     }
 
-    boolean started() {
-        return messageOpen || openCall >= 0 || finishReason != null;
-    }
-
-    private void line(String line, List<EngineEvent> events) {
-        if (line.isEmpty() || line.startsWith(":") || !line.startsWith("data:")) {
-            return; // blank separators, comments, event:/id: lines
-        }
-        String data = line.substring(5).strip();
+    private void data(String data, List<EngineEvent> events) {
         if (data.equals("[DONE]")) {
             done = true;
             return;
@@ -97,9 +76,18 @@ final class ChatStreamDecoder {
         }
         for (JsonNode choice : chunk.path("choices")) {
             JsonNode delta = choice.path("delta");
+            String reasoning = reasoningText(delta);
+            if (reasoning != null && !reasoning.isEmpty()) {
+                if (!reasoningOpen) {
+                    closeOpen(events);
+                    events.add(new EngineEvent.ReasoningStarted());
+                    reasoningOpen = true;
+                }
+                events.add(new EngineEvent.ReasoningDelta(reasoning));
+            }
             String text = delta.path("content").isTextual() ? delta.get("content").textValue() : null;
             if (text != null && !text.isEmpty()) {
-                if (openCall >= 0) {
+                if (openCall >= 0 || reasoningOpen) {
                     closeOpen(events);
                 }
                 if (!messageOpen) {
@@ -132,10 +120,20 @@ final class ChatStreamDecoder {
         }
     }
 
+    /** vLLM and SGLang send {@code reasoning_content}; newer vLLM and Ollama send {@code reasoning}. */
+    private static String reasoningText(JsonNode delta) {
+        JsonNode text = delta.path("reasoning_content");
+        if (!text.isTextual()) {
+            text = delta.path("reasoning");
+        }
+        return text.isTextual() ? text.textValue() : null;
+    }
+
     private void closeOpen(List<EngineEvent> events) {
-        if (messageOpen || openCall >= 0) {
+        if (reasoningOpen || messageOpen || openCall >= 0) {
             events.add(new EngineEvent.ItemDone());
         }
+        reasoningOpen = false;
         messageOpen = false;
         openCall = -1;
     }
@@ -152,28 +150,5 @@ final class ChatStreamDecoder {
 
     private static EngineException cutShort() {
         return new EngineException("server_error", "The upstream engine closed the stream before finishing the response.");
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        if (a.length == 0) {
-            return b;
-        }
-        byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return all;
-    }
-
-    /** Length of the longest prefix that does not end inside a multi-byte UTF-8 character. */
-    private static int wholeUtf8Prefix(byte[] bytes) {
-        int end = bytes.length;
-        for (int back = 1; back <= Math.min(3, end); back++) {
-            int b = bytes[end - back] & 0xff;
-            if ((b & 0xc0) == 0x80) {
-                continue; // continuation byte
-            }
-            int needed = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-            return needed > back ? end - back : end;
-        }
-        return end;
     }
 }
