@@ -91,6 +91,16 @@ public final class RenderedContext {
         return items;
     }
 
+    /** The last {@code count} items (all of them when there are fewer), in conversation order; O(count). */
+    public List<Item> lastItems(int count) {
+        List<Item> items = new ArrayList<>(Math.min(count, size));
+        for (RenderedContext node = this; node.item != null && items.size() < count; node = node.previous) {
+            items.add(node.item);
+        }
+        Collections.reverse(items);
+        return items;
+    }
+
     /** Finds an item by id, newest first; O(size). */
     public Item find(String itemId) {
         for (RenderedContext node = this; node.item != null; node = node.previous) {

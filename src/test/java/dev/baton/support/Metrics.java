@@ -13,4 +13,12 @@ public final class Metrics {
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .findFirst().orElse(-1);
     }
+
+    /** The sum of the samples of {@code name} whose labels contain {@code label} (e.g. {@code mode="resent"}); 0 when absent. */
+    public static double sum(String exposition, String name, String label) {
+        return exposition.lines()
+                .filter(line -> line.startsWith(name + "{") && line.substring(0, line.indexOf('}') + 1).contains(label))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
 }

@@ -79,8 +79,10 @@ public class RoutedEngine implements Engine {
         if (!transport.equals(Endpoint.HTTP) && !(transport.equals(Endpoint.WEBSOCKET) && config.engine().equals(Endpoint.RESPONSES))) {
             throw new IllegalStateException("BATON_UPSTREAM_TRANSPORT must be http, or websocket with BATON_ENGINE=openai-responses");
         }
+        // BATON_UPSTREAM_MODELS limits what is served, unless BATON_UPSTREAM_MODEL renames every request's model
+        List<String> served = upstream.model().isPresent() ? List.of() : upstream.models().orElse(List.of());
         return new Endpoint("upstream", config.engine(), transport, Endpoint.normalise(url), headers,
-                List.of(), upstream.model().orElse(null), upstream.healthPath());
+                served, upstream.model().orElse(null), upstream.healthPath());
     }
 
     @PreDestroy

@@ -1,0 +1,147 @@
+package dev.baton.engine;
+
+import static dev.baton.support.Requests.create;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.support.Requests;
+import dev.baton.support.Sse;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@code BATON_ENGINE=openai-responses} over HTTP/SSE, against a faithful fake Responses API. */
+@QuarkusTest
+@TestProfile(ResponsesHttpEngineTest.OverHttp.class)
+class ResponsesHttpEngineTest {
+
+    public static class OverHttp implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(FakeResponsesUpstream.class, Map.of("transport", "http")));
+        }
+    }
+
+    private static JsonNode upstreamBody() {
+        return FakeResponsesUpstream.server.last().body();
+    }
+
+    @Test
+    void streamsTextStatelesslyWithTheUpstreamUsage() {
+        JsonPath first = create(Map.of("model", "fake-model", "input", "[text] hello", "instructions", "Be kind."));
+        assertEquals("completed", first.getString("status"));
+        assertEquals("Hello from up-a ✓", first.getString("output[0].content[0].text"));
+        assertTrue(first.getString("output[0].id").startsWith("msg_"));
+        assertFalse(first.getString("output[0].id").contains("up-a"), "Baton's own item ids, not the upstream's");
+        assertEquals(10, first.getInt("usage.input_tokens"));
+        JsonNode body = upstreamBody();
+        assertFalse(body.path("store").asBoolean(true), "Baton keeps the state: store:false upstream");
+        assertTrue(body.path("stream").asBoolean());
+        assertEquals("Be kind.", body.path("instructions").asText());
+        assertEquals("fake-model", body.path("model").asText());
+        assertFalse(body.at("/input/0").has("id"));
+
+        JsonPath second = create(Map.of("model", "fake-model", "input", "[text] again",
+                "previous_response_id", first.getString("id"), "instructions", "Be kind."));
+        JsonNode resent = upstreamBody();
+        assertFalse(resent.has("previous_response_id"), "over HTTP every turn carries the whole context");
+        assertEquals(3, resent.path("input").size());
+        assertEquals("assistant", resent.at("/input/1/role").asText());
+        assertEquals("Hello from up-a ✓", resent.at("/input/1/content/0/text").asText());
+        assertEquals(30, second.getInt("usage.input_tokens"));
+        assertEquals(20, second.getInt("usage.input_tokens_details.cached_tokens"), "the upstream's prefix cache hit");
+    }
+
+    @Test
+    void relaysParallelToolCallsAndSendsTheirOutputsBack() {
+        JsonPath calls = create(Map.of("model", "fake-model", "input", "[tools] weather and time?",
+                "tools", List.of(Map.of("type", "function", "name", "get_weather", "parameters", Map.of("type", "object")),
+                        Map.of("type", "function", "name", "get_time", "parameters", Map.of("type", "object")))));
+        assertEquals(2, calls.getList("output").size());
+        assertEquals("function_call", calls.getString("output[0].type"));
+        assertEquals("call_up-a_w", calls.getString("output[0].call_id"));
+        assertEquals("{\"city\":\"Paris\"}", calls.getString("output[0].arguments"));
+        assertEquals("get_time", calls.getString("output[1].name"));
+        assertEquals(2, upstreamBody().path("tools").size());
+
+        JsonPath answer = create(Map.of("model", "fake-model", "previous_response_id", calls.getString("id"),
+                "input", List.of(Map.of("type", "function_call_output", "call_id", "call_up-a_w", "output", "18°C"),
+                        Map.of("type", "function_call_output", "call_id", "call_up-a_t", "output", "noon"))));
+        assertEquals("Tool said: noon", answer.getString("output[0].content[0].text"));
+        JsonNode input = upstreamBody().path("input");
+        assertEquals(5, input.size());
+        assertEquals("function_call", input.at("/1/type").asText());
+        assertEquals("call_up-a_w", input.at("/1/call_id").asText());
+        assertEquals("function_call_output", input.at("/3/type").asText());
+        assertEquals("18°C", input.at("/3/output").asText());
+    }
+
+    @Test
+    void relaysReasoningWithItsEncryptedContent() {
+        String body = given().contentType(ContentType.JSON)
+                .body(Map.of("model", "fake-model", "input", "[reasoning] hi", "stream", true))
+                .when().post("/v1/responses").then().statusCode(200).extract().asString();
+        List<Sse.Event> events = Sse.parse(body);
+        assertTrue(events.stream().anyMatch(e -> e.type().equals("response.reasoning_text.delta")));
+        JsonNode done = events.get(events.size() - 1).data().path("response");
+        assertEquals("reasoning", done.at("/output/0/type").asText());
+        assertEquals("The user greets; answer briefly.", done.at("/output/0/content/0/text").asText());
+        assertEquals("enc:up-a:32", done.at("/output/0/encrypted_content").asText());
+        assertEquals("message", done.at("/output/1/type").asText());
+
+        create(Map.of("model", "fake-model", "input", "[text] and?", "previous_response_id", done.path("id").asText()));
+        JsonNode sentBack = upstreamBody().at("/input/1");
+        assertEquals("reasoning", sentBack.path("type").asText());
+        assertEquals("enc:up-a:32", sentBack.path("encrypted_content").asText());
+    }
+
+    @Test
+    void lengthBecomesIncomplete() {
+        JsonPath response = create(Map.of("model", "fake-model", "input", "[length] go"));
+        assertEquals("incomplete", response.getString("status"));
+        assertEquals("max_output_tokens", response.getString("incomplete_details.reason"));
+    }
+
+    @Test
+    void everyUpstreamFailureFailsTheResponseAndLeavesTheChainUsable() {
+        String good = create(Map.of("model", "fake-model", "input", "[text] first")).getString("id");
+        Map<String, String> expected = Map.of(
+                "[fail]", "server_error", "[disconnect]", "server_error", "[malformed]", "server_error",
+                "[bad-request]", "invalid_prompt");
+        expected.forEach((mode, code) -> {
+            JsonPath failed = create(Map.of("model", "fake-model", "input", mode, "previous_response_id", good));
+            assertEquals("failed", failed.getString("status"), mode);
+            assertEquals(code, failed.getString("error.code"), mode);
+            assertTrue(failed.getString("error.message").contains("upstream"), failed.getString("error.message"));
+            Requests.post(Map.of("model", "fake-model", "input", "x", "previous_response_id", failed.getString("id")))
+                    .then().statusCode(400).body("error.code", equalTo("previous_response_not_found"));
+        });
+        assertTrue(create(Map.of("model", "fake-model", "input", "[bad-request] x")).getString("error.message")
+                .contains("Input is too long"), "the upstream's own message");
+        JsonPath again = create(Map.of("model", "fake-model", "input", "[text] again", "previous_response_id", good));
+        assertEquals("completed", again.getString("status"));
+        assertEquals(3, upstreamBody().path("input").size(), "the failed turns left nothing in the chain");
+    }
+
+    @Test
+    void retriesAFailureBeforeTheFirstToken() {
+        JsonPath response = create(Map.of("model", "fake-model", "input", "[flaky] please"));
+        assertEquals("completed", response.getString("status"));
+        assertEquals("Hello from up-a ✓", response.getString("output[0].content[0].text"));
+    }
+
+    @Test
+    void anUnknownModelIsRejectedBeforeTheTurn() {
+        Requests.post(Map.of("model", "other-model", "input", "hi")).then().statusCode(400)
+                .body("error.code", equalTo("model_not_found")).body("error.param", equalTo("model"));
+    }
+}
