@@ -85,7 +85,7 @@ final class ResponsesStreamDecoder implements StreamDecoder {
             case "response.output_item.done" -> itemDone(event, events);
             case "response.completed", "response.incomplete" -> finish(event.path("response"), events);
             case "response.failed" -> throw failure(event.at("/response/error"), "The upstream engine failed the response.");
-            case "error" -> throw failure(event.has("error") ? event.get("error") : event, "The upstream engine sent an error.");
+            case "error" -> throw requestError(event.has("error") ? event.get("error") : event, event.path("status").asInt(0));
             default -> {
                 // content_part.*, *.done, annotations, hosted-tool progress: nothing an engine event carries
             }
@@ -187,17 +187,40 @@ final class ResponsesStreamDecoder implements StreamDecoder {
         finished = true;
     }
 
+    /**
+     * A request-level {@code error} event (WebSocket mode): its code is an API error code, not a
+     * response error code, so it is mapped like an HTTP error answer; the upstream code stays in
+     * {@link UpstreamError#upstreamCode()} (the socket client recovers from {@code previous_response_not_found}).
+     */
+    private static EngineException requestError(JsonNode error, int status) {
+        String upstreamCode = error.path("code").asText("");
+        String type = error.path("type").asText("");
+        String code = status == 429 || upstreamCode.contains("rate_limit") ? "rate_limit_exceeded"
+                : status >= 500 || type.equals("server_error") || status == 0 && !type.equals("invalid_request_error")
+                ? "server_error" : "invalid_prompt";
+        String message = error.path("message").asText("");
+        return new UpstreamError(code, upstreamCode, "The upstream engine rejected the request"
+                + (upstreamCode.isEmpty() ? "" : " (" + upstreamCode + ")") + (message.isEmpty() ? "." : ": " + message));
+    }
+
     private static EngineException failure(JsonNode error, String fallback) {
         String code = error.path("code").asText("");
         String message = error.path("message").asText("");
-        return new UpstreamError(code.isEmpty() ? "server_error" : code,
+        return new UpstreamError(code.isEmpty() ? "server_error" : code, code,
                 message.isEmpty() ? fallback : "The upstream engine failed: " + message);
     }
 
-    /** An error the upstream reported in its stream, with the upstream's own code. */
+    /** An error the upstream reported in its stream; {@code upstreamCode} is the upstream's own code. */
     static final class UpstreamError extends EngineException {
-        UpstreamError(String code, String message) {
+        private final String upstreamCode;
+
+        UpstreamError(String code, String upstreamCode, String message) {
             super(code, message);
+            this.upstreamCode = upstreamCode;
+        }
+
+        String upstreamCode() {
+            return upstreamCode;
         }
     }
 }

@@ -198,7 +198,8 @@ final class UpstreamSockets {
             } catch (EngineException failure) {
                 done = true;
                 socket.close();
-                emitter.fail(failure);
+                emitter.fail(!started && isConnectionAged(failure)
+                        ? new UpstreamFailure.Retryable("server_error", failure.getMessage()) : failure);
                 return;
             }
             if (decoder.finished()) {
@@ -209,6 +210,12 @@ final class UpstreamSockets {
             } else if (emitter.requested() <= 0) {
                 socket.pause();
             }
+        }
+
+        /** The upstream's socket reached its age limit: a fresh socket (on retry) will do. */
+        private boolean isConnectionAged(EngineException failure) {
+            return failure instanceof ResponsesStreamDecoder.UpstreamError upstream
+                    && "websocket_connection_limit_reached".equals(upstream.upstreamCode());
         }
 
         private boolean isPreviousNotFound(JsonNode event) {

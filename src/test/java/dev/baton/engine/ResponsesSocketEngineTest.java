@@ -1,0 +1,125 @@
+package dev.baton.engine;
+
+import static dev.baton.support.Requests.create;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.support.Metrics;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@code BATON_ENGINE=openai-responses} over the upstream's WebSocket mode, against the fake Responses API. */
+@QuarkusTest
+@TestProfile(ResponsesSocketEngineTest.OverWebSocket.class)
+class ResponsesSocketEngineTest {
+
+    public static class OverWebSocket implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(FakeResponsesUpstream.class, Map.of("transport", "websocket")));
+        }
+    }
+
+    private static FakeResponsesServer upstream() {
+        return FakeResponsesUpstream.server;
+    }
+
+    private static double socketTurns(String mode) {
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        return Metrics.sum(metrics, "baton_upstream_socket_turns_total", "mode=\"" + mode + "\"");
+    }
+
+    @Test
+    void aChainContinuesOnItsUpstreamSocketWithOnlyTheNewItems() {
+        int before = upstream().connections();
+        JsonPath first = create(Map.of("model", "fake-model", "input", "[text] hello", "instructions", "Be kind."));
+        assertEquals("Hello from up-a ✓", first.getString("output[0].content[0].text"));
+        assertEquals(before + 1, upstream().connections());
+        FakeResponsesServer.Received opening = upstream().last();
+        assertEquals("websocket", opening.transport());
+        assertEquals("response.create", opening.body().path("type").asText());
+        assertFalse(opening.body().path("store").asBoolean(true));
+
+        JsonPath calls = create(Map.of("model", "fake-model", "input", "[tools] weather and time?",
+                "previous_response_id", first.getString("id"), "instructions", "Be kind."));
+        FakeResponsesServer.Received continued = upstream().last();
+        assertEquals(before + 1, upstream().connections(), "the chain's upstream socket is reused");
+        assertEquals(opening.connection(), continued.connection());
+        assertTrue(continued.body().path("previous_response_id").asText().startsWith("resp_up-a_"));
+        assertEquals(1, continued.body().path("input").size(), "only the new item goes upstream");
+        assertEquals(20, calls.getInt("usage.input_tokens_details.cached_tokens"));
+        assertEquals("call_up-a_w", calls.getString("output[0].call_id"));
+
+        JsonPath answer = create(Map.of("model", "fake-model", "previous_response_id", calls.getString("id"),
+                "input", List.of(Map.of("type", "function_call_output", "call_id", "call_up-a_w", "output", "18°C"),
+                        Map.of("type", "function_call_output", "call_id", "call_up-a_t", "output", "noon"))));
+        assertEquals("Tool said: noon", answer.getString("output[0].content[0].text"));
+        JsonNode outputs = upstream().last().body().path("input");
+        assertEquals(2, outputs.size());
+        assertEquals("function_call_output", outputs.at("/0/type").asText());
+        assertEquals(before + 1, upstream().connections());
+    }
+
+    @Test
+    void anUpstreamThatForgotTheResponseGetsTheWholeContextOnTheSameSocket() {
+        String first = create(Map.of("model", "fake-model", "input", "[text] one")).getString("id");
+        double resentBefore = socketTurns("resent");
+        upstream().forgetResponses(true);
+        try {
+            JsonPath second = create(Map.of("model", "fake-model", "input", "[text] two", "previous_response_id", first));
+            assertEquals("completed", second.getString("status"));
+            List<FakeResponsesServer.Received> all = upstream().received();
+            FakeResponsesServer.Received refused = all.get(all.size() - 2);
+            FakeResponsesServer.Received resent = all.get(all.size() - 1);
+            assertTrue(refused.body().has("previous_response_id"));
+            assertEquals(refused.connection(), resent.connection());
+            assertFalse(resent.body().has("previous_response_id"));
+            assertEquals(3, resent.body().path("input").size());
+            assertEquals(resentBefore + 1, socketTurns("resent"));
+        } finally {
+            upstream().forgetResponses(false);
+        }
+    }
+
+    @Test
+    void aForkOpensItsOwnUpstreamSocketWithTheWholeContext() {
+        String parent = create(Map.of("model", "fake-model", "input", "[text] root")).getString("id");
+        int connections = upstream().connections();
+        create(Map.of("model", "fake-model", "input", "[text] left", "previous_response_id", parent));
+        assertEquals(connections, upstream().connections());
+        JsonPath right = create(Map.of("model", "fake-model", "input", "[text] right", "previous_response_id", parent));
+        assertEquals("completed", right.getString("status"));
+        assertEquals(connections + 1, upstream().connections());
+        assertEquals(3, upstream().last().body().path("input").size());
+    }
+
+    @Test
+    void everyUpstreamFailureFailsTheResponseAndLeavesTheChainUsable() {
+        String good = create(Map.of("model", "fake-model", "input", "[text] first")).getString("id");
+        Map<String, String> expected = Map.of("[fail]", "server_error", "[disconnect]", "server_error",
+                "[malformed]", "server_error", "[bad-request]", "invalid_prompt");
+        expected.forEach((mode, code) -> {
+            JsonPath failed = create(Map.of("model", "fake-model", "input", mode, "previous_response_id", good));
+            assertEquals("failed", failed.getString("status"), mode);
+            assertEquals(code, failed.getString("error.code"), mode);
+            assertTrue(failed.getString("error.message").contains("upstream"), failed.getString("error.message"));
+        });
+        JsonPath again = create(Map.of("model", "fake-model", "input", "[text] again", "previous_response_id", good));
+        assertEquals("completed", again.getString("status"));
+        assertEquals(3, upstream().last().body().path("input").size(), "a fresh socket gets the whole good chain");
+    }
+
+    @Test
+    void aSocketClosedBeforeAnsweringIsRetriedOnAFreshOne() {
+        JsonPath response = create(Map.of("model", "fake-model", "input", "[flaky] please"));
+        assertEquals("completed", response.getString("status"));
+    }
+}
