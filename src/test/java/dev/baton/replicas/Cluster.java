@@ -191,12 +191,16 @@ final class Cluster implements AutoCloseable {
         }
 
         double gauge(String name) {
+            return Metrics.value(metrics(), name);
+        }
+
+        /** The replica's Prometheus exposition; empty when it cannot be read. */
+        String metrics() {
             try {
-                String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
-                return Metrics.value(metrics, name);
             } catch (IOException | InterruptedException e) {
-                return -1;
+                return "";
             }
         }
 
