@@ -66,6 +66,11 @@ final class EndpointHealth {
         set(endpoint, false, reason);
     }
 
+    /** A probe succeeded (also used by tests). */
+    void markUp(Endpoint endpoint) {
+        set(endpoint, true, "health check passed");
+    }
+
     private void probe(Endpoint endpoint) {
         long deadline = Math.max(500, Math.min(interval.toMillis(), 5000));
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
@@ -76,8 +81,11 @@ final class EndpointHealth {
                 .compose(request -> request.send())
                 .onSuccess(response -> {
                     response.body(); // drain so the connection returns to the pool
-                    boolean healthy = response.statusCode() / 100 == 2;
-                    set(endpoint, healthy, "health check answered HTTP " + response.statusCode());
+                    if (response.statusCode() / 100 == 2) {
+                        markUp(endpoint);
+                    } else {
+                        set(endpoint, false, "health check answered HTTP " + response.statusCode());
+                    }
                 })
                 .onFailure(failure -> set(endpoint, false, "health check failed: " + failure.getMessage()));
     }
