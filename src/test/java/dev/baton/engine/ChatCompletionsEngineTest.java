@@ -121,4 +121,18 @@ class ChatCompletionsEngineTest {
         assertEquals("incomplete", response.getString("status"));
         assertEquals("max_output_tokens", response.getString("incomplete_details.reason"));
     }
+
+    @Test
+    void reasoningContentBecomesAReasoningItemThatIsNotSentBack() {
+        JsonPath response = create(Map.of("model", "fake-model", "input", "[reasoning] hi"));
+        assertEquals("reasoning", response.getString("output[0].type"));
+        assertEquals("reasoning_text", response.getString("output[0].content[0].type"));
+        assertEquals("The user greets.", response.getString("output[0].content[0].text"));
+        assertEquals("message", response.getString("output[1].type"));
+        assertEquals("Hi!", response.getString("output[1].content[0].text"));
+        create(Map.of("model", "fake-model", "input", "[text] more", "previous_response_id", response.getString("id")));
+        JsonNode messages = lastUpstreamRequest().path("messages");
+        assertEquals(3, messages.size(), "user, assistant, user: no reasoning goes back upstream");
+        assertEquals("Hi!", messages.at("/1/content").asText());
+    }
 }

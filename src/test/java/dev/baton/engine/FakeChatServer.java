@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A faithful fake of an OpenAI-compatible {@code /v1/chat/completions} streaming server (the
  * {@code chat.completion.chunk} SSE format of OpenAI's API reference, as vLLM and llama.cpp emit it).
  * The last user message picks the behaviour: {@code [text]}, {@code [tools]} (two parallel calls),
- * {@code [length]}, {@code [disconnect]} (dies mid-stream), {@code [malformed]}, {@code [bad-request]}
+ * {@code [reasoning]} ({@code reasoning_content} deltas), {@code [length]}, {@code [disconnect]} (dies mid-stream), {@code [malformed]}, {@code [bad-request]}
  * (400), {@code [flaky]} (503 on the first attempt). Requests are recorded for assertions.
  */
 public class FakeChatServer implements QuarkusTestResourceLifecycleManager {
@@ -84,7 +84,13 @@ public class FakeChatServer implements QuarkusTestResourceLifecycleManager {
                 request.connection().close();
                 return;
             }
-            if (mode.contains("[tools]")) {
+            if (mode.contains("[reasoning]")) {
+                // vLLM/SGLang reasoning parsers stream the thinking as delta.reasoning_content before the answer
+                response.write(chunk("{\"role\":\"assistant\",\"content\":null,\"reasoning_content\":\"The user \"}", null));
+                response.write(chunk("{\"reasoning_content\":\"greets.\"}", null));
+                response.write(chunk("{\"content\":\"Hi!\"}", null));
+                response.write(chunk("{}", "stop"));
+            } else if (mode.contains("[tools]")) {
                 response.write(chunk("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}", null));
                 response.write(chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]}", null));
                 response.write(chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]}", null));
