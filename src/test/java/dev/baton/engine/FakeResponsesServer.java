@@ -362,12 +362,18 @@ public final class FakeResponsesServer implements AutoCloseable {
             response.putNull("error");
             response.putNull("incomplete_details");
             response.set("instructions", body.get("instructions"));
+            response.putObject("metadata");
             response.put("model", body.path("model").asText());
             output = response.putArray("output");
             response.put("parallel_tool_calls", body.path("parallel_tool_calls").asBoolean(true));
             response.set("previous_response_id", body.get("previous_response_id"));
             response.put("store", false);
+            response.put("temperature", body.path("temperature").asDouble(1.0));
+            response.set("tool_choice", body.has("tool_choice") ? body.get("tool_choice") : JSON.getNodeFactory().textNode("auto"));
             response.set("tools", body.has("tools") ? body.get("tools") : JSON.createArrayNode());
+            response.put("top_p", body.path("top_p").asDouble(1.0));
+            response.putObject("text").putObject("format").put("type", "text");
+            response.put("truncation", "disabled");
             response.putNull("usage");
         }
 
@@ -573,7 +579,7 @@ public final class FakeResponsesServer implements AutoCloseable {
             response.put("completed_at", System.currentTimeMillis() / 1000);
             ObjectNode usage = response.putObject("usage");
             usage.put("input_tokens", 10 * context.size());
-            usage.putObject("input_tokens_details").put("cached_tokens", 10 * cachedItems);
+            usage.putObject("input_tokens_details").put("cached_tokens", 10 * cachedItems).put("cache_write_tokens", 0);
             usage.put("output_tokens", outputTokens);
             usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
             usage.put("total_tokens", 10 * context.size() + outputTokens);
