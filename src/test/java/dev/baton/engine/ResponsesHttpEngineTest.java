@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.core.ObjectMappers;
+import com.openai.models.responses.ResponseStreamEvent;
 import dev.baton.support.Requests;
 import dev.baton.support.Sse;
 import io.quarkus.test.junit.QuarkusTest;
@@ -86,12 +88,15 @@ class ResponsesHttpEngineTest {
     }
 
     @Test
-    void relaysReasoningWithItsEncryptedContent() {
+    void relaysReasoningWithItsEncryptedContent() throws Exception {
         String body = given().contentType(ContentType.JSON)
                 .body(Map.of("model", "fake-model", "input", "[reasoning] hi", "stream", true))
                 .when().post("/v1/responses").then().statusCode(200).extract().asString();
         List<Sse.Event> events = Sse.parse(body);
         assertTrue(events.stream().anyMatch(e -> e.type().equals("response.reasoning_text.delta")));
+        for (Sse.Event event : events) {
+            ObjectMappers.jsonMapper().readValue(event.data().toString(), ResponseStreamEvent.class).validate();
+        }
         JsonNode done = events.get(events.size() - 1).data().path("response");
         assertEquals("reasoning", done.at("/output/0/type").asText());
         assertEquals("The user greets; answer briefly.", done.at("/output/0/content/0/text").asText());
