@@ -2,6 +2,7 @@ package dev.baton.engine;
 
 import io.smallrye.mutiny.Multi;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An inference backend. {@link #stream} runs one turn and emits its output as {@link EngineEvent}s:
@@ -23,5 +24,10 @@ public interface Engine {
     /** Whether a turn for {@code model} can be served at all; {@code false} answers {@code model_not_found} before the turn starts. */
     default boolean serves(String model) {
         return true;
+    }
+
+    /** Upstream endpoint name → whether it is up; empty for engines without upstreams. */
+    default Map<String, Boolean> endpointHealth() {
+        return Map.of();
     }
 }

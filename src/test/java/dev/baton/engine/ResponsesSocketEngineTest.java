@@ -122,4 +122,11 @@ class ResponsesSocketEngineTest {
         JsonPath response = create(Map.of("model", "fake-model", "input", "[flaky] please"));
         assertEquals("completed", response.getString("status"));
     }
+
+    @Test
+    void readinessReportsTheEndpoints() {
+        given().when().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'engine' }.data.engine", org.hamcrest.Matchers.equalTo("openai-responses"))
+                .body("checks.find { it.name == 'engine' }.data.'endpoint upstream'", org.hamcrest.Matchers.equalTo("up"));
+    }
 }

@@ -112,7 +112,7 @@ public class RoutedEngine implements Engine {
         return router.serves(model);
     }
 
-    /** Endpoint name → up, for readiness. */
+    @Override
     public Map<String, Boolean> endpointHealth() {
         return health.snapshot();
     }
