@@ -108,6 +108,11 @@ public final class FakeResponsesServer implements AutoCloseable {
         return received.get(received.size() - 1);
     }
 
+    /** WebSocket connections open now. */
+    public int openSockets() {
+        return sockets.size();
+    }
+
     /** WebSocket connections accepted so far. */
     public int connections() {
         return connections.get();

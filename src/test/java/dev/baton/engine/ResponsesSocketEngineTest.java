@@ -1,7 +1,9 @@
 package dev.baton.engine;
 
 import static dev.baton.support.Requests.create;
+import static org.awaitility.Awaitility.await;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +14,15 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import io.restassured.RestAssured;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -126,7 +137,32 @@ class ResponsesSocketEngineTest {
     @Test
     void readinessReportsTheEndpoints() {
         given().when().get("/q/health/ready").then().statusCode(200)
-                .body("checks.find { it.name == 'engine' }.data.engine", org.hamcrest.Matchers.equalTo("openai-responses"))
-                .body("checks.find { it.name == 'engine' }.data.'endpoint upstream'", org.hamcrest.Matchers.equalTo("up"));
+                .body("checks.find { it.name == 'engine' }.data.engine", equalTo("openai-responses"))
+                .body("checks.find { it.name == 'engine' }.data.'endpoint upstream'", equalTo("up"));
+    }
+
+    @Test
+    void aSlowStreamCompletesAndAClientThatLeavesStopsTheUpstreamResponse() throws Exception {
+        JsonPath slow = create(Map.of("model", "fake-model", "input", "[slow] take your time"));
+        assertEquals("completed", slow.getString("status"));
+        assertEquals(40, slow.getString("output[0].content[0].text").split(" ").length);
+
+        int open = upstream().openSockets();
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + RestAssured.port + "/v1/responses"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"fake-model\",\"stream\":true,\"input\":\"[slow] leave early\"}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body()));
+        String line;
+        while ((line = lines.readLine()) != null && !line.contains("response.output_text.delta")) {
+            // read until the first delta: the upstream is generating
+        }
+        assertEquals(open + 1, upstream().openSockets(), "the turn holds an upstream socket");
+        stream.body().close();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> upstream().openSockets() == open);
     }
 }
