@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.engine.FakeResponsesServer;
+import dev.baton.engine.upstream.AffinityRouter;
 import dev.baton.support.Metrics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -57,6 +58,12 @@ class UpstreamAffinityIT {
         return text.contains("up-a") ? "up-a" : text.contains("up-b") ? "up-b" : "?";
     }
 
+    /** Whether rendezvous hashing alone would route a chain with this first response id to {@code endpoint}. */
+    private static boolean prefers(String firstResponseId, String endpoint) {
+        String other = endpoint.equals("up-a") ? "up-b" : "up-a";
+        return AffinityRouter.score(firstResponseId, endpoint) > AffinityRouter.score(firstResponseId, other);
+    }
+
     private static long cached(JsonNode response) {
         return response.at("/usage/input_tokens_details/cached_tokens").asLong();
     }
@@ -103,6 +110,15 @@ class UpstreamAffinityIT {
 
                 // the home engine dies: the chain fails over, and stays on its substitute from either replica
                 engines.get(home).stop();
+                // meanwhile a new chain that hashing would send to up-a starts on up-b, which becomes its home
+                JsonNode bornElsewhere = null;
+                for (int i = 0; i < 200 && bornElsewhere == null; i++) {
+                    JsonNode candidate = turn(one, null, "[text] born while up-a is down " + i);
+                    if (prefers(candidate.path("id").asText(), "up-a")) {
+                        bornElsewhere = candidate;
+                    }
+                }
+                assertEquals("up-b", servedBy(bornElsewhere));
                 JsonNode third = turn(one, second.path("id").asText(), "[text] third");
                 assertEquals("up-b", servedBy(third));
                 JsonNode fourth = turn(two, third.path("id").asText(), "[text] fourth");
@@ -121,6 +137,10 @@ class UpstreamAffinityIT {
                 JsonNode fifth = turn(two, fourth.path("id").asText(), "[text] fifth");
                 assertEquals(home, servedBy(fifth));
                 assertEquals(40, cached(fifth), "home still holds the prefix it served before the failover");
+                // the chain born on up-b stays there (its home travelled through Redis), although hashing prefers up-a
+                JsonNode stays = turn(two, bornElsewhere.path("id").asText(), "[text] still here?");
+                assertEquals("up-b", servedBy(stays));
+                assertEquals(20, cached(stays));
 
                 // a shared prompt_cache_key routes chains to one engine, whichever replica starts them
                 Map<String, Object> shared = new HashMap<>(Map.of("model", "fake-model", "input", "[text] shared",

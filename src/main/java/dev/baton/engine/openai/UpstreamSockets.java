@@ -142,10 +142,11 @@ final class UpstreamSockets {
         private final EngineRequest request;
         private final Endpoint endpoint;
         private final MultiEmitter<? super EngineEvent> emitter;
-        private ResponsesStreamDecoder decoder;
-        private boolean incremental;
-        private boolean started;
-        private boolean done;
+        // started on the caller's thread, then driven by the socket's event loop (a parked socket keeps its own)
+        private volatile ResponsesStreamDecoder decoder;
+        private volatile boolean incremental;
+        private volatile boolean started;
+        private volatile boolean done;
 
         SocketTurn(WebSocket socket, EngineRequest request, Endpoint endpoint, MultiEmitter<? super EngineEvent> emitter) {
             this.socket = socket;

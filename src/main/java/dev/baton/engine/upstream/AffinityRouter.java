@@ -23,7 +23,7 @@ import java.util.Set;
  * endpoint is tried anyway (a probe may lag). Decisions are counted in
  * {@code baton_upstream_routes_total{endpoint, route=home|new|failover}}.
  */
-final class AffinityRouter {
+public final class AffinityRouter {
 
     /** A routing decision. */
     record Route(Endpoint endpoint, String kind) {
@@ -97,7 +97,7 @@ final class AffinityRouter {
     }
 
     /** Rendezvous (highest random weight) score: FNV-1a over key and name, then a 64-bit finaliser. */
-    static long score(String key, String endpoint) {
+    public static long score(String key, String endpoint) {
         long hash = 0xcbf29ce484222325L;
         for (byte b : (key + '\u0000' + endpoint).getBytes(StandardCharsets.UTF_8)) {
             hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
