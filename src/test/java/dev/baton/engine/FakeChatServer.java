@@ -49,6 +49,11 @@ public class FakeChatServer implements QuarkusTestResourceLifecycleManager {
     }
 
     private void handle(HttpServerRequest request) {
+        if (request.path().equals("/v1/models") && "Bearer sk-upstream".equals(request.getHeader("authorization"))) {
+            request.response().putHeader("content-type", "application/json")
+                    .end("{\"object\":\"list\",\"data\":[{\"id\":\"fake-model\",\"object\":\"model\",\"created\":1,\"owned_by\":\"vllm\"}]}");
+            return;
+        }
         if (!request.path().equals("/v1/chat/completions")
                 || !"Bearer sk-upstream".equals(request.getHeader("authorization"))) {
             request.response().setStatusCode(404).end();
