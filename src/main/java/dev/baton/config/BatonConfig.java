@@ -77,6 +77,14 @@ public interface BatonConfig {
         @WithDefault("120s")
         Duration idleTimeout();
 
+        /**
+         * Upstream HTTP connections per endpoint and protocol; a streaming turn holds one for its whole
+         * length, so this bounds the turns in flight to one endpoint (more wait for a connection).
+         */
+        @WithName("max-connections")
+        @WithDefault("1024")
+        int maxConnections();
+
         /** Retries of a request that failed before its first token (connection refused, 5xx, 429), on another endpoint when there is one. */
         @WithDefault("2")
         int retries();

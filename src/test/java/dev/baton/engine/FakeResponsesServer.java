@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  * the behaviour: {@code [tools]} (two parallel calls), {@code [reasoning]}, {@code [length]},
  * {@code [fail]} ({@code response.failed}), {@code [disconnect]} (dies mid-stream), {@code [malformed]},
  * {@code [bad-request]} (400), {@code [flaky]} (503 / closed socket on every other attempt),
- * {@code [slow]} (40 deltas, 25 ms apart); a context ending in tool outputs gets a text answer.
+ * {@code [slow]} (40 deltas, 25 ms apart), {@code [stall]} (goes silent after its first delta); a context ending in tool outputs gets a text answer.
  */
 public final class FakeResponsesServer implements AutoCloseable {
 
@@ -49,6 +49,8 @@ public final class FakeResponsesServer implements AutoCloseable {
     private final AtomicInteger flaky = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger ids = new AtomicInteger();
+    private final AtomicInteger streaming = new AtomicInteger();
+    private final AtomicInteger mostStreaming = new AtomicInteger();
     private final Set<ServerWebSocket> sockets = ConcurrentHashMap.newKeySet();
     private volatile boolean forgetting;
     private Vertx vertx;
@@ -108,6 +110,11 @@ public final class FakeResponsesServer implements AutoCloseable {
         return received.get(received.size() - 1);
     }
 
+    /** The most HTTP streams that were open at once. */
+    public int mostConcurrentStreams() {
+        return mostStreaming.get();
+    }
+
     /** WebSocket connections open now. */
     public int openSockets() {
         return sockets.size();
@@ -165,6 +172,15 @@ public final class FakeResponsesServer implements AutoCloseable {
             }
             HttpServerResponse response = request.response().setChunked(true)
                     .putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
+            mostStreaming.accumulateAndGet(streaming.incrementAndGet(), Math::max);
+            AtomicInteger once = new AtomicInteger();
+            Runnable closed = () -> {
+                if (once.getAndIncrement() == 0) {
+                    streaming.decrementAndGet();
+                }
+            };
+            response.endHandler(v -> closed.run());
+            response.closeHandler(v -> closed.run());
             Sink sink = new Sink() {
                 @Override
                 public void event(ObjectNode event) {
@@ -293,6 +309,9 @@ public final class FakeResponsesServer implements AutoCloseable {
             stream.startMessage("Half an ans");
             sink.die();
             return;
+        } else if (mode.contains("[stall]")) {
+            stream.startMessage("Thinking");
+            return; // and never another byte
         } else if (mode.contains("[slow]")) {
             stream.slowMessage(40, onFinished);
             return;

@@ -24,7 +24,8 @@ public class FakeResponsesUpstream implements QuarkusTestResourceLifecycleManage
                 "baton.upstream.url", server.url(),
                 "baton.upstream.api-key", "sk-upstream",
                 "baton.upstream.transport", transport,
-                "baton.upstream.models", "fake-model");
+                "baton.upstream.models", "fake-model",
+                "baton.upstream.idle-timeout", "2s");
     }
 
     @Override

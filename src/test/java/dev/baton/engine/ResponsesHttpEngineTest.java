@@ -123,7 +123,9 @@ class ResponsesHttpEngineTest {
                 "[fail]", "server_error", "[disconnect]", "server_error", "[malformed]", "server_error",
                 "[bad-request]", "invalid_prompt");
         expected.forEach((mode, code) -> {
+            int sent = FakeResponsesUpstream.server.received().size();
             JsonPath failed = create(Map.of("model", "fake-model", "input", mode, "previous_response_id", good));
+            assertEquals(sent + 1, FakeResponsesUpstream.server.received().size(), mode + " is not retried");
             assertEquals("failed", failed.getString("status"), mode);
             assertEquals(code, failed.getString("error.code"), mode);
             assertTrue(failed.getString("error.message").contains("upstream"), failed.getString("error.message"));
@@ -148,5 +150,35 @@ class ResponsesHttpEngineTest {
     void anUnknownModelIsRejectedBeforeTheTurn() {
         Requests.post(Map.of("model", "other-model", "input", "hi")).then().statusCode(400)
                 .body("error.code", equalTo("model_not_found")).body("error.param", equalTo("model"));
+    }
+
+    @Test
+    void manyTurnsStreamFromOneEndpointAtOnce() throws Exception {
+        int turns = 12; // more than Vert.x's default of 5 connections per host
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(turns);
+        try {
+            List<java.util.concurrent.Future<JsonPath>> running = new java.util.ArrayList<>();
+            for (int i = 0; i < turns; i++) {
+                running.add(clients.submit(() -> create(Map.of("model", "fake-model", "input", "[slow] in parallel"))));
+            }
+            for (java.util.concurrent.Future<JsonPath> turn : running) {
+                assertEquals("completed", turn.get(60, java.util.concurrent.TimeUnit.SECONDS).getString("status"));
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        assertTrue(FakeResponsesUpstream.server.mostConcurrentStreams() >= turns,
+                "upstream streams ran side by side: " + FakeResponsesUpstream.server.mostConcurrentStreams());
+    }
+
+    @Test
+    void aStalledUpstreamTimesOutAndLeavesTheChainUsable() {
+        String good = create(Map.of("model", "fake-model", "input", "[text] first")).getString("id");
+        JsonPath stalled = create(Map.of("model", "fake-model", "input", "[stall] think", "previous_response_id", good));
+        assertEquals("failed", stalled.getString("status"));
+        assertEquals("server_error", stalled.getString("error.code"));
+        assertTrue(stalled.getString("error.message").contains("upstream"), stalled.getString("error.message"));
+        assertEquals("completed", create(Map.of("model", "fake-model", "input", "[text] again",
+                "previous_response_id", good)).getString("status"));
     }
 }

@@ -118,7 +118,9 @@ class ResponsesSocketEngineTest {
         Map<String, String> expected = Map.of("[fail]", "server_error", "[disconnect]", "server_error",
                 "[malformed]", "server_error", "[bad-request]", "invalid_prompt");
         expected.forEach((mode, code) -> {
+            int sent = FakeResponsesUpstream.server.received().size();
             JsonPath failed = create(Map.of("model", "fake-model", "input", mode, "previous_response_id", good));
+            assertEquals(sent + 1, FakeResponsesUpstream.server.received().size(), mode + " is not retried");
             assertEquals("failed", failed.getString("status"), mode);
             assertEquals(code, failed.getString("error.code"), mode);
             assertTrue(failed.getString("error.message").contains("upstream"), failed.getString("error.message"));
@@ -164,5 +166,16 @@ class ResponsesSocketEngineTest {
         stream.body().close();
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> upstream().openSockets() == open);
+    }
+
+    @Test
+    void aStalledUpstreamTimesOutAndLeavesTheChainUsable() {
+        String good = create(Map.of("model", "fake-model", "input", "[text] first")).getString("id");
+        JsonPath stalled = create(Map.of("model", "fake-model", "input", "[stall] think", "previous_response_id", good));
+        assertEquals("failed", stalled.getString("status"));
+        assertEquals("server_error", stalled.getString("error.code"));
+        assertTrue(stalled.getString("error.message").contains("upstream"), stalled.getString("error.message"));
+        assertEquals("completed", create(Map.of("model", "fake-model", "input", "[text] again",
+                "previous_response_id", good)).getString("status"));
     }
 }

@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -26,85 +27,115 @@ import java.util.function.Supplier;
  */
 final class StreamingPost {
 
+    private final Vertx vertx;
     private final ObjectMapper json;
     private final BatonConfig.Upstream config;
     private final HttpClient http;
 
     StreamingPost(Vertx vertx, ObjectMapper json, BatonConfig.Upstream config) {
+        this.vertx = vertx;
         this.json = json;
         this.config = config;
         this.http = vertx.createHttpClient(new HttpClientOptions()
-                .setConnectTimeout((int) config.connectTimeout().toMillis()));
+                .setConnectTimeout((int) config.connectTimeout().toMillis())
+                .setMaxPoolSize(config.maxConnections()));
     }
 
     Multi<EngineEvent> stream(Endpoint endpoint, String path, Buffer body, Supplier<StreamDecoder> decoder) {
-        return Multi.createFrom().emitter(emitter -> call(endpoint, path, body, decoder.get(), emitter));
+        return Multi.createFrom().emitter(emitter -> new Call(decoder.get(), emitter).start(endpoint, path, body));
     }
 
-    private void call(Endpoint endpoint, String path, Buffer body, StreamDecoder decoder,
-                      MultiEmitter<? super EngineEvent> emitter) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
-                .setAbsoluteURI(endpoint.resolve(path).toString())
-                .putHeader("content-type", "application/json")
-                .putHeader("accept", "text/event-stream")
-                .setIdleTimeout(config.idleTimeout().toMillis());
-        endpoint.headers().forEach(options::putHeader);
-        http.request(options)
-                .compose(request -> request.send(body))
-                .onSuccess(response -> {
-                    if (response.statusCode() != 200) {
-                        response.body().onComplete(done -> emitter.fail(UpstreamFailure.fromHttp(json,
-                                response.statusCode(), done.succeeded() ? done.result().toString() : "")));
-                        return;
-                    }
-                    relay(response, decoder, emitter);
-                })
-                .onFailure(failure -> emitter.fail(new UpstreamFailure.Unreachable(failure)));
-    }
+    /** One upstream request; the first of end, failure, cancel and idle timeout wins, later signals are noise. */
+    private final class Call {
+        private final StreamDecoder decoder;
+        private final MultiEmitter<? super EngineEvent> emitter;
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private final IdleWatchdog watchdog;
+        private volatile HttpClientRequest request;
 
-    /** Upstream bytes to engine events, pausing the socket while the turn does not ask for more. */
-    private static void relay(HttpClientResponse response, StreamDecoder decoder,
-                              MultiEmitter<? super EngineEvent> emitter) {
-        AtomicBoolean ended = new AtomicBoolean(); // the first of failure/end wins; later signals are noise
-        emitter.onTermination(() -> {
-            if (!emitter.isCancelled()) {
-                return;
-            }
-            response.request().reset(); // the turn was cancelled: stop the generation upstream
-        });
-        emitter.onRequest(demand -> response.resume());
-        response.handler(bytes -> {
-            if (ended.get()) {
-                return;
-            }
-            try {
-                decoder.feed(bytes.getBytes()).forEach(emitter::emit);
-            } catch (EngineException e) {
-                ended.set(true);
-                response.request().reset();
-                emitter.fail(e);
-                return;
-            }
-            if (emitter.requested() <= 0) {
-                response.pause();
-            }
-        });
-        response.exceptionHandler(failure -> {
+        Call(StreamDecoder decoder, MultiEmitter<? super EngineEvent> emitter) {
+            this.decoder = decoder;
+            this.emitter = emitter;
+            this.watchdog = new IdleWatchdog(vertx, config.idleTimeout(), emitter::requested,
+                    () -> fail(new EngineException("server_error", IdleWatchdog.message(config.idleTimeout()))));
+            emitter.onTermination(() -> {
+                if (emitter.isCancelled() && ended.compareAndSet(false, true)) {
+                    watchdog.stop();
+                    reset(); // the turn was cancelled: stop the generation upstream
+                }
+            });
+        }
+
+        void start(Endpoint endpoint, String path, Buffer body) {
+            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
+                    .setAbsoluteURI(endpoint.resolve(path).toString())
+                    .putHeader("content-type", "application/json")
+                    .putHeader("accept", "text/event-stream");
+            endpoint.headers().forEach(options::putHeader);
+            http.request(options)
+                    .compose(created -> {
+                        request = created;
+                        return created.send(body);
+                    })
+                    .onSuccess(response -> {
+                        watchdog.touch();
+                        if (response.statusCode() != 200) {
+                            response.body().onComplete(done -> fail(UpstreamFailure.fromHttp(json,
+                                    response.statusCode(), done.succeeded() ? done.result().toString() : "")));
+                            return;
+                        }
+                        relay(response);
+                    })
+                    .onFailure(failure -> fail(new UpstreamFailure.Unreachable(failure)));
+        }
+
+        /** Upstream bytes to engine events, pausing the socket while the turn does not ask for more. */
+        private void relay(HttpClientResponse response) {
+            emitter.onRequest(demand -> response.resume());
+            response.handler(bytes -> {
+                if (ended.get()) {
+                    return;
+                }
+                watchdog.touch();
+                try {
+                    decoder.feed(bytes.getBytes()).forEach(emitter::emit);
+                } catch (EngineException e) {
+                    fail(e);
+                    return;
+                }
+                if (emitter.requested() <= 0) {
+                    response.pause();
+                }
+            });
+            response.exceptionHandler(failure -> fail(new EngineException("server_error",
+                    "The upstream engine connection failed: " + failure.getMessage())));
+            response.endHandler(end -> {
+                if (!ended.compareAndSet(false, true)) {
+                    return;
+                }
+                watchdog.stop();
+                try {
+                    decoder.end().forEach(emitter::emit);
+                    emitter.complete();
+                } catch (EngineException e) {
+                    emitter.fail(e);
+                }
+            });
+        }
+
+        private void fail(EngineException failure) {
             if (ended.compareAndSet(false, true)) {
-                emitter.fail(new EngineException("server_error",
-                        "The upstream engine connection failed: " + failure.getMessage()));
+                watchdog.stop();
+                reset();
+                emitter.fail(failure);
             }
-        });
-        response.endHandler(end -> {
-            if (!ended.compareAndSet(false, true)) {
-                return;
+        }
+
+        private void reset() {
+            HttpClientRequest sent = request;
+            if (sent != null) {
+                sent.reset();
             }
-            try {
-                decoder.end().forEach(emitter::emit);
-                emitter.complete();
-            } catch (EngineException e) {
-                emitter.fail(e);
-            }
-        });
+        }
     }
 }

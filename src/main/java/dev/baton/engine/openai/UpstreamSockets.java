@@ -67,7 +67,7 @@ final class UpstreamSockets {
         this.client = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
                 .setMaxFrameSize(64 * 1024 * 1024).setMaxMessageSize(64 * 1024 * 1024)
-                .setMaxConnections(Math.max(64, config.maxIdleSockets() * 2)));
+                .setMaxConnections(config.maxConnections() + config.maxIdleSockets()));
         Gauge.builder("baton_upstream_sockets_idle", parked, Map::size)
                 .description("Upstream WebSocket-mode sockets parked for their chain's next turn").register(metrics);
         long every = Math.max(1000, Math.min(30_000, config.socketIdleTimeout().toMillis() / 2));
@@ -93,7 +93,13 @@ final class UpstreamSockets {
                 held.socket().close();
             }
             client.connect(connectOptions(endpoint))
-                    .onSuccess(socket -> new SocketTurn(socket, request, endpoint, emitter).start(null))
+                    .onSuccess(socket -> {
+                        if (emitter.isCancelled()) {
+                            socket.close(); // the client left while the socket was opening
+                            return;
+                        }
+                        new SocketTurn(socket, request, endpoint, emitter).start(null);
+                    })
                     .onFailure(failure -> emitter.fail(new UpstreamFailure.Unreachable(failure)));
         });
     }
@@ -147,6 +153,7 @@ final class UpstreamSockets {
         private volatile boolean incremental;
         private volatile boolean started;
         private volatile boolean done;
+        private volatile IdleWatchdog watchdog;
 
         SocketTurn(WebSocket socket, EngineRequest request, Endpoint endpoint, MultiEmitter<? super EngineEvent> emitter) {
             this.socket = socket;
@@ -156,12 +163,15 @@ final class UpstreamSockets {
         }
 
         void start(String previousUpstreamId) {
+            watchdog = new IdleWatchdog(vertx, config.idleTimeout(), emitter::requested,
+                    () -> fail(new EngineException("server_error", IdleWatchdog.message(config.idleTimeout()))));
             socket.textMessageHandler(this::onFrame);
             socket.closeHandler(closed -> onClosed());
             socket.exceptionHandler(failure -> onClosed());
             emitter.onTermination(() -> {
                 if (emitter.isCancelled() && !done) {
                     done = true;
+                    watchdog.stop();
                     socket.close(); // the only way to stop an upstream WebSocket-mode response
                 }
             });
@@ -185,6 +195,7 @@ final class UpstreamSockets {
             if (done) {
                 return;
             }
+            watchdog.touch();
             try {
                 JsonNode event = decoder.parse(text);
                 if (incremental && !started && isPreviousNotFound(event)) {
@@ -197,20 +208,29 @@ final class UpstreamSockets {
                     emitter.emit(engineEvent);
                 }
             } catch (EngineException failure) {
-                done = true;
-                socket.close();
-                emitter.fail(!started && isConnectionAged(failure)
+                fail(!started && isConnectionAged(failure)
                         ? new UpstreamFailure.Retryable("server_error", failure.getMessage()) : failure);
                 return;
             }
             if (decoder.finished()) {
                 done = true;
+                watchdog.stop();
                 park(request.chain().responseId(), new Parked(socket, endpoint.name(), decoder.upstreamResponseId(),
                         System.nanoTime()));
                 emitter.complete();
             } else if (emitter.requested() <= 0) {
                 socket.pause();
             }
+        }
+
+        private void fail(EngineException failure) {
+            if (done) {
+                return;
+            }
+            done = true;
+            watchdog.stop();
+            socket.close();
+            emitter.fail(failure);
         }
 
         /** The upstream's socket reached its age limit: a fresh socket (on retry) will do. */
@@ -229,6 +249,7 @@ final class UpstreamSockets {
                 return;
             }
             done = true;
+            watchdog.stop();
             emitter.fail(started
                     ? new EngineException("server_error", "The upstream engine closed its WebSocket before finishing the response.")
                     : new UpstreamFailure.Retryable("server_error", "The upstream engine closed its WebSocket before answering."));
