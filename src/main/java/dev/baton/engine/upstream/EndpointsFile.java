@@ -75,7 +75,8 @@ final class EndpointsFile {
         if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme())) {
             throw invalid(file, where + ".url must be http:// or https://: " + url);
         }
-        String name = orElse(text(node, "name"), base.getHost() + ":" + base.getPort());
+        int port = base.getPort() != -1 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
+        String name = orElse(text(node, "name"), base.getHost() + ":" + port);
         String protocol = orElse(text(node, "protocol"), Endpoint.CHAT);
         if (!protocol.equals(Endpoint.CHAT) && !protocol.equals(Endpoint.RESPONSES)) {
             throw invalid(file, where + ".protocol must be openai-chat or openai-responses, not " + protocol);

@@ -54,7 +54,7 @@ class EndpointsFileTest {
         assertTrue(vllm.serves("Qwen/Qwen3-32B"));
         assertEquals("Qwen/Qwen3-8B", vllm.modelFor("Qwen/Qwen3-32B"));
         Endpoint openai = endpoints.get(1);
-        assertEquals("api.openai.com:-1", openai.name());
+        assertEquals("api.openai.com:443", openai.name());
         assertEquals(Endpoint.WEBSOCKET, openai.transport());
         assertEquals("Bearer sk-direct", openai.headers().get("authorization"));
         assertTrue(openai.serves("anything"));
