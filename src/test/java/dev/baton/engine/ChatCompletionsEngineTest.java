@@ -135,4 +135,15 @@ class ChatCompletionsEngineTest {
         assertEquals(3, messages.size(), "user, assistant, user: no reasoning goes back upstream");
         assertEquals("Hi!", messages.at("/1/content").asText());
     }
+
+    @Test
+    void aSlowStreamCompletesAndAStalledOneTimesOut() {
+        JsonPath slow = create(Map.of("model", "fake-model", "input", "[slow] take your time"));
+        assertEquals("completed", slow.getString("status"));
+        assertEquals(40, slow.getString("output[0].content[0].text").split(" ").length);
+        JsonPath stalled = create(Map.of("model", "fake-model", "input", "[stall] think"));
+        assertEquals("failed", stalled.getString("status"));
+        assertEquals("server_error", stalled.getString("error.code"));
+        assertTrue(stalled.getString("error.message").contains("BATON_UPSTREAM_IDLE_TIMEOUT"), stalled.getString("error.message"));
+    }
 }

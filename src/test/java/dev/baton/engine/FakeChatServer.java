@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A faithful fake of an OpenAI-compatible {@code /v1/chat/completions} streaming server (the
  * {@code chat.completion.chunk} SSE format of OpenAI's API reference, as vLLM and llama.cpp emit it).
  * The last user message picks the behaviour: {@code [text]}, {@code [tools]} (two parallel calls),
- * {@code [reasoning]} ({@code reasoning_content} deltas), {@code [length]}, {@code [disconnect]} (dies mid-stream), {@code [malformed]}, {@code [bad-request]}
+ * {@code [reasoning]} ({@code reasoning_content} deltas), {@code [slow]} (40 chunks, 25 ms apart),
+ * {@code [stall]} (silent after its first chunk), {@code [length]}, {@code [disconnect]} (dies mid-stream), {@code [malformed]}, {@code [bad-request]}
  * (400), {@code [flaky]} (503 on the first attempt). Requests are recorded for assertions.
  */
 public class FakeChatServer implements QuarkusTestResourceLifecycleManager {
@@ -40,7 +41,8 @@ public class FakeChatServer implements QuarkusTestResourceLifecycleManager {
         return Map.of("baton.engine", "openai-chat",
                 "baton.upstream.url", "http://127.0.0.1:" + server.actualPort() + "/v1",
                 "baton.upstream.api-key", "sk-upstream",
-                "baton.upstream.models", "fake-model");
+                "baton.upstream.models", "fake-model",
+                "baton.upstream.idle-timeout", "2s");
     }
 
     @Override
@@ -79,6 +81,24 @@ public class FakeChatServer implements QuarkusTestResourceLifecycleManager {
                 return;
             }
             var response = request.response().setChunked(true).putHeader("content-type", "text/event-stream");
+            if (mode.contains("[stall]")) {
+                response.write(chunk("{\"role\":\"assistant\",\"content\":\"Thinking\"}", null));
+                return; // and never another byte
+            }
+            if (mode.contains("[slow]")) {
+                response.write(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null));
+                AtomicInteger left = new AtomicInteger(40);
+                vertx.setPeriodic(25, timer -> {
+                    if (left.getAndDecrement() > 0) {
+                        response.write(chunk("{\"content\":\"tick \"}", null));
+                        return;
+                    }
+                    vertx.cancelTimer(timer);
+                    response.write(chunk("{}", "stop"));
+                    response.end("data: [DONE]\n\n");
+                });
+                return;
+            }
             if (mode.contains("[malformed]")) {
                 response.write(chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}", null));
                 response.end("data: {not json\n\n");
