@@ -121,8 +121,11 @@ public class RoutedEngine implements Engine {
     public Multi<EngineEvent> stream(EngineRequest request) {
         Set<String> failed = ConcurrentHashMap.newKeySet();
         AtomicBoolean started = new AtomicBoolean();
-        return Multi.createFrom().deferred(() -> attempt(request, failed, started))
-                .onFailure(failure -> !started.get() && failure instanceof UpstreamFailure.Retryable).retry()
+        Multi<EngineEvent> first = Multi.createFrom().deferred(() -> attempt(request, failed, started));
+        if (settings.retries() <= 0) {
+            return first;
+        }
+        return first.onFailure(failure -> !started.get() && failure instanceof UpstreamFailure.Retryable).retry()
                 .withBackOff(Duration.ofMillis(50), Duration.ofSeconds(2)).atMost(settings.retries());
     }
 
