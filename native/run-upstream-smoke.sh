@@ -10,8 +10,13 @@ json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.arg
 fail() { echo "upstream-smoke: FAIL: $*" >&2; cat "$log" >&2; exit 1; }
 port=$(free_port); upstream_port=$(free_port)
 log=$(mktemp); file=$(mktemp --suffix .yaml)
+touch "$log"
 python3 "$HERE/fake-upstream.py" "$upstream_port" &
 upstream_pid=$!
+pid=
+trap 'kill $pid $upstream_pid 2>/dev/null || true; [ -n "$pid" ] && wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$upstream_port/v1/models" > /dev/null && break; sleep 0.05; done
+curl -sf "http://127.0.0.1:$upstream_port/v1/models" > /dev/null || fail "the fake upstream did not start"
 cat > "$file" <<YAML
 endpoints:
   - name: smoke-chat
@@ -25,7 +30,6 @@ endpoints:
 YAML
 SMOKE_KEY=sk-smoke BATON_UPSTREAMS="$file" BATON_REDIS_URL= QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 "$@" > "$log" 2>&1 &
 pid=$!
-trap 'kill $pid $upstream_pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 BASE="http://127.0.0.1:$port"
 deadline=$((SECONDS + 60))
 until curl -sf "$BASE/q/health/ready" | grep -q '"endpoints_up": \?"2/2"'; do

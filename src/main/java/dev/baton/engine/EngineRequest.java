@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * One turn as an engine receives it: the full rendered context (shared, never copied), the
  * per-request settings, the digest of the preamble (instructions + tools) so that engines can key
- * prefix caches without re-hashing, and the turn's place in its chain.
+ * prefix caches without re-hashing, and the turn's place in its chain. {@code reasoning} and
+ * {@code text} are the request's JSON as sent (or {@code null}); {@code include} is never null.
  */
 public record EngineRequest(
         String model,
@@ -23,6 +24,9 @@ public record EngineRequest(
         Double temperature,
         Double topP,
         String promptCacheKey,
+        JsonNode reasoning,
+        JsonNode text,
+        List<String> include,
         ChainPosition chain) {
 
     /**

@@ -125,7 +125,8 @@ public class TurnPipeline {
         EngineRequest engineRequest = new EngineRequest(request.model(), request.instructions(), request.tools(),
                 request.toolChoice(), context, preamble, request.maxOutputTokens(), request.maxToolCalls(),
                 request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
-                request.topP(), request.promptCacheKey(), position);
+                request.topP(), request.promptCacheKey(), request.reasoning(), request.text(), request.include(),
+                position);
         CompletableFuture<StoredResponse> finished = new CompletableFuture<>();
         Run run = new Run(tenant, response, input, context, parent == null ? 1 : parent.depth() + 1, position,
                 finished);

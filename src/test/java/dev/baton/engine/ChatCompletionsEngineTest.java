@@ -146,4 +146,18 @@ class ChatCompletionsEngineTest {
         assertEquals("server_error", stalled.getString("error.code"));
         assertTrue(stalled.getString("error.message").contains("BATON_UPSTREAM_IDLE_TIMEOUT"), stalled.getString("error.message"));
     }
+
+    @Test
+    void structuredOutputsBecomeTheChatResponseFormat() {
+        create(Map.of("model", "fake-model", "input", "[text] weather as JSON",
+                "text", Map.of("format", Map.of("type", "json_schema", "name", "weather", "strict", true,
+                        "schema", Map.of("type", "object", "properties", Map.of("city", Map.of("type", "string")))))));
+        JsonNode format = lastUpstreamRequest().path("response_format");
+        assertEquals("json_schema", format.path("type").asText());
+        assertEquals("weather", format.at("/json_schema/name").asText());
+        assertTrue(format.at("/json_schema/strict").asBoolean());
+        assertEquals("string", format.at("/json_schema/schema/properties/city/type").asText());
+        create(Map.of("model", "fake-model", "input", "[text] plain"));
+        assertTrue(lastUpstreamRequest().path("response_format").isMissingNode(), "plain text asks for no format");
+    }
 }

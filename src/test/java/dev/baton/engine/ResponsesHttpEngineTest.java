@@ -181,4 +181,17 @@ class ResponsesHttpEngineTest {
         assertEquals("completed", create(Map.of("model", "fake-model", "input", "[text] again",
                 "previous_response_id", good)).getString("status"));
     }
+
+    @Test
+    void reasoningTextAndIncludeSettingsGoUpstream() {
+        create(Map.of("model", "fake-model", "input", "[text] think", "reasoning", Map.of("effort", "low", "summary", "auto"),
+                "include", List.of("reasoning.encrypted_content"), "text", Map.of("format", Map.of("type", "json_object")),
+                "prompt_cache_key", "agent-v1", "max_output_tokens", 256));
+        JsonNode body = upstreamBody();
+        assertEquals("low", body.at("/reasoning/effort").asText());
+        assertEquals("reasoning.encrypted_content", body.at("/include/0").asText());
+        assertEquals("json_object", body.at("/text/format/type").asText());
+        assertEquals("agent-v1", body.path("prompt_cache_key").asText());
+        assertEquals(256, body.path("max_output_tokens").asInt());
+    }
 }

@@ -16,8 +16,9 @@ import dev.baton.protocol.MessageItem;
  * become the first system message; developer messages become system messages (many engines reject
  * the developer role); an assistant's text and the function calls that follow it become one
  * assistant message with {@code tool_calls}; outputs become {@code tool} messages; images are passed
- * as {@code image_url} parts. Reasoning items and tool types other than {@code function} have no
- * chat-completions form and are left out (docs/engines.md).
+ * as {@code image_url} parts; {@code text.format} (structured outputs) becomes {@code response_format}.
+ * Reasoning items and tool types other than {@code function} have no chat-completions form and are
+ * left out (docs/engines.md).
  */
 final class ChatRequestMapper {
 
@@ -91,7 +92,25 @@ final class ChatRequestMapper {
         if (request.topP() != null) {
             body.put("top_p", request.topP());
         }
+        JsonNode format = request.text() == null ? null : request.text().get("format");
+        if (format != null && format.isObject()) {
+            responseFormat(format, body);
+        }
         return body;
+    }
+
+    /** Structured outputs: the Responses {@code text.format} as the chat {@code response_format}. */
+    private void responseFormat(JsonNode format, ObjectNode body) {
+        String type = format.path("type").asText("");
+        if (type.equals("json_object")) {
+            body.putObject("response_format").put("type", "json_object");
+        } else if (type.equals("json_schema")) {
+            ObjectNode schema = body.putObject("response_format").put("type", "json_schema").putObject("json_schema");
+            schema.put("name", format.path("name").asText("response"));
+            copy(format, schema, "description");
+            copy(format, schema, "schema");
+            copy(format, schema, "strict");
+        }
     }
 
     private JsonNode toolChoice(JsonNode choice) {

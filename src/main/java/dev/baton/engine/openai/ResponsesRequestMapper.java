@@ -14,7 +14,9 @@ import java.util.List;
  * always {@code store:false} and {@code stream:true} — Baton owns the state. Items are sent in
  * their API form without Baton's ids (the upstream does not know them); reasoning items are sent only
  * when they carry {@code encrypted_content} (without it a stateless upstream cannot use them). Tools,
- * {@code tool_choice} and the sampling settings pass through unchanged.
+ * {@code tool_choice}, {@code reasoning}, {@code text} (structured outputs), {@code include} (ask for
+ * {@code reasoning.encrypted_content} to keep reasoning across turns) and the sampling settings pass
+ * through unchanged.
  */
 final class ResponsesRequestMapper {
 
@@ -72,6 +74,15 @@ final class ResponsesRequestMapper {
         }
         if (request.promptCacheKey() != null) {
             body.put("prompt_cache_key", request.promptCacheKey());
+        }
+        if (request.reasoning() != null && !request.reasoning().isNull()) {
+            body.set("reasoning", request.reasoning());
+        }
+        if (request.text() != null && !request.text().isNull()) {
+            body.set("text", request.text());
+        }
+        if (!request.include().isEmpty()) {
+            body.set("include", json.valueToTree(request.include()));
         }
         return body;
     }
