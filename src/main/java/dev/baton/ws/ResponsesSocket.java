@@ -54,7 +54,7 @@ public class ResponsesSocket {
         Context context = Vertx.currentContext();
         SocketSession session = new SocketSession(connection,
                 tenants.authenticate(connection.handshakeRequest().header("Authorization")),
-                context, pipeline, json, config.ws(), metrics,
+                context, pipeline, json, config.ws(), config.render().inlineMaxBytes() / 2, metrics,
                 gate.claim(connection.handshakeRequest().remoteAddress()));
         connection.userData().put(SESSION, session);
         drain.opened(session);

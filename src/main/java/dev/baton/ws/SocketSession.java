@@ -55,6 +55,9 @@ final class SocketSession {
     private final Map<String, Lane> lanes = new HashMap<>();
     private final ArrayDeque<Lane> waitingForCapacity = new ArrayDeque<>();
     private final Set<Cancellable> running = new HashSet<>();
+    private final ArrayDeque<String> framesWaitingForParse = new ArrayDeque<>();
+    private final int parseInlineMaxChars;
+    private boolean parsingOffLoop;
     private int namedLanes;
     private int inFlight;
     private int queued;
@@ -63,8 +66,10 @@ final class SocketSession {
     private boolean closed;
 
     SocketSession(WebSocketConnection connection, TenantId tenant, Context context, TurnPipeline pipeline,
-                  ObjectMapper json, BatonConfig.WebSocket limits, SocketMetrics metrics, HttpConnection tcp) {
+                  ObjectMapper json, BatonConfig.WebSocket limits, int parseInlineMaxChars, SocketMetrics metrics,
+                  HttpConnection tcp) {
         this.connection = connection;
+        this.parseInlineMaxChars = parseInlineMaxChars;
         this.tenant = tenant;
         this.context = context;
         this.pipeline = pipeline;
@@ -85,14 +90,55 @@ final class SocketSession {
             close(new CloseReason(CLOSE_TOO_BIG, "message over " + limits.maxMessageBytes() + " bytes"));
             return;
         }
+        if (parsingOffLoop) {
+            if (framesWaitingForParse.size() >= limits.maxQueued()) {
+                sendError(new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
+                        "Too many messages waiting on this connection (" + limits.maxQueued() + ")."), null);
+                return;
+            }
+            framesWaitingForParse.add(frame); // keeps the connection's order behind the frame being parsed
+            return;
+        }
+        if (frame.length() > parseInlineMaxChars) {
+            parseOffLoop(frame);
+            return;
+        }
         JsonNode event;
         try {
             event = json.readTree(frame);
         } catch (JsonProcessingException e) {
-            sendError(ApiError.invalidRequest(null, "invalid_json",
-                    "We could not parse the JSON of your message: " + e.getOriginalMessage()), null);
+            onUnparsable(e);
             return;
         }
+        onEvent(event);
+    }
+
+    /** A large frame is parsed on a worker, so that it does not stall the other connections of this event loop. */
+    private void parseOffLoop(String frame) {
+        parsingOffLoop = true;
+        context.<JsonNode>executeBlocking(() -> json.readTree(frame), false).onComplete(parsed -> {
+            parsingOffLoop = false;
+            if (closed) {
+                return;
+            }
+            if (parsed.succeeded()) {
+                onEvent(parsed.result());
+            } else {
+                onUnparsable(parsed.cause());
+            }
+            while (!parsingOffLoop && !closed && !framesWaitingForParse.isEmpty()) {
+                onText(framesWaitingForParse.poll());
+            }
+        });
+    }
+
+    private void onUnparsable(Throwable failure) {
+        String detail = failure instanceof JsonProcessingException parse ? parse.getOriginalMessage() : failure.getMessage();
+        sendError(ApiError.invalidRequest(null, "invalid_json", "We could not parse the JSON of your message: " + detail),
+                null);
+    }
+
+    private void onEvent(JsonNode event) {
         if (event == null || !event.isObject()) {
             sendError(ApiError.invalidRequest(null, "invalid_json", "Each message must be one JSON object."), null);
             return;

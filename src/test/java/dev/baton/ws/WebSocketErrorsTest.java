@@ -45,6 +45,23 @@ class WebSocketErrorsTest {
     }
 
     @Test
+    void largeFramesAreParsedOffTheEventLoopWithoutReordering() {
+        String big = "word ".repeat(60_000); // 300 k chars: parsed on a worker
+        try (WsClient ws = WsClient.connect(root)) {
+            ws.send("{\"type\": \"response.create\", \"input\": \"" + big); // large and broken
+            ws.send(create("model", "baton-simulator", "input", big, "metadata", Map.of("order", "1")));
+            ws.send(create("model", "baton-simulator", "input", "small", "metadata", Map.of("order", "2")));
+            JsonNode error = ws.next();
+            assertEquals("invalid_json", error.at("/error/code").asText(), error.toString());
+            JsonNode first = completed(ws.untilTerminal());
+            JsonNode second = completed(ws.untilTerminal());
+            assertEquals("1", first.at("/metadata/order").asText(), "the large create stays first");
+            assertEquals("2", second.at("/metadata/order").asText());
+            assertTrue(first.at("/usage/input_tokens").asInt() > 50_000);
+        }
+    }
+
+    @Test
     void unknownEventTypesAndMissingTypesAreErrors() {
         try (WsClient ws = WsClient.connect(root)) {
             ws.send(Map.of("type", "response.cancel"));
