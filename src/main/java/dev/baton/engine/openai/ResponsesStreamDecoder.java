@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineException;
+import dev.baton.engine.upstream.UpstreamFailure;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,11 +129,15 @@ final class ResponsesStreamDecoder implements StreamDecoder {
             return;
         }
         openText.append(delta);
-        events.add(switch (openType) {
-            case "message" -> new EngineEvent.TextDelta(delta);
-            case "function_call" -> new EngineEvent.ArgumentsDelta(delta);
-            default -> new EngineEvent.ReasoningDelta(delta);
-        });
+        events.add(deltaOfOpenItem(delta));
+    }
+
+    private EngineEvent deltaOfOpenItem(String text) {
+        return switch (openType) {
+            case "message" -> new EngineEvent.TextDelta(text);
+            case "function_call" -> new EngineEvent.ArgumentsDelta(text);
+            default -> new EngineEvent.ReasoningDelta(text);
+        };
     }
 
     private void itemDone(JsonNode event, List<EngineEvent> events) {
@@ -143,11 +148,7 @@ final class ResponsesStreamDecoder implements StreamDecoder {
         if (openText.isEmpty()) {
             String whole = wholeText(item);
             if (!whole.isEmpty()) {
-                events.add(switch (openType) {
-                    case "message" -> new EngineEvent.TextDelta(whole);
-                    case "function_call" -> new EngineEvent.ArgumentsDelta(whole);
-                    default -> new EngineEvent.ReasoningDelta(whole);
-                });
+                events.add(deltaOfOpenItem(whole));
             }
         }
         if ("reasoning".equals(openType) && item.hasNonNull("encrypted_content")) {
@@ -195,9 +196,9 @@ final class ResponsesStreamDecoder implements StreamDecoder {
     private static EngineException requestError(JsonNode error, int status) {
         String upstreamCode = error.path("code").asText("");
         String type = error.path("type").asText("");
-        String code = status == 429 || upstreamCode.contains("rate_limit") ? "rate_limit_exceeded"
-                : status >= 500 || type.equals("server_error") || status == 0 && !type.equals("invalid_request_error")
-                ? "server_error" : "invalid_prompt";
+        int httpStatus = upstreamCode.contains("rate_limit") ? 429 : status != 0 ? status
+                : type.equals("invalid_request_error") ? 400 : 500;
+        String code = UpstreamFailure.responseErrorCode(httpStatus);
         String message = error.path("message").asText("");
         return new UpstreamError(code, upstreamCode, "The upstream engine rejected the request"
                 + (upstreamCode.isEmpty() ? "" : " (" + upstreamCode + ")") + (message.isEmpty() ? "." : ": " + message));

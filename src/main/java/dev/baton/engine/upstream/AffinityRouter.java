@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Picks the endpoint of a turn so that a chain's prefix stays warm in one engine's KV cache:
@@ -35,6 +37,7 @@ public final class AffinityRouter {
     private final List<Endpoint> endpoints;
     private final EndpointHealth health;
     private final MeterRegistry metrics;
+    private final Map<String, Counter> routes = new ConcurrentHashMap<>();
 
     AffinityRouter(List<Endpoint> endpoints, EndpointHealth health, MeterRegistry metrics) {
         this.endpoints = endpoints;
@@ -80,10 +83,11 @@ public final class AffinityRouter {
     }
 
     private Route count(Route route) {
-        Counter.builder("baton_upstream_routes_total")
+        routes.computeIfAbsent(route.endpoint().name() + '\u0000' + route.kind(), key -> Counter
+                .builder("baton_upstream_routes_total")
                 .description("Turns routed to an upstream endpoint: home (chain affinity), new chain, failover")
                 .tag("endpoint", route.endpoint().name()).tag("route", route.kind())
-                .register(metrics).increment();
+                .register(metrics)).increment();
         return route;
     }
 

@@ -24,6 +24,11 @@ public final class UpstreamFailure {
         }
     }
 
+    /** The response error code for a failure the upstream answered with this HTTP status. */
+    public static String responseErrorCode(int status) {
+        return status == 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_prompt";
+    }
+
     /** An HTTP error answer: the upstream's own message, {@code rate_limit_exceeded}/{@code server_error}/{@code invalid_prompt}. */
     public static EngineException fromHttp(ObjectMapper json, int status, String body) {
         String message = body;
@@ -37,7 +42,7 @@ public final class UpstreamFailure {
         } catch (Exception notJson) {
             // keep the raw body
         }
-        String code = status == 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_prompt";
+        String code = responseErrorCode(status);
         String text = "The upstream engine answered HTTP " + status + (message.isBlank() ? "" : ": " + message);
         return status == 429 || status >= 500 ? new Retryable(code, text) : new EngineException(code, text);
     }
