@@ -42,6 +42,7 @@ public final class RedisTier {
     private final MeterRegistry metrics;
     private final Timer latency;
     private final Counter errors;
+    private final Counter forcedCheckpoints;
 
     public RedisTier(ReactiveRedisDataSource redis, ObjectMapper json, BatonConfig config, MeterRegistry metrics) {
         this.redis = redis;
@@ -52,6 +53,9 @@ public final class RedisTier {
         this.metrics = metrics;
         this.latency = Timer.builder("baton_redis_seconds").description("Redis round trips").register(metrics);
         this.errors = metrics.counter("baton_redis_errors_total");
+        this.forcedCheckpoints = Counter.builder("baton_redis_forced_checkpoints_total")
+                .description("Records written with a whole-context checkpoint because their ancestry was not in Redis")
+                .register(metrics);
     }
 
     /** The response with its rebuilt context, or a {@code null} item when Redis has no such (undeleted) response. */
@@ -62,14 +66,27 @@ public final class RedisTier {
                 .map(reply -> reply.get(0).toInteger() == 1 ? rebuild(tenant, reply) : null);
     }
 
-    /** Writes one turn; completes once Redis acknowledged it. */
+    /**
+     * Writes one turn; completes once Redis acknowledged it. A record whose chain a cold replica could not
+     * walk (an ancestor was never stored, its write was lost, or no checkpoint lies within the walk) is
+     * written with a checkpoint of the whole context instead, so every stored response is continuable anywhere.
+     */
     public Uni<Void> save(StoredResponse stored) {
-        String checkpoint = needsCheckpoint(stored) ? contextBefore(stored) : "";
+        return write(stored, plannedCheckpoint(stored)).flatMap(written -> {
+            if (written) {
+                return Uni.createFrom().voidItem();
+            }
+            forcedCheckpoints.increment();
+            return write(stored, contextBefore(stored)).replaceWithVoid();
+        });
+    }
+
+    private Uni<Boolean> write(StoredResponse stored, String checkpoint) {
         String parent = stored.response().previousResponseId() == null ? "" : stored.response().previousResponseId();
         return call("save", "EVAL", saveScript, "0", prefix(stored.tenant()), stored.id(), parent,
                 Integer.toString(stored.depth()), codec.encode(stored), checkpoint, Long.toString(ttlMillis),
                 Integer.toString(config.checkpointEvery() + 1))
-                .replaceWithVoid();
+                .map(reply -> reply.toInteger() == 1);
     }
 
     /** Tombstones the response (its record stays for descendants' chain walks until it expires); true if it existed. */
@@ -128,8 +145,16 @@ public final class RedisTier {
         return StoredResponse.of(tenant, target.response(), target.input(), context, target.depth(), target.affinity());
     }
 
-    private boolean needsCheckpoint(StoredResponse stored) {
-        return stored.depth() > 1 && stored.depth() % config.checkpointEvery() == 0 && stored.context() != null;
+    /**
+     * The checkpoint a record carries without being asked: the whole context before the turn every
+     * {@code checkpoint-every} turns; an empty one for a response nobody can continue (its context does not
+     * matter, so a load never walks its ancestors); none otherwise.
+     */
+    private String plannedCheckpoint(StoredResponse stored) {
+        if (stored.context() == null) {
+            return "[]";
+        }
+        return stored.depth() > 1 && stored.depth() % config.checkpointEvery() == 0 ? contextBefore(stored) : "";
     }
 
     /** The whole context before this turn: what a checkpoint carries. */

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.support.Requests;
 import dev.baton.support.WsClient;
 import java.net.URI;
+import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -174,6 +175,44 @@ class MultiReplicaIT {
                     HttpResponse.BodyHandlers.discarding()).statusCode());
             await().atMost(Duration.ofSeconds(10)).until(() -> get(r2 + "/v1/responses/" + id) == 404);
         }
+    }
+
+    @Test
+    void aStoredChildOfAStoreFalseParentContinuesOnAnotherReplica() throws Exception {
+        try (Cluster cluster = Cluster.start(2, ENV)) {
+            URL r1 = new URL("http://127.0.0.1:" + cluster.replicas().get(0).port + "/");
+            String r2 = "http://127.0.0.1:" + cluster.replicas().get(1).port;
+            Conversation conversation = new Conversation();
+            String child;
+            try (WsClient ws = WsClient.connect(r1)) {
+                Map<String, Object> parent = conversation.nextCreate();
+                parent.put("store", false);
+                ws.send(parent);
+                conversation.completed(completedResponse(ws.untilTerminal()));
+                ws.send(conversation.nextCreate()); // store defaults to true
+                conversation.completed(completedResponse(ws.untilTerminal()));
+                child = conversation.last();
+            }
+            Map<String, Object> next = Map.of("role", "user", "content", "on the other replica " + conversation.nonce);
+            HttpResponse<String> continued = post(r2, Map.of("model", "baton-simulator", "previous_response_id", child,
+                    "input", List.of(next)));
+            assertEquals(200, continued.statusCode(), continued.body());
+            conversation.transcript.add(next);
+            HttpResponse<String> full = post(r2, Map.of("model", "baton-simulator", "input", conversation.transcript,
+                    "store", false));
+            assertEquals(full.headers().firstValue("x-baton-context-fingerprint").orElseThrow(),
+                    continued.headers().firstValue("x-baton-context-fingerprint").orElseThrow(),
+                    "the other replica continued with the whole context, the store=false parent included");
+            assertEquals(200, get(r2 + "/v1/responses/" + child));
+            assertEquals(404, get(r2 + "/v1/responses/" + conversation.completedIds.get(0)), "store=false stays unstored");
+        }
+    }
+
+    private static HttpResponse<String> post(String base, Map<String, Object> body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/responses"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static int get(String url) throws Exception {

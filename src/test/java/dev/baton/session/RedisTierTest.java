@@ -3,9 +3,15 @@ package dev.baton.session;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.support.RedisServer;
+import dev.baton.support.Requests;
+import dev.baton.support.WsClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import java.net.URL;
 import dev.baton.support.WithRedis;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -38,6 +44,9 @@ class RedisTierTest {
 
     @Inject
     HotCache hot;
+
+    @TestHTTPResource("/")
+    URL root;
 
     @Inject
     MeterRegistry metrics;
@@ -122,6 +131,52 @@ class RedisTierTest {
             assertTrue(ttl > Duration.ofMinutes(59).toMillis() && ttl <= Duration.ofHours(1).toMillis(), "TTL " + ttl);
         }
         assertEquals(2, checkpoints);
+    }
+
+    @Test
+    void storedResponsesWithUnstoredAncestorsCarryTheirWholeContext() {
+        // over WebSocket a connection chains through store=false turns; their stored children must load anywhere
+        List<Object> transcript = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        List<Integer> unstored = List.of(1, 32, 33, 50);
+        String nonce = UUID.randomUUID().toString();
+        try (WsClient ws = WsClient.connect(root, Map.of("Authorization", "Bearer sk-alpha"))) {
+            for (int turn = 1; turn <= 60; turn++) {
+                Map<String, Object> user = Map.of("role", "user", "content", "turn " + turn + " " + nonce);
+                Map<String, Object> create = new HashMap<>(Map.of("type", "response.create", "model", "baton-simulator",
+                        "input", List.of(user), "store", !unstored.contains(turn)));
+                if (!ids.isEmpty()) {
+                    create.put("previous_response_id", ids.get(ids.size() - 1));
+                }
+                ws.send(create);
+                List<JsonNode> frames = ws.untilTerminal();
+                JsonNode response = frames.get(frames.size() - 1).path("response");
+                assertEquals("completed", response.path("status").asText(), frames.get(frames.size() - 1).toString());
+                transcript.add(user);
+                transcript.add(Requests.asMap(response.at("/output/0")));
+                ids.add(response.path("id").asText());
+            }
+        }
+        for (int turn : List.of(2, 31, 34, 51, 60)) {
+            hot.clear();
+            String id = ids.get(turn - 1);
+            Map<String, Object> next = Map.of("role", "user", "content", "cold after turn " + turn);
+            Response continued = turn("sk-alpha", Map.of("model", "baton-simulator", "previous_response_id", id,
+                    "input", List.of(next), "store", false));
+            List<Object> full = new ArrayList<>(transcript.subList(0, 2 * turn));
+            full.add(next);
+            Response resend = turn("sk-alpha", Map.of("model", "baton-simulator", "input", full, "store", false));
+            assertEquals(resend.header("x-baton-context-fingerprint"), continued.header("x-baton-context-fingerprint"),
+                    "turn " + turn + " continued cold with its whole context");
+        }
+        for (int turn : unstored) {
+            assertFalse(redis.key().exists(key("alpha", ids.get(turn - 1))), "store=false turn " + turn + " stays out of Redis");
+        }
+        for (int turn : List.of(2, 34, 51)) {
+            assertTrue(redis.hash(String.class).hexists(key("alpha", ids.get(turn - 1)), "c"),
+                    "turn " + turn + " follows an unstored parent and carries a checkpoint");
+        }
+        assertFalse(redis.hash(String.class).hexists(key("alpha", ids.get(34)), "c"), "turn 35 walks to turn 34");
     }
 
     @Test
