@@ -8,6 +8,7 @@ import dev.baton.engine.upstream.Endpoint;
 import dev.baton.engine.upstream.UpstreamFailure;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -45,6 +46,13 @@ final class StreamingPost {
         return Multi.createFrom().emitter(emitter -> new Call(decoder.get(), emitter).start(endpoint, path, body));
     }
 
+    /** Ends a request that was cancelled before it was sent; never reported. */
+    private static final class CancelledBeforeSending extends RuntimeException {
+        CancelledBeforeSending() {
+            super("cancelled before sending", null, false, false);
+        }
+    }
+
     /** One upstream request; the first of end, failure, cancel and idle timeout wins, later signals are noise. */
     private final class Call {
         private final StreamDecoder decoder;
@@ -64,6 +72,9 @@ final class StreamingPost {
                     reset(); // the turn was cancelled: stop the generation upstream
                 }
             });
+            if (emitter.isCancelled() && ended.compareAndSet(false, true)) {
+                watchdog.stop(); // cancelled before the termination callback was in place: it will not run
+            }
         }
 
         void start(Endpoint endpoint, String path, Buffer body) {
@@ -75,9 +86,22 @@ final class StreamingPost {
             http.request(options)
                     .compose(created -> {
                         request = created;
+                        // a cancel that came before the request existed found nothing to reset: do it here
+                        // (request is published before ended is read, so one of the two sides always resets)
+                        if (ended.get() || emitter.isCancelled()) {
+                            ended.set(true);
+                            created.exceptionHandler(ignored -> {
+                            }); // the reset reports itself as a failure: expected here
+                            created.reset();
+                            return Future.failedFuture(new CancelledBeforeSending());
+                        }
                         return created.send(body);
                     })
                     .onSuccess(response -> {
+                        if (ended.get()) {
+                            response.request().reset(); // cancelled while the answer's headers were on their way
+                            return;
+                        }
                         watchdog.touch();
                         if (response.statusCode() != 200) {
                             response.body().onComplete(done -> fail(UpstreamFailure.fromHttp(json,
@@ -86,7 +110,11 @@ final class StreamingPost {
                         }
                         relay(response);
                     })
-                    .onFailure(failure -> fail(new UpstreamFailure.Unreachable(failure)));
+                    .onFailure(failure -> {
+                        if (!(failure instanceof CancelledBeforeSending)) {
+                            fail(new UpstreamFailure.Unreachable(failure));
+                        }
+                    });
         }
 
         /** Upstream bytes to engine events, pausing the socket while the turn does not ask for more. */

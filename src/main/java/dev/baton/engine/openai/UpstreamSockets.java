@@ -175,6 +175,13 @@ final class UpstreamSockets {
                     socket.close(); // the only way to stop an upstream WebSocket-mode response
                 }
             });
+            if (emitter.isCancelled() && !done) {
+                // cancelled before the termination callback was in place (it will not run): send nothing
+                done = true;
+                watchdog.stop();
+                socket.close();
+                return;
+            }
             emitter.onRequest(demand -> socket.resume());
             count(previousUpstreamId != null ? CONTINUED : FULL);
             send(previousUpstreamId);
