@@ -26,6 +26,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,9 +53,14 @@ public class TurnPipeline {
 
     private final int inlineMaxBytes;
 
+    @Inject
     public TurnPipeline(ChainStore store, Engine engine, MeterRegistry metrics, BatonConfig config) {
+        this(store, engine, metrics, config.render().inlineMaxBytes());
+    }
+
+    TurnPipeline(ChainStore store, Engine engine, MeterRegistry metrics, int inlineMaxBytes) {
         this.store = store;
-        this.inlineMaxBytes = config.render().inlineMaxBytes();
+        this.inlineMaxBytes = inlineMaxBytes;
         this.engine = engine;
         this.metrics = metrics;
         this.prepareTimer = Timer.builder("baton_turn_prepare_seconds")
@@ -196,6 +202,9 @@ public class TurnPipeline {
         Multi<StreamEvent> generate(EngineRequest request) {
             Multi<StreamEvent> body = engine.stream(request)
                     .onItem().transformToMultiAndConcatenate(this::onEngineEvent)
+                    .onCompletion().switchTo(() -> finished.isDone() ? Multi.createFrom().empty()
+                            : fail(new EngineException("server_error",
+                                    "The engine ended its stream without finishing the response.")).toMulti())
                     .onFailure().recoverWithMulti(failure -> fail(failure).toMulti());
             return Multi.createBy().concatenating().streams(opening(), body);
         }

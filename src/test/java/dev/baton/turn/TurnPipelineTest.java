@@ -1,0 +1,97 @@
+package dev.baton.turn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.engine.Engine;
+import dev.baton.engine.EngineEvent;
+import dev.baton.engine.EngineRequest;
+import dev.baton.protocol.RequestParser;
+import dev.baton.protocol.StreamEvent;
+import dev.baton.session.ChainStore;
+import dev.baton.session.StoredResponse;
+import dev.baton.session.TenantId;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+/** The turn pipeline driven directly, with a scripted engine and an in-memory store. */
+class TurnPipelineTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+    private final Map<String, StoredResponse> saved = new ConcurrentHashMap<>();
+    private final ChainStore store = new ChainStore() {
+        @Override
+        public Uni<StoredResponse> load(TenantId tenant, String responseId) {
+            return Uni.createFrom().item(saved.get(responseId));
+        }
+
+        @Override
+        public Uni<Void> save(StoredResponse response) {
+            saved.put(response.id(), response);
+            return Uni.createFrom().voidItem();
+        }
+
+        @Override
+        public Uni<Boolean> delete(TenantId tenant, String responseId) {
+            return Uni.createFrom().item(saved.remove(responseId) != null);
+        }
+    };
+
+    private static Engine scripted(EngineEvent... events) {
+        return new Engine() {
+            @Override
+            public String name() {
+                return "scripted";
+            }
+
+            @Override
+            public Multi<EngineEvent> stream(EngineRequest request) {
+                return Multi.createFrom().items(events);
+            }
+
+            @Override
+            public List<String> models() {
+                return List.of("m");
+            }
+        };
+    }
+
+    private List<StreamEvent> run(Engine engine) throws Exception {
+        TurnPipeline pipeline = new TurnPipeline(store, engine, new SimpleMeterRegistry(), 1 << 20);
+        Turn turn = pipeline.prepare(new TenantId("t"),
+                RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null).await().atMost(DEADLINE);
+        List<StreamEvent> events = turn.events().collect().asList().await().atMost(DEADLINE);
+        assertEquals(turn.response().id(), turn.finished().get(10, java.util.concurrent.TimeUnit.SECONDS).id(), "the terminal result is filled");
+        return events;
+    }
+
+    @Test
+    void anEngineStreamThatEndsWithoutFinishingFailsTheTurn() throws Exception {
+        List<StreamEvent> events = run(scripted(new EngineEvent.MessageStarted(), new EngineEvent.TextDelta("half")));
+        StreamEvent.Lifecycle last = (StreamEvent.Lifecycle) events.get(events.size() - 1);
+        assertEquals("response.failed", last.type());
+        assertEquals("server_error", last.response().error().code());
+        assertEquals("The engine ended its stream without finishing the response.", last.response().error().message());
+        StoredResponse stored = saved.get(last.response().id());
+        assertEquals("failed", stored.response().status());
+        assertNull(stored.context(), "a failed response is not continuable");
+    }
+
+    @Test
+    void aFinishedStreamCompletesTheTurnOnce() throws Exception {
+        List<StreamEvent> events = run(scripted(new EngineEvent.MessageStarted(), new EngineEvent.TextDelta("whole"),
+                new EngineEvent.ItemDone(), new EngineEvent.Finished(3, 0, 1, 0, null)));
+        long terminals = events.stream().filter(StreamEvent::terminal).count();
+        assertEquals(1, terminals);
+        assertEquals("response.completed", ((StreamEvent.Lifecycle) events.get(events.size() - 1)).type());
+    }
+}
