@@ -4,17 +4,28 @@ import dev.baton.config.BatonConfig;
 import dev.baton.engine.simulator.SimulatorEngine;
 import dev.baton.engine.upstream.Endpoint;
 import dev.baton.engine.upstream.RoutedEngine;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import org.jboss.logging.Logger;
 
 /**
  * Chooses the {@link Engine}: a {@code BATON_UPSTREAMS} file or {@code BATON_ENGINE=openai-chat|openai-responses}
- * selects the routed upstream engine, {@code simulator} (default) the embedded simulator; an unknown
- * name stops the start with a clear message.
+ * selects the routed upstream engine, {@code simulator} (default) the embedded simulator. The engine is
+ * built at start, so an unknown name or a mistake in its files (upstreams, simulator script) stops the
+ * start with a message naming the file and field, instead of failing every request later.
  */
 @ApplicationScoped
 public class EngineSelection {
+
+    private static final Logger LOG = Logger.getLogger(EngineSelection.class);
+
+    void buildAtStart(@Observes @Priority(2) StartupEvent start, Engine engine) {
+        LOG.infof("engine: %s, models: %s", engine.name(), engine.models().isEmpty() ? "any" : engine.models());
+    }
 
     @Produces
     @ApplicationScoped

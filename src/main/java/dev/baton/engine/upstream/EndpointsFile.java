@@ -61,7 +61,8 @@ final class EndpointsFile {
 
     private static Endpoint endpoint(Path file, int index, JsonNode node, String defaultHealthPath,
                                      UnaryOperator<String> environment) {
-        String where = "endpoints[" + index + "]";
+        String given = text(node, "name");
+        String where = "endpoints[" + index + "]" + (given == null ? "" : " (name: " + given + ")");
         String url = text(node, "url");
         if (url == null) {
             throw invalid(file, where + " needs a 'url'");
@@ -70,20 +71,20 @@ final class EndpointsFile {
         try {
             base = Endpoint.normalise(url);
         } catch (IllegalArgumentException e) {
-            throw invalid(file, where + ".url is not a URL: " + url);
+            throw invalid(file, where + " field url is not a URL: " + url);
         }
         if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme())) {
-            throw invalid(file, where + ".url must be http:// or https://: " + url);
+            throw invalid(file, where + " field url must be http:// or https://: " + url);
         }
         int port = base.getPort() != -1 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
-        String name = orElse(text(node, "name"), base.getHost() + ":" + port);
+        String name = orElse(given, base.getHost() + ":" + port);
         String protocol = orElse(text(node, "protocol"), Endpoint.CHAT);
         if (!protocol.equals(Endpoint.CHAT) && !protocol.equals(Endpoint.RESPONSES)) {
-            throw invalid(file, where + ".protocol must be openai-chat or openai-responses, not " + protocol);
+            throw invalid(file, where + " field protocol must be openai-chat or openai-responses, not " + protocol);
         }
         String transport = orElse(text(node, "transport"), Endpoint.HTTP);
         if (!transport.equals(Endpoint.HTTP) && !(transport.equals(Endpoint.WEBSOCKET) && protocol.equals(Endpoint.RESPONSES))) {
-            throw invalid(file, where + ".transport must be http, or websocket with openai-responses");
+            throw invalid(file, where + " field transport must be http, or websocket with openai-responses");
         }
         Map<String, String> headers = new LinkedHashMap<>();
         node.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey().toLowerCase(), h.getValue().asText()));
@@ -92,7 +93,7 @@ final class EndpointsFile {
         if (keyVariable != null) {
             key = environment.apply(keyVariable);
             if (key == null) {
-                throw invalid(file, where + ".api_key_env names " + keyVariable + ", which is not set");
+                throw invalid(file, where + " field api_key_env names " + keyVariable + ", which is not set");
             }
         }
         if (key != null && !key.isBlank()) {

@@ -70,9 +70,9 @@ class EndpointsFileTest {
     @Test
     void mistakesStopTheStartWithTheirPlace() {
         assertTrue(error("endpoints: []").contains("non-empty 'endpoints'"));
-        assertTrue(error("endpoints:\n  - name: a\n").contains("endpoints[0] needs a 'url'"));
+        assertTrue(error("endpoints:\n  - name: a\n").contains("endpoints[0] (name: a) needs a 'url'"));
         assertTrue(error("endpoints:\n  - url: ftp://x\n").contains("must be http"));
-        assertTrue(error("endpoints:\n  - url: http://x\n    protocol: grpc\n").contains("endpoints[0].protocol"));
+        assertTrue(error("endpoints:\n  - url: http://x\n    protocol: grpc\n").contains("endpoints[0] field protocol"));
         assertTrue(error("endpoints:\n  - url: http://x\n    transport: websocket\n").contains("websocket with openai-responses"));
         assertTrue(error("endpoints:\n  - url: http://x\n    api_key_env: NOPE\n").contains("NOPE, which is not set"));
         assertTrue(error("endpoints:\n  - {name: a, url: 'http://x'}\n  - {name: a, url: 'http://y'}\n").contains("twice"));

@@ -1,0 +1,78 @@
+package dev.baton.replicas;
+
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A configuration mistake stops the built jar at start with a message that names the setting (or the
+ * file, endpoint and field): Kubernetes shows a crash with a reason, not a pod that never gets ready.
+ */
+class StartupFailuresIT {
+
+    private record Exit(int code, String output) {
+    }
+
+    private static Exit start(Map<String, String> env) throws Exception {
+        String jar = System.getProperty("baton.jar", "target/quarkus-app/quarkus-run.jar");
+        Path log = Files.createTempFile("baton-start", ".log");
+        ProcessBuilder builder = new ProcessBuilder("java", "-jar", jar).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(Cluster.freePort()));
+        builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        Process process = builder.start();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("Baton kept running with a broken configuration: " + Files.readString(log));
+            }
+            return new Exit(process.exitValue(), Files.readString(log));
+        } finally {
+            process.destroyForcibly();
+            Files.deleteIfExists(log);
+        }
+    }
+
+    @Test
+    void anInvalidSettingStopsTheStartNamingEveryMistake() throws Exception {
+        Exit exit = start(Map.of("BATON_REDIS_CHECKPOINT_EVERY", "0", "BATON_REDIS_DURABILITY", "eventually"));
+        assertNotEquals(0, exit.code());
+        assertTrue(exit.output().contains("BATON_REDIS_CHECKPOINT_EVERY (baton.redis.checkpoint-every)=0: must be at least 1"),
+                exit.output());
+        assertTrue(exit.output().contains("BATON_REDIS_DURABILITY (baton.redis.durability)='eventually': must be one of async, sync"),
+                exit.output());
+    }
+
+    @Test
+    void aMistakeInTheUpstreamsFileStopsTheStartNamingFileEndpointAndField() throws Exception {
+        Path file = Files.createTempFile("upstreams", ".yaml");
+        try {
+            Files.writeString(file, """
+                    endpoints:
+                      - name: vllm-0
+                        url: http://127.0.0.1:9/v1
+                        protocol: bogus
+                    """);
+            Exit exit = start(Map.of("BATON_UPSTREAMS", file.toString()));
+            assertNotEquals(0, exit.code());
+            assertTrue(exit.output().contains("BATON_UPSTREAMS file " + file
+                    + " endpoints[0] (name: vllm-0) field protocol must be openai-chat or openai-responses, not bogus"), exit.output());
+        } finally {
+            deleteQuietly(file);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a temp file
+        }
+    }
+}
