@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * WebSocket metrics: {@code baton_ws_connections} (open), {@code baton_ws_in_flight_responses},
  * {@code baton_ws_queued_creates} (lane queue depth), {@code baton_ws_outbound_pending_frames} (written,
  * not yet flushed), {@code baton_ws_slot_lookups_total{result}}
- * (connection-slot hits and misses) and {@code baton_ws_slow_consumer_closes_total}.
+ * (connection-slot hits and misses), {@code baton_ws_slow_consumer_closes_total} and
+ * {@code baton_ws_unexpected_failures_total} (frames answered with {@code server_error}).
  */
 @Startup
 @ApplicationScoped
@@ -23,6 +24,7 @@ public class SocketMetrics {
     private final Counter slotHits;
     private final Counter slotMisses;
     private final Counter slowConsumers;
+    private final Counter unexpectedFailures;
 
     public SocketMetrics(MeterRegistry registry) {
         registry.gauge("baton_ws_connections", connections);
@@ -32,6 +34,7 @@ public class SocketMetrics {
         slotHits = registry.counter("baton_ws_slot_lookups_total", "result", "hit");
         slotMisses = registry.counter("baton_ws_slot_lookups_total", "result", "miss");
         slowConsumers = registry.counter("baton_ws_slow_consumer_closes_total");
+        unexpectedFailures = registry.counter("baton_ws_unexpected_failures_total");
     }
 
     void connections(int delta) {
@@ -60,6 +63,10 @@ public class SocketMetrics {
 
     void slowConsumerClosed() {
         slowConsumers.increment();
+    }
+
+    void unexpectedFailure() {
+        unexpectedFailures.increment();
     }
 
     /** Open connections right now. */

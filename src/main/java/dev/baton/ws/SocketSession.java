@@ -11,6 +11,8 @@ import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.SocketError;
 import dev.baton.protocol.StreamEvent;
+import dev.baton.protocol.Utf8;
+import dev.baton.session.Ids;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
 import dev.baton.turn.Turn;
@@ -82,11 +84,16 @@ final class SocketSession {
 
     // --- inbound frames ---
 
+    /** Every frame gets exactly one answer: a failure nobody expected becomes a {@code server_error} event. */
     void onText(String frame) {
+        guarded(() -> receive(frame), null);
+    }
+
+    private void receive(String frame) {
         if (closed) {
             return;
         }
-        if (frame.length() > limits.maxMessageBytes() / 3 && utf8Length(frame) > limits.maxMessageBytes()) {
+        if (frame.length() > limits.maxMessageBytes() / 3 && Utf8.length(frame) > limits.maxMessageBytes()) {
             close(new CloseReason(CLOSE_TOO_BIG, "message over " + limits.maxMessageBytes() + " bytes"));
             return;
         }
@@ -122,7 +129,7 @@ final class SocketSession {
                 return;
             }
             if (parsed.succeeded()) {
-                onEvent(parsed.result());
+                guarded(() -> onEvent(parsed.result()), null);
             } else {
                 onUnparsable(parsed.cause());
             }
@@ -165,6 +172,10 @@ final class SocketSession {
     }
 
     void onBinary() {
+        guarded(this::refuseBinary, null);
+    }
+
+    private void refuseBinary() {
         if (!closed) {
             sendError(ApiError.invalidRequest(null, "binary_not_supported",
                     "Binary frames are not supported; send each event as one JSON text frame."), null);
@@ -194,6 +205,12 @@ final class SocketSession {
             sendError(connectionLimitReached(), null);
             return;
         }
+        // every refusal comes before the lane is created: a refused create changes nothing
+        if (queued >= limits.maxQueued()) {
+            sendError(new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
+                    "Too many queued response.create events on this connection (" + limits.maxQueued() + ")."), streamId);
+            return;
+        }
         String key = streamId == null ? "" : streamId;
         Lane lane = lanes.get(key);
         if (lane == null) {
@@ -208,11 +225,6 @@ final class SocketSession {
             if (streamId != null) {
                 namedLanes++;
             }
-        }
-        if (queued >= limits.maxQueued()) {
-            sendError(new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
-                    "Too many queued response.create events on this connection (" + limits.maxQueued() + ")."), streamId);
-            return;
         }
         lane.pending.add(request);
         queued++;
@@ -262,7 +274,8 @@ final class SocketSession {
         pipeline.prepare(tenant, request, held)
                 .emitOn(this::onLoop)
                 .subscribe().with(
-                        turn -> run(lane, turn, continuesOwnLane ? held : null),
+                        turn -> guardedTurn(() -> run(lane, turn, continuesOwnLane ? held : null), lane,
+                                continuesOwnLane ? held : null),
                         failure -> {
                             sendError(failure, lane.streamId);
                             evictFailedParent(lane, continuesOwnLane ? held : null);
@@ -439,6 +452,35 @@ final class SocketSession {
         waitingForCapacity.clear();
     }
 
+    // --- unexpected failures ---
+
+    /** Runs {@code step}; an exception it throws is answered with {@code server_error} and the socket stays usable. */
+    private void guarded(Runnable step, String streamId) {
+        try {
+            step.run();
+        } catch (RuntimeException | StackOverflowError failure) {
+            unexpected(failure, streamId);
+        }
+    }
+
+    /** As {@link #guarded}, for the step that starts a prepared turn: the lane is released if it throws. */
+    private void guardedTurn(Runnable step, Lane lane, StoredResponse ownParent) {
+        try {
+            step.run();
+        } catch (RuntimeException failure) {
+            unexpected(failure, lane.streamId);
+            evictFailedParent(lane, ownParent);
+            finished(lane);
+        }
+    }
+
+    private void unexpected(Throwable failure, String streamId) {
+        String requestId = Ids.request();
+        LOG.errorf(failure, "request %s failed unexpectedly on connection %s", requestId, connection.id());
+        metrics.unexpectedFailure();
+        sendError(ApiError.internal(requestId), streamId);
+    }
+
     // --- outbound ---
 
     private void sendError(Throwable failure, String streamId) {
@@ -446,8 +488,7 @@ final class SocketSession {
             sendError(api.error(), streamId);
             return;
         }
-        LOG.errorf(failure, "request failed on connection %s", connection.id());
-        sendError(ApiError.internal(connection.id()), streamId);
+        unexpected(failure, streamId);
     }
 
     private void sendError(ApiError error, String streamId) {
@@ -487,14 +528,6 @@ final class SocketSession {
                 ? streamId.textValue() : null;
     }
 
-    private static long utf8Length(String text) {
-        long bytes = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 2 : 3;
-        }
-        return bytes;
-    }
 
     /** Runs {@code task} on this connection's event loop. */
     void runOnLoop(Runnable task) {
