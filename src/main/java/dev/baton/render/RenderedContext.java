@@ -18,7 +18,10 @@ import java.util.List;
  */
 public final class RenderedContext {
 
-    public static final RenderedContext EMPTY = new RenderedContext(null, null, 0, 0, 0, new byte[32]);
+    public static final RenderedContext EMPTY = new RenderedContext(null, null, 0, 0, 0, new byte[32], 0);
+
+    /** Heap of one node besides its item: the object, its fields and its digest array. */
+    static final int NODE_BYTES = 112;
 
     private final RenderedContext previous;
     private final Item item;
@@ -26,15 +29,17 @@ public final class RenderedContext {
     private final long tokens;
     private final int modelTurns;
     private final byte[] digest;
+    private final long bytes;
 
     private RenderedContext(RenderedContext previous, Item item, int size, long tokens, int modelTurns,
-                            byte[] digest) {
+                            byte[] digest, long bytes) {
         this.previous = previous;
         this.item = item;
         this.size = size;
         this.tokens = tokens;
         this.modelTurns = modelTurns;
         this.digest = digest;
+        this.bytes = bytes;
     }
 
     /** This context followed by {@code items}; costs O(items), shares this context. */
@@ -46,7 +51,8 @@ public final class RenderedContext {
             sha.update(ItemRendering.canonicalBytes(next));
             boolean newModelTurn = next.fromModel() && (tip.item == null || !tip.item.fromModel());
             tip = new RenderedContext(tip, next, tip.size + 1, tip.tokens + ItemRendering.tokens(next),
-                    tip.modelTurns + (newModelTurn ? 1 : 0), sha.digest());
+                    tip.modelTurns + (newModelTurn ? 1 : 0), sha.digest(),
+                    tip.bytes + NODE_BYTES + next.estimatedBytes());
         }
         return tip;
     }
@@ -54,6 +60,20 @@ public final class RenderedContext {
     /** Number of items. */
     public int size() {
         return size;
+    }
+
+    /** Estimated heap this context keeps alive, its whole history included (items and nodes). */
+    public long retainedBytes() {
+        return bytes;
+    }
+
+    /** The context without its last {@code count} items (empty when there are fewer); O(count), shares this one. */
+    public RenderedContext dropLast(int count) {
+        RenderedContext node = this;
+        for (int i = 0; i < count && node.item != null; i++) {
+            node = node.previous;
+        }
+        return node;
     }
 
     /** Prompt tokens of all items, framing included. */

@@ -2,29 +2,54 @@ package dev.baton.session;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.baton.config.BatonConfig;
+import dev.baton.render.RenderedContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
 
 /**
- * The replica's hot tier: a Caffeine cache bounded by bytes (each response weighs what it adds to
- * its chain), expiring after the store TTL. Metrics: {@code cache_*{cache="baton_hot_responses"}}.
+ * The replica's hot tier: a Caffeine cache bounded by the bytes its entries keep alive, expiring after
+ * the store TTL. Metrics: {@code cache_*{cache="baton_hot_responses"}}, {@code baton_hot_cache_bytes}.
  *
- * <p>A descendant keeps its ancestors' items alive through structural sharing even when the
- * ancestors themselves were evicted: continuing the descendant still works; fetching an evicted
- * ancestor by id needs the Redis tier.
+ * <p>Contexts are structurally shared: a response's context is its parent's plus the turn's items. So
+ * the bytes of a shared history are <em>carried</em> by exactly one entry of the chain, the newest one
+ * that extended it: a new child takes over what its cached parent carried, and an evicted carrier
+ * (or deleted) carrier hands its history back to its cached parent. A context that shares nothing with a cached parent (a
+ * chain loaded cold from Redis, a child of a {@code store=false} parent held by a connection) is
+ * carried whole by its entry. The weights therefore follow what the cache actually keeps alive, and
+ * the byte bound holds for cold working sets too.
+ *
+ * <p>Limit of the estimate: when a carrier is evicted while its parent is not cached but an older
+ * ancestor is, that ancestor's part of the history is no longer counted until a descendant is cached again.
  */
 @ApplicationScoped
 public class HotCache {
 
-    private final Cache<Key, StoredResponse> cache;
+    /** Heap of a cached response besides its context: the response object, its lists, the entry. */
+    static final int RESPONSE_BYTES = 1024;
 
+    private final Cache<Key, Entry> cache;
+
+    @Inject
     public HotCache(BatonConfig config, MeterRegistry registry) {
+        this(config.store().hotCacheBytes(), config.store().ttl(), registry);
+    }
+
+    HotCache(long maxBytes, Duration ttl, MeterRegistry registry) {
         this.cache = Caffeine.newBuilder()
-                .maximumWeight(config.store().hotCacheBytes())
-                .weigher((Key key, StoredResponse value) -> value.weightBytes())
-                .expireAfterWrite(config.store().ttl())
+                .maximumWeight(maxBytes)
+                .weigher((Key key, Entry entry) -> (int) Math.min(Integer.MAX_VALUE, entry.weight()))
+                .expireAfter(new ExpireAfterCreate(ttl))
+                .removalListener((Key key, Entry entry, RemovalCause cause) -> {
+                    if (cause != RemovalCause.REPLACED && entry != null) {
+                        handBack(entry);
+                    }
+                })
                 .recordStats()
                 .build();
         CaffeineCacheMetrics.monitor(registry, cache, "baton_hot_responses");
@@ -34,11 +59,35 @@ public class HotCache {
 
     /** The cached response, or {@code null}. */
     public StoredResponse get(TenantId tenant, String responseId) {
-        return cache.getIfPresent(new Key(tenant, responseId));
+        Entry entry = cache.getIfPresent(new Key(tenant, responseId));
+        return entry == null ? null : entry.response();
     }
 
+    /** Caches a response; one already cached stays as it is (responses are immutable). */
     public void put(StoredResponse response) {
-        cache.put(new Key(response.tenant(), response.id()), response);
+        if (cache.asMap().containsKey(key(response))) {
+            return;
+        }
+        RenderedContext context = response.context();
+        if (context == null) {
+            cache.put(key(response), new Entry(response, response.weightBytes(), 0));
+            return;
+        }
+        int added = response.inputItems().size() + response.response().output().size();
+        RenderedContext before = context.dropLast(added);
+        long turnBytes = context.retainedBytes() - before.retainedBytes();
+        long[] takenOver = {before.retainedBytes()}; // nobody cached is known to carry the history: carry it whole
+        String parentId = response.response().previousResponseId();
+        if (parentId != null) {
+            cache.asMap().computeIfPresent(new Key(response.tenant(), parentId), (key, parent) -> {
+                if (parent.response().context() != before) {
+                    return parent; // the same items, but other objects (rebuilt from Redis): nothing shared
+                }
+                takenOver[0] = parent.carried();
+                return parent.carried() == 0 ? parent : parent.carrying(0);
+            });
+        }
+        cache.put(key(response), new Entry(response, RESPONSE_BYTES, takenOver[0] + turnBytes));
     }
 
     /** True when the response was cached. */
@@ -51,6 +100,63 @@ public class HotCache {
         cache.invalidateAll();
     }
 
+    /** The bytes the cache accounts for right now (after pending maintenance). */
+    long weightedBytes() {
+        cache.cleanUp();
+        return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    }
+
+    /** An evicted carrier's history stays alive through its cached parent, which carries it from now on. */
+    private void handBack(Entry evicted) {
+        RenderedContext context = evicted.response().context();
+        String parentId = evicted.response().response().previousResponseId();
+        if (context == null || parentId == null || evicted.carried() == 0) {
+            return;
+        }
+        long carriedFrom = context.retainedBytes() - evicted.carried();
+        cache.asMap().computeIfPresent(new Key(evicted.response().tenant(), parentId), (key, parent) -> {
+            RenderedContext parentContext = parent.response().context();
+            if (parentContext == null || context.dropLast(context.size() - parentContext.size()) != parentContext) {
+                return parent;
+            }
+            long returned = parentContext.retainedBytes() - carriedFrom;
+            return returned <= 0 ? parent : parent.carrying(parent.carried() + returned);
+        });
+    }
+
+    private static Key key(StoredResponse response) {
+        return new Key(response.tenant(), response.id());
+    }
+
     private record Key(TenantId tenant, String responseId) {
+    }
+
+    /** A cached response and the bytes it accounts for: its own, and the part of its context it carries. */
+    private record Entry(StoredResponse response, long own, long carried) {
+        long weight() {
+            return own + carried;
+        }
+
+        Entry carrying(long bytes) {
+            return new Entry(response, own, bytes);
+        }
+    }
+
+    /** Expires an entry a TTL after it was first cached; re-weighing it does not extend its life. */
+    private record ExpireAfterCreate(Duration ttl) implements Expiry<Key, Entry> {
+        @Override
+        public long expireAfterCreate(Key key, Entry value, long currentTime) {
+            return ttl.toNanos();
+        }
+
+        @Override
+        public long expireAfterUpdate(Key key, Entry value, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+
+        @Override
+        public long expireAfterRead(Key key, Entry value, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
     }
 }

@@ -12,7 +12,8 @@ import java.util.List;
  * @param context    everything a continuation starts from: the chain's items, this turn's input and
  *                   output; shared with its ancestors and descendants, never copied
  * @param depth       1 for a response without parent, else the parent's depth + 1
- * @param weightBytes the bytes this response adds on top of its parent, for byte-bounded caches
+ * @param weightBytes the bytes of this response's own objects and turn items (the hot cache adds the
+ *                    context it carries, see {@link HotCache})
  * @param affinity    the chain's upstream routing key and home endpoint, or {@code null} (simulator)
  */
 public record StoredResponse(TenantId tenant, ResponseObject response, List<Item> inputItems,
