@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.config.BatonConfig;
+import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.CreateResponseRequest;
@@ -43,10 +44,12 @@ public class ResponsesRoutes {
     private final Engine engine;
     private final HttpReplies replies;
     private final BatonConfig config;
+    private final Offload offload;
     private final long startedAt = Instant.now().getEpochSecond();
 
     public ResponsesRoutes(TurnPipeline pipeline, ResponseQueries queries, TenantDirectory tenants, Engine engine,
-                           HttpReplies replies, BatonConfig config) {
+                           HttpReplies replies, BatonConfig config, Offload offload) {
+        this.offload = offload;
         this.pipeline = pipeline;
         this.queries = queries;
         this.tenants = tenants;
@@ -87,23 +90,29 @@ public class ResponsesRoutes {
 
     private void create(RoutingContext ctx) {
         long started = System.nanoTime();
-        CreateResponseRequest request;
-        try {
-            request = RequestParser.parse(readJson(ctx));
-            rejectHttpOnlyViolations(request);
-        } catch (RuntimeException e) {
-            replies.fail(ctx, e);
-            return;
-        }
         Context vertxContext = Vertx.currentContext();
-        pipeline.prepare(tenant(ctx), request, null).subscribe().with(turn -> {
-            ctx.response().putHeader(FINGERPRINT_HEADER, turn.fingerprint());
-            if (request.stream()) {
-                stream(ctx, turn, vertxContext);
-            } else {
-                respondWhenDone(ctx, turn, started);
-            }
-        }, failure -> replies.fail(ctx, failure));
+        offload.run(bodyBytes(ctx), () -> {
+                    CreateResponseRequest request = RequestParser.parse(readJson(ctx));
+                    rejectHttpOnlyViolations(request);
+                    return request;
+                })
+                .flatMap(request -> pipeline.prepare(tenant(ctx), request, null)
+                        .map(turn -> new Prepared(request, turn)))
+                .subscribe().with(prepared -> {
+                    ctx.response().putHeader(FINGERPRINT_HEADER, prepared.turn().fingerprint());
+                    if (prepared.request().stream()) {
+                        stream(ctx, prepared.turn(), vertxContext);
+                    } else {
+                        respondWhenDone(ctx, prepared.turn(), started);
+                    }
+                }, failure -> replies.fail(ctx, failure));
+    }
+
+    private record Prepared(CreateResponseRequest request, Turn turn) {
+    }
+
+    private static long bodyBytes(RoutingContext ctx) {
+        return ctx.body().buffer() == null ? 0 : ctx.body().buffer().length();
     }
 
     private static void rejectHttpOnlyViolations(CreateResponseRequest request) {
@@ -196,18 +205,13 @@ public class ResponsesRoutes {
     }
 
     private void inputTokens(RoutingContext ctx) {
-        CreateResponseRequest request;
-        try {
+        reply(ctx, offload.run(bodyBytes(ctx), () -> {
             JsonNode body = readJson(ctx);
             if (body.isObject() && !body.hasNonNull("model")) {
                 ((ObjectNode) body).put("model", "unspecified");
             }
-            request = RequestParser.parse(body);
-        } catch (RuntimeException e) {
-            replies.fail(ctx, e);
-            return;
-        }
-        reply(ctx, queries.inputTokens(tenant(ctx), request).map(tokens -> {
+            return RequestParser.parse(body);
+        }).flatMap(request -> queries.inputTokens(tenant(ctx), request)).map(tokens -> {
             ObjectNode result = replies.json().createObjectNode();
             result.put("object", "response.input_tokens").put("input_tokens", tokens);
             return result;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
+import dev.baton.config.Offload;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.RequestParser;
 import dev.baton.render.RenderedContext;
@@ -12,6 +13,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Response;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,12 +43,15 @@ public final class RedisTier {
     private final String loadScript = script("redis/load.lua");
     private final String saveScript = script("redis/save.lua");
     private final MeterRegistry metrics;
+    private final Offload offload;
     private final Timer latency;
     private final Counter errors;
     private final Counter forcedCheckpoints;
 
-    public RedisTier(ReactiveRedisDataSource redis, ObjectMapper json, BatonConfig config, MeterRegistry metrics) {
+    public RedisTier(ReactiveRedisDataSource redis, ObjectMapper json, BatonConfig config, MeterRegistry metrics,
+                     Offload offload) {
         this.redis = redis;
+        this.offload = offload;
         this.json = json;
         this.codec = new ResponseCodec(json);
         this.config = config.redis();
@@ -61,9 +67,12 @@ public final class RedisTier {
     /** The response with its rebuilt context, or a {@code null} item when Redis has no such (undeleted) response. */
     public Uni<StoredResponse> load(TenantId tenant, String responseId) {
         int walk = config.checkpointEvery() + 1;
+        Context caller = Vertx.currentContext();
         return call("load", "EVAL", loadScript, "0", prefix(tenant), responseId, Long.toString(ttlMillis),
                 Integer.toString(walk))
-                .map(reply -> reply.get(0).toInteger() == 1 ? rebuild(tenant, reply) : null);
+                .flatMap(reply -> reply.get(0).toInteger() != 1 ? Uni.createFrom().nullItem()
+                        // rebuilding re-digests and re-counts every item: CPU work by the offload rule
+                        : offload.run(replyBytes(reply), caller, () -> rebuild(tenant, reply)));
     }
 
     /**
@@ -72,13 +81,27 @@ public final class RedisTier {
      * written with a checkpoint of the whole context instead, so every stored response is continuable anywhere.
      */
     public Uni<Void> save(StoredResponse stored) {
-        return write(stored, plannedCheckpoint(stored)).flatMap(written -> {
-            if (written) {
-                return Uni.createFrom().voidItem();
-            }
-            forcedCheckpoints.increment();
-            return write(stored, contextBefore(stored)).replaceWithVoid();
-        });
+        Context caller = Vertx.currentContext();
+        long contextBytes = stored.context() == null ? 0 : stored.context().retainedBytes();
+        boolean periodic = isCheckpointTurn(stored);
+        return offload.run(periodic ? contextBytes : 0, caller, () -> plannedCheckpoint(stored))
+                .flatMap(checkpoint -> write(stored, checkpoint))
+                .flatMap(written -> {
+                    if (written) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    forcedCheckpoints.increment();
+                    return offload.run(contextBytes, caller, () -> contextBefore(stored))
+                            .flatMap(checkpoint -> write(stored, checkpoint)).replaceWithVoid();
+                });
+    }
+
+    private static long replyBytes(Response reply) {
+        long bytes = 0;
+        for (int i = 1; i < reply.size(); i++) {
+            bytes += reply.get(i).toBuffer().length();
+        }
+        return bytes;
     }
 
     private Uni<Boolean> write(StoredResponse stored, String checkpoint) {
@@ -154,7 +177,11 @@ public final class RedisTier {
         if (stored.context() == null) {
             return "[]";
         }
-        return stored.depth() > 1 && stored.depth() % config.checkpointEvery() == 0 ? contextBefore(stored) : "";
+        return isCheckpointTurn(stored) ? contextBefore(stored) : "";
+    }
+
+    private boolean isCheckpointTurn(StoredResponse stored) {
+        return stored.context() != null && stored.depth() > 1 && stored.depth() % config.checkpointEvery() == 0;
     }
 
     /** The whole context before this turn: what a checkpoint carries. */

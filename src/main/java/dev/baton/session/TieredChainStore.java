@@ -2,6 +2,7 @@ package dev.baton.session;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
+import dev.baton.config.Offload;
 import dev.baton.protocol.ApiError;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,9 +55,9 @@ public class TieredChainStore implements ChainStore {
     private final String heartbeat = "heartbeat\n" + Ids.request();
 
     public TieredChainStore(HotCache hot, BatonConfig config, Instance<ReactiveRedisDataSource> redisClient,
-                            ObjectMapper json, MeterRegistry metrics, Vertx vertx) {
+                            ObjectMapper json, MeterRegistry metrics, Vertx vertx, Offload offload) {
         this.hot = hot;
-        this.redis = config.redis().url().isPresent() ? new RedisTier(redisClient.get(), json, config, metrics) : null;
+        this.redis = config.redis().url().isPresent() ? new RedisTier(redisClient.get(), json, config, metrics, offload) : null;
         this.synchronous = !"async".equalsIgnoreCase(config.redis().durability());
         this.failOnWriteFailure = "fail".equalsIgnoreCase(config.redis().onWriteFailure());
         this.writeAttempts = Math.max(1, config.redis().writeAttempts());

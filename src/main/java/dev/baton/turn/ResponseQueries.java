@@ -1,5 +1,6 @@
 package dev.baton.turn;
 
+import dev.baton.config.Offload;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.Item;
@@ -10,6 +11,8 @@ import dev.baton.render.TokenCounter;
 import dev.baton.session.ChainStore;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -21,8 +24,10 @@ import java.util.List;
 public class ResponseQueries {
 
     private final ChainStore store;
+    private final Offload offload;
 
-    public ResponseQueries(ChainStore store) {
+    public ResponseQueries(ChainStore store, Offload offload) {
+        this.offload = offload;
         this.store = store;
     }
 
@@ -56,7 +61,13 @@ public class ResponseQueries {
                     }
                     return parent.context();
                 });
-        return base.map(context -> {
+        long bytes = 0;
+        for (Item item : request.input()) {
+            bytes += item.estimatedBytes();
+        }
+        long inputBytes = bytes;
+        Context caller = Vertx.currentContext();
+        return base.flatMap(context -> offload.run(inputBytes, caller, () -> {
             long tokens = context.tokens() + TokenCounter.count(request.instructions());
             for (var tool : request.tools()) {
                 tokens += TokenCounter.count(tool.toString());
@@ -65,7 +76,7 @@ public class ResponseQueries {
                 tokens += ItemRendering.tokens(item);
             }
             return tokens;
-        });
+        }));
     }
 
     private Uni<StoredResponse> require(TenantId tenant, String id) {

@@ -1,6 +1,6 @@
 package dev.baton.turn;
 
-import dev.baton.config.BatonConfig;
+import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineException;
@@ -24,9 +24,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,16 +51,11 @@ public class TurnPipeline {
     private final MeterRegistry metrics;
     private final Timer prepareTimer;
 
-    private final int inlineMaxBytes;
+    private final Offload offload;
 
-    @Inject
-    public TurnPipeline(ChainStore store, Engine engine, MeterRegistry metrics, BatonConfig config) {
-        this(store, engine, metrics, config.render().inlineMaxBytes());
-    }
-
-    TurnPipeline(ChainStore store, Engine engine, MeterRegistry metrics, int inlineMaxBytes) {
+    public TurnPipeline(ChainStore store, Engine engine, MeterRegistry metrics, Offload offload) {
         this.store = store;
-        this.inlineMaxBytes = inlineMaxBytes;
+        this.offload = offload;
         this.engine = engine;
         this.metrics = metrics;
         this.prepareTimer = Timer.builder("baton_turn_prepare_seconds")
@@ -81,15 +76,13 @@ public class TurnPipeline {
             return Uni.createFrom().failure(ApiError.invalidRequest("model", "model_not_found",
                     "The model '" + request.model() + "' does not exist or is not served by this gateway.").exception());
         }
-        Uni<StoredResponse> resolved = resolveParent(tenant, request, parent);
-        if (inputBytes(request) > inlineMaxBytes) {
-            resolved = resolved.emitOn(Infrastructure.getDefaultWorkerPool());
-        }
-        return resolved.map(found -> {
+        Context caller = Vertx.currentContext();
+        // rendering a large input (ids, digests, token counts) is CPU work: the offload rule decides where it runs
+        return resolveParent(tenant, request, parent).flatMap(found -> offload.run(inputBytes(request), caller, () -> {
             Turn turn = start(tenant, request, found);
             prepareTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             return turn;
-        });
+        }));
     }
 
     private static long inputBytes(CreateResponseRequest request) {

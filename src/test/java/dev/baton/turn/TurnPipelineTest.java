@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineRequest;
@@ -66,7 +67,7 @@ class TurnPipelineTest {
     }
 
     private List<StreamEvent> run(Engine engine) throws Exception {
-        TurnPipeline pipeline = new TurnPipeline(store, engine, new SimpleMeterRegistry(), 1 << 20);
+        TurnPipeline pipeline = new TurnPipeline(store, engine, new SimpleMeterRegistry(), new Offload(1 << 20));
         Turn turn = pipeline.prepare(new TenantId("t"),
                 RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null).await().atMost(DEADLINE);
         List<StreamEvent> events = turn.events().collect().asList().await().atMost(DEADLINE);

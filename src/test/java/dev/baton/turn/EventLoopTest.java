@@ -1,0 +1,142 @@
+package dev.baton.turn;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.session.HotCache;
+import dev.baton.support.WithRedis;
+import dev.baton.support.WsClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.netty.util.concurrent.EventExecutor;
+import io.vertx.core.Vertx;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Large work never runs on an event loop: while a 10 MB input is parsed and tokenized and a 1,000-deep
+ * chain is loaded cold from Redis, a probe on every event loop keeps firing on time.
+ */
+@QuarkusTest
+@TestProfile(WithRedis.class)
+class EventLoopTest {
+
+    private static final Logger LOG = Logger.getLogger(EventLoopTest.class);
+    private static final long TICK_MS = 2;
+    /** What "on time" allows: a young GC pause or a scheduler hiccup on 2 shared cores, far below a 10 MB parse. */
+    private static final long MAX_STALL_MS = 40;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    HotCache hot;
+
+    @TestHTTPResource("/")
+    URL root;
+
+    /** A periodic task on every Netty event loop of Vert.x, recording its longest gap beyond the period, per thread. */
+    private final class Probe implements AutoCloseable {
+        final Map<String, AtomicLong> worstNanos = new ConcurrentHashMap<>();
+        final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+
+        Probe() {
+            for (EventExecutor loop : vertx.nettyEventLoopGroup()) {
+                long[] last = {System.nanoTime()};
+                tasks.add(loop.scheduleAtFixedRate(() -> {
+                    long now = System.nanoTime();
+                    long late = now - last[0] - TICK_MS * 1_000_000;
+                    last[0] = now;
+                    worstNanos.computeIfAbsent(Thread.currentThread().getName(), t -> new AtomicLong())
+                            .accumulateAndGet(late, Math::max);
+                }, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS));
+            }
+        }
+
+        void reset() {
+            worstNanos.values().forEach(worst -> worst.set(0));
+        }
+
+        long worstMillis() {
+            return worstNanos.values().stream().mapToLong(AtomicLong::get).max().orElse(0) / 1_000_000;
+        }
+
+        @Override
+        public void close() {
+            tasks.forEach(task -> task.cancel(false));
+        }
+    }
+
+    @Test
+    void largeInputsAndColdLoadsLeaveTheEventLoopsFree() {
+        String chainTip = deepChain(1_000);
+        String tenMegabytes = "word ".repeat(2_000_000);
+        try (Probe probe = new Probe()) {
+            given().when().get("/q/health/live").then().statusCode(200);
+            probe.reset();
+            long gcBefore = gcMillis();
+
+            given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", tenMegabytes,
+                    "max_output_tokens", 16, "store", false)).when().post("/v1/responses").then().statusCode(200);
+            long largeInputStall = probe.worstMillis();
+            long largeInputGc = gcMillis() - gcBefore;
+
+            hot.clear();
+            probe.reset();
+            gcBefore = gcMillis();
+            given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "previous_response_id", chainTip,
+                    "input", "continue cold", "store", false)).when().post("/v1/responses").then().statusCode(200);
+            long coldLoadStall = probe.worstMillis();
+            long coldLoadGc = gcMillis() - gcBefore;
+
+            LOG.infof("longest event-loop stall: %d ms with a 10 MB input (GC %d ms), %d ms with a 1,000-deep cold load "
+                    + "(GC %d ms)", largeInputStall, largeInputGc, coldLoadStall, coldLoadGc);
+            assertTrue(probe.worstNanos.size() >= 2, "the probe ran on every event loop: " + probe.worstNanos.keySet());
+            // a GC pause stops every thread: what a stall may not exceed is the allowance plus the GC time
+            assertTrue(largeInputStall < MAX_STALL_MS + largeInputGc,
+                    "an event loop stalled " + largeInputStall + " ms on a 10 MB input");
+            assertTrue(coldLoadStall < MAX_STALL_MS + coldLoadGc,
+                    "an event loop stalled " + coldLoadStall + " ms on a cold load");
+        }
+    }
+
+    private static long gcMillis() {
+        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime).sum();
+    }
+
+    /** A chain of {@code depth} stored turns with 1 KB inputs, built fast over WebSocket without generation. */
+    private String deepChain(int depth) {
+        String nonce = UUID.randomUUID().toString();
+        String previous = null;
+        try (WsClient ws = WsClient.connect(root)) {
+            for (int turn = 0; turn < depth; turn++) {
+                Map<String, Object> create = new HashMap<>(Map.of("type", "response.create", "model", "baton-simulator",
+                        "generate", false, "input", "turn " + turn + " " + nonce + " " + "x".repeat(1_000)));
+                if (previous != null) {
+                    create.put("previous_response_id", previous);
+                }
+                ws.send(create);
+                List<com.fasterxml.jackson.databind.JsonNode> frames = ws.untilTerminal();
+                com.fasterxml.jackson.databind.JsonNode last = frames.get(frames.size() - 1);
+                assertEquals("response.completed", last.path("type").asText(), last.toString());
+                previous = last.at("/response/id").asText();
+            }
+        }
+        return previous;
+    }
+}
