@@ -5,12 +5,13 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 /**
  * Classes the native image must keep for reflective construction. Caffeine picks a generated cache
  * and node class per feature set ({@code S}trong keys/values, {@code S}tats, {@code M}aximum
- * {@code S}ize/{@code W}eight, {@code W}rite expiry); each cache shape Baton builds is listed here.
+ * {@code S}ize/{@code W}eight, {@code W}rite or {@code A}ccess/variable expiry, {@code L}istener); each cache
+ * shape Baton builds is listed here.
  * A new cache shape fails the native smoke test until its pair is added.
  */
 @RegisterForReflection(classNames = {
-        // session.HotCache: stats, maximum weight, expire after write
-        "com.github.benmanes.caffeine.cache.SSSMWW", "com.github.benmanes.caffeine.cache.PSWMW",
+        // session.HotCache: removal listener, stats, maximum weight, variable expiry
+        "com.github.benmanes.caffeine.cache.SSLSMWA", "com.github.benmanes.caffeine.cache.PSAMW",
         // engine.simulator.SimulatorEngine prefix cache: maximum size
         "com.github.benmanes.caffeine.cache.SSMS", "com.github.benmanes.caffeine.cache.PSMS"})
 final class NativeReflection {
