@@ -11,7 +11,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection(classNames = {
         // session.HotCache: removal listener, stats, maximum weight, variable expiry
-        "com.github.benmanes.caffeine.cache.SSLSMWA", "com.github.benmanes.caffeine.cache.PSAMW",
+        "com.github.benmanes.caffeine.cache.SSLSMWA", "com.github.benmanes.caffeine.cache.PSWMW",
         // engine.simulator.SimulatorEngine prefix cache: maximum size
         "com.github.benmanes.caffeine.cache.SSMS", "com.github.benmanes.caffeine.cache.PSMS"})
 final class NativeReflection {
