@@ -86,7 +86,7 @@ final class SocketSession {
 
     /** Every frame gets exactly one answer: a failure nobody expected becomes a {@code server_error} event. */
     void onText(String frame) {
-        guarded(() -> receive(frame), null);
+        guarded(() -> receive(frame));
     }
 
     private void receive(String frame) {
@@ -129,7 +129,7 @@ final class SocketSession {
                 return;
             }
             if (parsed.succeeded()) {
-                guarded(() -> onEvent(parsed.result()), null);
+                guarded(() -> onEvent(parsed.result()));
             } else {
                 onUnparsable(parsed.cause());
             }
@@ -172,7 +172,7 @@ final class SocketSession {
     }
 
     void onBinary() {
-        guarded(this::refuseBinary, null);
+        guarded(this::refuseBinary);
     }
 
     private void refuseBinary() {
@@ -455,11 +455,11 @@ final class SocketSession {
     // --- unexpected failures ---
 
     /** Runs {@code step}; an exception it throws is answered with {@code server_error} and the socket stays usable. */
-    private void guarded(Runnable step, String streamId) {
+    private void guarded(Runnable step) {
         try {
             step.run();
         } catch (RuntimeException | StackOverflowError failure) {
-            unexpected(failure, streamId);
+            unexpected(failure, null);
         }
     }
 
