@@ -9,6 +9,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import static dev.baton.protocol.JsonFields.invalidType;
+import static dev.baton.protocol.JsonFields.invalidValue;
+import static dev.baton.protocol.JsonFields.missing;
+import static dev.baton.protocol.JsonFields.optString;
+import static dev.baton.protocol.JsonFields.requireString;
+
 /**
  * Turns a JSON body into a {@link CreateResponseRequest}, or fails with an {@link ApiException}
  * whose message and {@code param} name the offending field the way the OpenAI API does
@@ -24,7 +30,6 @@ import java.util.regex.Pattern;
 public final class RequestParser {
 
     private static final Pattern STREAM_ID = Pattern.compile("^[A-Za-z0-9_.-]{1,256}$");
-    private static final Set<String> ROLES = Set.of("user", "system", "developer", "assistant");
     private static final Set<String> TRUNCATIONS = Set.of("auto", "disabled");
     private static final int MAX_METADATA_KEYS = 16;
 
@@ -74,28 +79,6 @@ public final class RequestParser {
                 parseStreamId(body));
     }
 
-    /** Parses one item as clients send it and as Baton stores it. */
-    public static Item parseItem(JsonNode node, String path) {
-        if (!node.isObject()) {
-            throw invalidType(path, "an object", node);
-        }
-        String type = node.hasNonNull("type") ? requireString(node, "type", path) : "message";
-        return switch (type) {
-            case "message" -> parseMessage(node, path);
-            case "function_call" -> new FunctionCallItem(optString(node, "id", path), optString(node, "status", path),
-                    requireString(node, "call_id", path), requireString(node, "name", path),
-                    requireString(node, "arguments", path));
-            case "function_call_output" -> new FunctionCallOutputItem(optString(node, "id", path),
-                    optString(node, "status", path), requireString(node, "call_id", path), parseToolOutput(node, path));
-            case "reasoning" -> new ReasoningItem(optString(node, "id", path), optString(node, "status", path),
-                    node.has("summary") ? node.get("summary") : null,
-                    node.hasNonNull("content") ? node.get("content") : null,
-                    optString(node, "encrypted_content", path));
-            case "item_reference" -> new ItemReference(requireString(node, "id", path));
-            default -> new OpaqueItem(type, optString(node, "id", path), (ObjectNode) node);
-        };
-    }
-
     private static List<Item> parseInput(JsonNode input) {
         if (input == null || input.isNull()) {
             return List.of();
@@ -108,69 +91,9 @@ public final class RequestParser {
         }
         List<Item> items = new ArrayList<>(input.size());
         for (int i = 0; i < input.size(); i++) {
-            items.add(parseItem(input.get(i), "input[" + i + "]"));
+            items.add(ItemCodec.parse(input.get(i), "input[" + i + "]"));
         }
         return items;
-    }
-
-    private static MessageItem parseMessage(JsonNode node, String path) {
-        String role = requireString(node, "role", path);
-        if (!ROLES.contains(role)) {
-            throw invalidValue(path + ".role", role, "'user', 'system', 'developer' and 'assistant'");
-        }
-        JsonNode content = node.get("content");
-        String contentPath = path + ".content";
-        if (content == null || content.isNull()) {
-            throw missing(contentPath);
-        }
-        boolean assistant = MessageItem.ASSISTANT.equals(role);
-        if (content.isTextual()) {
-            ContentPart part = assistant ? ContentPart.Text.output(content.textValue())
-                    : ContentPart.Text.input(content.textValue());
-            return new MessageItem(optString(node, "id", path), optString(node, "status", path), role, List.of(part));
-        }
-        if (!content.isArray()) {
-            throw invalidType(contentPath, "a string or an array of content parts", content);
-        }
-        List<ContentPart> parts = new ArrayList<>(content.size());
-        for (int i = 0; i < content.size(); i++) {
-            parts.add(parseContentPart(content.get(i), contentPath + "[" + i + "]"));
-        }
-        return new MessageItem(optString(node, "id", path), optString(node, "status", path), role, parts);
-    }
-
-    private static ContentPart parseContentPart(JsonNode part, String path) {
-        if (!part.isObject()) {
-            throw invalidType(path, "an object", part);
-        }
-        String type = requireString(part, "type", path);
-        return switch (type) {
-            case "input_text", "output_text" -> new ContentPart.Text(type, requireString(part, "text", path),
-                    "output_text".equals(type) ? annotations(part) : null);
-            case "refusal" -> new ContentPart.Text(type, requireString(part, "refusal", path), null);
-            default -> new ContentPart.Opaque(type, part);
-        };
-    }
-
-    private static List<JsonNode> annotations(JsonNode part) {
-        JsonNode annotations = part.get("annotations");
-        if (annotations == null || !annotations.isArray()) {
-            return List.of();
-        }
-        List<JsonNode> list = new ArrayList<>();
-        annotations.forEach(list::add);
-        return list;
-    }
-
-    private static JsonNode parseToolOutput(JsonNode node, String path) {
-        JsonNode output = node.get("output");
-        if (output == null || output.isNull()) {
-            throw missing(path + ".output");
-        }
-        if (!output.isTextual() && !output.isArray()) {
-            throw invalidType(path + ".output", "a string or an array of content parts", output);
-        }
-        return output;
     }
 
     private static Map<String, String> parseMetadata(JsonNode metadata) {
@@ -264,29 +187,6 @@ public final class RequestParser {
 
     // --- typed field readers; each names the exact param on failure ---
 
-    private static String optString(JsonNode node, String field) {
-        return optString(node, field, "");
-    }
-
-    private static String optString(JsonNode node, String field, String path) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isTextual()) {
-            throw invalidType(join(path, field), "a string", value);
-        }
-        return value.textValue();
-    }
-
-    private static String requireString(JsonNode node, String field, String path) {
-        String value = optString(node, field, path);
-        if (value == null) {
-            throw missing(join(path, field));
-        }
-        return value;
-    }
-
     private static boolean optBoolean(JsonNode node, String field, boolean fallback) {
         Boolean value = optBooleanBoxed(node, field);
         return value == null ? fallback : value;
@@ -364,48 +264,5 @@ public final class RequestParser {
             throw invalidValue(field, value, "'auto' and 'disabled'");
         }
         return value;
-    }
-
-    private static String join(String path, String field) {
-        return path.isEmpty() ? field : path + "." + field;
-    }
-
-    private static ApiException missing(String param) {
-        return ApiError.invalidRequest(param, "missing_required_parameter",
-                "Missing required parameter: '" + param + "'.").exception();
-    }
-
-    private static ApiException invalidValue(String param, String value, String supported) {
-        return ApiError.invalidRequest(param, "invalid_value",
-                "Invalid value: '" + value + "'. Supported values are: " + supported + ".").exception();
-    }
-
-    private static ApiException invalidType(String param, String expected, JsonNode actual) {
-        String where = param.isEmpty() ? "the request body" : "'" + param + "'";
-        return ApiError.invalidRequest(param.isEmpty() ? null : param, "invalid_type",
-                "Invalid type for " + where + ": expected " + expected + ", but got " + describe(actual) + " instead.")
-                .exception();
-    }
-
-    private static String describe(JsonNode node) {
-        if (node == null || node.isNull()) {
-            return "null";
-        }
-        if (node.isTextual()) {
-            return "a string";
-        }
-        if (node.isBoolean()) {
-            return "a boolean";
-        }
-        if (node.isIntegralNumber()) {
-            return "an integer";
-        }
-        if (node.isNumber()) {
-            return "a decimal";
-        }
-        if (node.isArray()) {
-            return "an array";
-        }
-        return "an object";
     }
 }

@@ -1,12 +1,10 @@
 package dev.baton.session;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.protocol.Item;
-import dev.baton.protocol.RequestParser;
 import dev.baton.render.RenderedContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -157,7 +154,7 @@ public final class RedisTier {
         // reply: 1, checkpoint ('' = the chain's root), newest record first
         String checkpoint = reply.get(1).toString();
         RenderedContext context = checkpoint.isEmpty() ? RenderedContext.EMPTY
-                : RenderedContext.EMPTY.append(items(checkpoint));
+                : RenderedContext.EMPTY.append(codec.decodeCheckpoint(checkpoint));
         ResponseCodec.Delta target = null;
         for (int i = reply.size() - 1; i >= 2; i--) {
             ResponseCodec.Delta delta = codec.decode(reply.get(i).toString());
@@ -192,19 +189,6 @@ public final class RedisTier {
             return json.writeValueAsString(all.subList(0, all.size() - added));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode a checkpoint of " + stored.id(), e);
-        }
-    }
-
-    private List<Item> items(String array) {
-        try {
-            JsonNode node = json.readTree(array);
-            List<Item> items = new ArrayList<>(node.size());
-            for (int i = 0; i < node.size(); i++) {
-                items.add(RequestParser.parseItem(node.get(i), "checkpoint[" + i + "]"));
-            }
-            return items;
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("corrupt checkpoint: " + e.getOriginalMessage(), e);
         }
     }
 

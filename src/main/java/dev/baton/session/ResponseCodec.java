@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.protocol.Item;
-import dev.baton.protocol.RequestParser;
+import dev.baton.protocol.ItemCodec;
 import dev.baton.protocol.ResponseObject;
 import dev.baton.protocol.Usage;
 import java.util.ArrayList;
@@ -47,64 +47,79 @@ public final class ResponseCodec {
     public record Delta(ResponseObject response, List<Item> input, int depth, Affinity affinity) {
     }
 
+    /**
+     * Reads a record back.
+     *
+     * @throws CorruptRecord when the text is not a record Baton wrote (a storage error, not the client's)
+     */
     public Delta decode(String text) {
         try {
             JsonNode record = json.readTree(text);
             JsonNode affinity = record.get("affinity");
-            return new Delta(response(record.get("response")), items(record.get("input"), "input"),
+            return new Delta(response(record.get("response")), ItemCodec.decodeStored(record.get("input"), "input"),
                     record.path("depth").asInt(1), isNull(affinity) ? null
                     : new Affinity(text(affinity.get("key")), text(affinity.get("endpoint"))));
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("corrupt response record: " + e.getOriginalMessage(), e);
+            throw new CorruptRecord("not JSON: " + e.getOriginalMessage());
+        } catch (ItemCodec.CorruptItem e) {
+            throw new CorruptRecord(e.getMessage());
+        } catch (RuntimeException e) {
+            throw new CorruptRecord("unreadable record: " + e);
         }
     }
 
-    private static List<Item> items(JsonNode array, String path) {
-        List<Item> items = new ArrayList<>(array.size());
-        for (int i = 0; i < array.size(); i++) {
-            items.add(RequestParser.parseItem(array.get(i), path + "[" + i + "]"));
+    /** Reads a checkpoint (the JSON array of a whole context's items). */
+    public List<Item> decodeCheckpoint(String text) {
+        try {
+            return ItemCodec.decodeStored(json.readTree(text), "checkpoint");
+        } catch (JsonProcessingException e) {
+            throw new CorruptRecord("checkpoint is not JSON: " + e.getOriginalMessage());
+        } catch (ItemCodec.CorruptItem e) {
+            throw new CorruptRecord(e.getMessage());
         }
-        return items;
     }
 
     private static ResponseObject response(JsonNode r) {
+        if (isNull(r) || isNull(r.get("id")) || isNull(r.get("status"))) {
+            throw new CorruptRecord("the record holds no response with an id and a status");
+        }
         Map<String, String> metadata = new LinkedHashMap<>();
         r.path("metadata").fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
         List<JsonNode> tools = new ArrayList<>();
         r.path("tools").forEach(tools::add);
         JsonNode error = r.get("error");
         JsonNode incomplete = r.get("incomplete_details");
-        return new ResponseObject(
-                r.get("id").asText(),
-                r.get("created_at").asLong(),
-                r.get("status").asText(),
-                r.path("background").asBoolean(false),
-                nullableLong(r.get("completed_at")),
-                isNull(error) ? null : new ResponseObject.ResponseError(text(error.get("code")), text(error.get("message"))),
-                isNull(incomplete) ? null : new ResponseObject.IncompleteDetails(text(incomplete.get("reason"))),
-                text(r.get("instructions")),
-                nullableInt(r.get("max_output_tokens")),
-                nullableInt(r.get("max_tool_calls")),
-                metadata,
-                text(r.get("model")),
-                items(r.get("output"), "output"),
-                r.path("parallel_tool_calls").asBoolean(true),
-                text(r.get("previous_response_id")),
-                text(r.get("prompt_cache_key")),
-                r.get("reasoning"),
-                text(r.get("safety_identifier")),
-                text(r.get("service_tier")),
-                r.path("store").asBoolean(true),
-                r.path("temperature").asDouble(1.0),
-                r.get("text"),
-                r.get("tool_choice"),
-                tools,
-                r.path("top_logprobs").asInt(0),
-                r.path("top_p").asDouble(1.0),
-                text(r.get("truncation")),
-                usage(r.get("usage")),
-                text(r.get("user")),
-                isNull(r.get("conversation")) ? null : r.get("conversation"));
+        return ResponseObject.builder(r.get("id").asText(), r.path("created_at").asLong(), text(r.get("model")))
+                .status(r.get("status").asText())
+                .background(r.path("background").asBoolean(false))
+                .completedAt(nullableLong(r.get("completed_at")))
+                .error(isNull(error) ? null
+                        : new ResponseObject.ResponseError(text(error.get("code")), text(error.get("message"))))
+                .incompleteDetails(isNull(incomplete) ? null
+                        : new ResponseObject.IncompleteDetails(text(incomplete.get("reason"))))
+                .instructions(text(r.get("instructions")))
+                .maxOutputTokens(nullableInt(r.get("max_output_tokens")))
+                .maxToolCalls(nullableInt(r.get("max_tool_calls")))
+                .metadata(metadata)
+                .output(ItemCodec.decodeStored(r.get("output"), "output"))
+                .parallelToolCalls(r.path("parallel_tool_calls").asBoolean(true))
+                .previousResponseId(text(r.get("previous_response_id")))
+                .promptCacheKey(text(r.get("prompt_cache_key")))
+                .reasoning(r.get("reasoning"))
+                .safetyIdentifier(text(r.get("safety_identifier")))
+                .serviceTier(text(r.get("service_tier")))
+                .store(r.path("store").asBoolean(true))
+                .temperature(r.path("temperature").asDouble(1.0))
+                .text(r.get("text"))
+                .toolChoice(r.get("tool_choice"))
+                .tools(tools)
+                .topLogprobs(r.path("top_logprobs").asInt(0))
+                .topP(r.path("top_p").asDouble(1.0))
+                .truncation(text(r.get("truncation")))
+                .usage(usage(r.get("usage")))
+                .user(text(r.get("user")))
+                .conversation(isNull(r.get("conversation")) ? null : r.get("conversation"))
+                .build();
     }
 
     private static Usage usage(JsonNode u) {
@@ -129,5 +144,12 @@ public final class ResponseCodec {
 
     private static Integer nullableInt(JsonNode node) {
         return isNull(node) ? null : node.asInt();
+    }
+
+    /** A stored record or checkpoint that does not read back: the store holds something Baton did not write. */
+    public static final class CorruptRecord extends RuntimeException {
+        public CorruptRecord(String message) {
+            super(message, null, false, false);
+        }
     }
 }

@@ -48,6 +48,7 @@ public class TieredChainStore implements ChainStore {
     private final AtomicInteger pendingWrites = new AtomicInteger();
     private final MeterRegistry metrics;
     private final Counter droppedWrites;
+    private final Counter corruptRecords;
     private final Vertx vertx;
     private volatile boolean subscribed;
     private volatile long lastHeartbeatNanos;
@@ -65,6 +66,8 @@ public class TieredChainStore implements ChainStore {
         this.metrics = metrics;
         this.vertx = vertx;
         this.droppedWrites = metrics.counter("baton_redis_dropped_writes_total");
+        this.corruptRecords = Counter.builder("baton_redis_corrupt_records_total")
+                .description("Loads that met a Redis record or checkpoint Baton could not read back").register(metrics);
         metrics.gauge("baton_redis_pending_writes", pendingWrites);
     }
 
@@ -91,6 +94,7 @@ public class TieredChainStore implements ChainStore {
         }
         return redis.load(tenant, responseId)
                 .onFailure(RedisTier.RedisUnavailable.class).transform(failure -> stateUnavailable(failure))
+                .onFailure(ResponseCodec.CorruptRecord.class).transform(failure -> stateCorrupt(tenant, responseId, failure))
                 .invoke(found -> {
                     if (found == null) {
                         metrics.counter("baton_store_misses_total").increment();
@@ -209,6 +213,15 @@ public class TieredChainStore implements ChainStore {
         if (newline > 0) {
             hot.remove(new TenantId(message.substring(0, newline)), message.substring(newline + 1));
         }
+    }
+
+    /** A record that does not read back is a storage fault: counted, logged with its key, a 500 for the client. */
+    private RuntimeException stateCorrupt(TenantId tenant, String responseId, Throwable failure) {
+        corruptRecords.increment();
+        LOG.errorf("the stored chain of %s (tenant %s) is corrupt: %s", responseId, tenant.value(), failure.getMessage());
+        return new ApiError(500, ApiError.SERVER_ERROR, "state_corrupt", null,
+                "The stored state of response '" + responseId + "' cannot be read; resend the full input without "
+                        + "previous_response_id.").exception();
     }
 
     private static RuntimeException stateUnavailable(Throwable failure) {

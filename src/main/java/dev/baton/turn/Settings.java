@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.ResponseObject;
 import java.time.Instant;
-import java.util.List;
 
 /** Builds the in-progress {@link ResponseObject} that echoes a request's settings with OpenAI's defaults. */
 final class Settings {
@@ -20,37 +19,29 @@ final class Settings {
     }
 
     static ResponseObject inProgress(String id, CreateResponseRequest request) {
-        return new ResponseObject(
-                id,
-                Instant.now().getEpochSecond(),
-                ResponseObject.IN_PROGRESS,
-                request.background(),
-                null,
-                null,
-                null,
-                request.instructions(),
-                request.maxOutputTokens(),
-                request.maxToolCalls(),
-                request.metadata(),
-                request.model(),
-                List.of(),
-                request.parallelToolCalls() == null || request.parallelToolCalls(),
-                request.previousResponseId(),
-                request.promptCacheKey(),
-                request.reasoning() == null ? DEFAULT_REASONING : request.reasoning(),
-                request.safetyIdentifier(),
-                request.serviceTier() == null || "auto".equals(request.serviceTier()) ? "default" : request.serviceTier(),
-                request.store(),
-                request.temperature() == null ? 1.0 : request.temperature(),
-                request.text() == null ? DEFAULT_TEXT : request.text(),
-                request.toolChoice() == null ? AUTO : request.toolChoice(),
-                request.tools(),
-                request.topLogprobs() == null ? 0 : request.topLogprobs(),
-                request.topP() == null ? 1.0 : request.topP(),
-                request.truncation() == null ? "disabled" : request.truncation(),
-                null,
-                request.user(),
-                null);
+        return ResponseObject.builder(id, Instant.now().getEpochSecond(), request.model())
+                .background(request.background())
+                .instructions(request.instructions())
+                .maxOutputTokens(request.maxOutputTokens())
+                .maxToolCalls(request.maxToolCalls())
+                .metadata(request.metadata())
+                .parallelToolCalls(request.parallelToolCalls() == null || request.parallelToolCalls())
+                .previousResponseId(request.previousResponseId())
+                .promptCacheKey(request.promptCacheKey())
+                .reasoning(request.reasoning() == null ? DEFAULT_REASONING : request.reasoning())
+                .safetyIdentifier(request.safetyIdentifier())
+                .serviceTier(request.serviceTier() == null || "auto".equals(request.serviceTier()) ? "default"
+                        : request.serviceTier())
+                .store(request.store())
+                .temperature(request.temperature() == null ? 1.0 : request.temperature())
+                .text(request.text() == null ? DEFAULT_TEXT : request.text())
+                .toolChoice(request.toolChoice() == null ? AUTO : request.toolChoice())
+                .tools(request.tools())
+                .topLogprobs(request.topLogprobs() == null ? 0 : request.topLogprobs())
+                .topP(request.topP() == null ? 1.0 : request.topP())
+                .truncation(request.truncation() == null ? "disabled" : request.truncation())
+                .user(request.user())
+                .build();
     }
 
     private static JsonNode textFormat() {

@@ -180,6 +180,36 @@ class RedisTierTest {
     }
 
     @Test
+    void aCorruptRecordIsAStorageErrorNotTheClients() {
+        Chain chain = chain(3);
+        double before = metrics.counter("baton_redis_corrupt_records_total").count();
+        // a record whose output item lost its call_id
+        String middle = key("alpha", chain.ids.get(1));
+        String record = redis.hash(String.class).hget(middle, "r");
+        redis.hash(String.class).hset(middle, "r", record.replace("\"type\":\"message\"", "\"type\":\"function_call\""));
+        hot.clear();
+        refusedAsCorrupt(chain.ids.get(1));
+        // a checkpoint that is not JSON, met on the way from the newest record
+        redis.hash(String.class).hset(key("alpha", chain.ids.get(0)), "c", "[{not json");
+        hot.clear();
+        refusedAsCorrupt(chain.last());
+        assertEquals(2.0, metrics.counter("baton_redis_corrupt_records_total").count() - before);
+        // the rest of Redis is untouched: another chain still continues cold
+        String healthy = chain(2).last();
+        hot.clear();
+        turn("sk-alpha", Map.of("model", "baton-simulator", "input", "go on", "previous_response_id", healthy));
+    }
+
+    private static void refusedAsCorrupt(String id) {
+        as("sk-alpha").body(Map.of("model", "baton-simulator", "input", "go on", "previous_response_id", id))
+                .when().post("/v1/responses").then().statusCode(500)
+                .body("error.type", org.hamcrest.Matchers.equalTo("server_error"))
+                .body("error.code", org.hamcrest.Matchers.equalTo("state_corrupt"))
+                .body("error.param", org.hamcrest.Matchers.nullValue())
+                .body("error.message", org.hamcrest.Matchers.containsString(id));
+    }
+
+    @Test
     void anotherTenantCannotReachAResponseInRedis() {
         String id = chain(2).last();
         hot.clear();
