@@ -31,7 +31,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -126,11 +125,9 @@ public class TurnPipeline {
                 request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
                 request.topP(), request.promptCacheKey(), request.reasoning(), request.text(), request.include(),
                 position);
-        CompletableFuture<StoredResponse> finished = new CompletableFuture<>();
-        Run run = new Run(tenant, response, input, context, parent == null ? 1 : parent.depth() + 1, position,
-                finished);
-        Multi<StreamEvent> events = request.generate() ? run.generate(engineRequest) : run.warmUp();
-        return new Turn(response, engineRequest.fingerprint(), events, finished);
+        Run run = new Run(tenant, response, input, context, parent == null ? 1 : parent.depth() + 1, position);
+        Multi<TurnStep> steps = request.generate() ? run.generate(engineRequest) : run.warmUp();
+        return new Turn(response, engineRequest.fingerprint(), steps);
     }
 
     /** Assigns ids to new input items and replaces {@code item_reference}s with the items they name. */
@@ -172,44 +169,45 @@ public class TurnPipeline {
         private final RenderedContext context;
         private final int depth;
         private final EngineRequest.ChainPosition position;
-        private final CompletableFuture<StoredResponse> finished;
+        private volatile boolean settled; // set where the terminal step is made, read when the stream completes
         private final OutputAssembler assembler = new OutputAssembler(0);
         private String servedBy;
 
         Run(TenantId tenant, ResponseObject response, List<Item> input, RenderedContext context, int depth,
-            EngineRequest.ChainPosition position, CompletableFuture<StoredResponse> finished) {
+            EngineRequest.ChainPosition position) {
             this.depth = depth;
             this.position = position;
             this.tenant = tenant;
             this.response = response;
             this.input = input;
             this.context = context;
-            this.finished = finished;
         }
 
-        Multi<StreamEvent> warmUp() {
+        Multi<TurnStep> warmUp() {
             return Multi.createBy().concatenating().streams(opening(),
                     finish(ResponseObject.COMPLETED, List.of(), Usage.ZERO, null, null).toMulti());
         }
 
-        Multi<StreamEvent> generate(EngineRequest request) {
-            Multi<StreamEvent> body = engine.stream(request)
+        Multi<TurnStep> generate(EngineRequest request) {
+            Multi<TurnStep> body = engine.stream(request)
                     .onItem().transformToMultiAndConcatenate(this::onEngineEvent)
-                    .onCompletion().switchTo(() -> finished.isDone() ? Multi.createFrom().empty()
+                    .onCompletion().switchTo(() -> settled ? Multi.createFrom().empty()
                             : fail(new EngineException("server_error",
                                     "The engine ended its stream without finishing the response.")).toMulti())
                     .onFailure().recoverWithMulti(failure -> fail(failure).toMulti());
             return Multi.createBy().concatenating().streams(opening(), body);
         }
 
-        private Multi<StreamEvent> opening() {
+        private Multi<TurnStep> opening() {
             return Multi.createFrom().items(
                     () -> Stream.of(
-                            new StreamEvent.Lifecycle(StreamEvent.Lifecycle.CREATED, assembler.nextSequenceNumber(), response),
-                            new StreamEvent.Lifecycle(StreamEvent.Lifecycle.IN_PROGRESS, assembler.nextSequenceNumber(), response)));
+                            TurnStep.of(new StreamEvent.Lifecycle(StreamEvent.Lifecycle.CREATED,
+                                    assembler.nextSequenceNumber(), response)),
+                            TurnStep.of(new StreamEvent.Lifecycle(StreamEvent.Lifecycle.IN_PROGRESS,
+                                    assembler.nextSequenceNumber(), response))));
         }
 
-        private Multi<StreamEvent> onEngineEvent(EngineEvent event) {
+        private Multi<TurnStep> onEngineEvent(EngineEvent event) {
             if (event instanceof EngineEvent.Routed routed) {
                 servedBy = routed.endpoint();
                 return Multi.createFrom().empty();
@@ -220,14 +218,18 @@ public class TurnPipeline {
                 String status = done.stopReason() == null ? ResponseObject.COMPLETED : ResponseObject.INCOMPLETE;
                 ResponseObject.IncompleteDetails details = done.stopReason() == null ? null
                         : new ResponseObject.IncompleteDetails(done.stopReason());
-                Multi<StreamEvent> terminal = finish(status, assembler.output(), usage, null, details).toMulti();
+                Multi<TurnStep> terminal = finish(status, assembler.output(), usage, null, details).toMulti();
                 return closing.isEmpty() ? terminal
-                        : Multi.createBy().concatenating().streams(Multi.createFrom().iterable(closing), terminal);
+                        : Multi.createBy().concatenating().streams(steps(closing), terminal);
             }
-            return Multi.createFrom().iterable(assembler.on(event));
+            return steps(assembler.on(event));
         }
 
-        private Uni<StreamEvent> fail(Throwable failure) {
+        private static Multi<TurnStep> steps(List<StreamEvent> events) {
+            return Multi.createFrom().iterable(events).map(TurnStep::of);
+        }
+
+        private Uni<TurnStep> fail(Throwable failure) {
             ResponseObject.ResponseError error;
             if (failure instanceof EngineException engineFailure) {
                 error = new ResponseObject.ResponseError(engineFailure.code(), engineFailure.getMessage());
@@ -239,7 +241,7 @@ public class TurnPipeline {
         }
 
         /** Builds the terminal response, persists it (store=true) and only then emits the terminal event. */
-        private Uni<StreamEvent> finish(String status, List<Item> output, Usage usage,
+        private Uni<TurnStep> finish(String status, List<Item> output, Usage usage,
                                         ResponseObject.ResponseError error, ResponseObject.IncompleteDetails details) {
             ResponseObject done = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
             RenderedContext after = done.continuable() ? context.append(output) : null;
@@ -250,13 +252,13 @@ public class TurnPipeline {
                     .onFailure().recoverWithItem(failure -> notDurable(done, failure));
         }
 
-        private StreamEvent terminal(StoredResponse stored) {
-            finished.complete(stored);
-            return StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), stored.response());
+        private TurnStep terminal(StoredResponse stored) {
+            settled = true;
+            return new TurnStep(StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), stored.response()), stored);
         }
 
         /** The state store refused the response: it ends failed, so nobody continues from state that was lost. */
-        private StreamEvent notDurable(ResponseObject done, Throwable failure) {
+        private TurnStep notDurable(ResponseObject done, Throwable failure) {
             String message = failure instanceof ApiException api ? api.error().message()
                     : "The response could not be stored.";
             ResponseObject failed = done.finish(ResponseObject.FAILED, Instant.now().getEpochSecond(), done.output(),

@@ -10,22 +10,19 @@ import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.SocketError;
-import dev.baton.protocol.StreamEvent;
-import dev.baton.protocol.Utf8;
 import dev.baton.session.Ids;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
+import dev.baton.turn.ConnectionSlots;
 import dev.baton.turn.Turn;
+import dev.baton.turn.TurnStep;
 import dev.baton.turn.TurnPipeline;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpConnection;
-import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
@@ -54,15 +51,10 @@ final class SocketSession {
     private final SocketMetrics metrics;
     private final OutboundQueue outbound;
     private final HttpConnection tcp;
-    private final Map<String, Lane> lanes = new HashMap<>();
-    private final ArrayDeque<Lane> waitingForCapacity = new ArrayDeque<>();
+    private final FrameReader reader;
+    private final LaneScheduler lanes;
+    private final ConnectionSlots slots = new ConnectionSlots();
     private final Set<Cancellable> running = new HashSet<>();
-    private final ArrayDeque<String> framesWaitingForParse = new ArrayDeque<>();
-    private final int parseInlineMaxChars;
-    private boolean parsingOffLoop;
-    private int namedLanes;
-    private int inFlight;
-    private int queued;
     private boolean aged;
     private boolean draining;
     private boolean closed;
@@ -71,7 +63,6 @@ final class SocketSession {
                   ObjectMapper json, BatonConfig.WebSocket limits, int parseInlineMaxChars, SocketMetrics metrics,
                   HttpConnection tcp) {
         this.connection = connection;
-        this.parseInlineMaxChars = parseInlineMaxChars;
         this.tenant = tenant;
         this.context = context;
         this.pipeline = pipeline;
@@ -80,69 +71,42 @@ final class SocketSession {
         this.metrics = metrics;
         this.tcp = tcp;
         this.outbound = new OutboundQueue(connection, context, limits.outboundQueueFrames(), metrics);
+        this.reader = new FrameReader(context, json, limits.maxMessageBytes(), parseInlineMaxChars, limits.maxQueued(),
+                new Frames());
+        this.lanes = new LaneScheduler(limits.maxInFlight(), limits.maxQueued(), limits.maxNamedLanes(), metrics,
+                (lane, request) -> guardedStart(lane, request));
     }
 
     // --- inbound frames ---
 
     /** Every frame gets exactly one answer: a failure nobody expected becomes a {@code server_error} event. */
     void onText(String frame) {
-        guarded(() -> receive(frame));
+        guarded(() -> reader.read(frame));
     }
 
-    private void receive(String frame) {
-        if (closed) {
-            return;
+    /** Where the frame reader delivers: each outcome answered, each guarded. */
+    private final class Frames implements FrameReader.Sink {
+        @Override
+        public void onEvent(JsonNode event) {
+            guarded(() -> SocketSession.this.onEvent(event));
         }
-        if (frame.length() > limits.maxMessageBytes() / 3 && Utf8.length(frame) > limits.maxMessageBytes()) {
-            close(new CloseReason(CLOSE_TOO_BIG, "message over " + limits.maxMessageBytes() + " bytes"));
-            return;
-        }
-        if (parsingOffLoop) {
-            if (framesWaitingForParse.size() >= limits.maxQueued()) {
-                sendError(new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
-                        "Too many messages waiting on this connection (" + limits.maxQueued() + ")."), null);
-                return;
-            }
-            framesWaitingForParse.add(frame); // keeps the connection's order behind the frame being parsed
-            return;
-        }
-        if (frame.length() > parseInlineMaxChars) {
-            parseOffLoop(frame);
-            return;
-        }
-        JsonNode event;
-        try {
-            event = json.readTree(frame);
-        } catch (JsonProcessingException e) {
-            onUnparsable(e);
-            return;
-        }
-        onEvent(event);
-    }
 
-    /** A large frame is parsed on a worker, so that it does not stall the other connections of this event loop. */
-    private void parseOffLoop(String frame) {
-        parsingOffLoop = true;
-        context.<JsonNode>executeBlocking(() -> json.readTree(frame), false).onComplete(parsed -> {
-            parsingOffLoop = false;
-            if (closed) {
-                return;
-            }
-            if (parsed.succeeded()) {
-                guarded(() -> onEvent(parsed.result()));
-            } else {
-                onUnparsable(parsed.cause());
-            }
-            while (!parsingOffLoop && !closed && !framesWaitingForParse.isEmpty()) {
-                onText(framesWaitingForParse.poll());
-            }
-        });
-    }
+        @Override
+        public void onUnparsable(String detail) {
+            sendError(ApiError.invalidRequest(null, "invalid_json", "We could not parse the JSON of your message: "
+                    + detail), null);
+        }
 
-    private void onUnparsable(Throwable failure) {
-        String detail = failure instanceof JsonProcessingException parse ? parse.getOriginalMessage() : failure.getMessage();
-        sendError(ApiError.invalidRequest(null, "invalid_json", "We could not parse the JSON of your message: " + detail),
-                null);
+        @Override
+        public void onBacklogFull(int limit) {
+            sendError(new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
+                    "Too many messages waiting on this connection (" + limit + ")."), null);
+        }
+
+        @Override
+        public void onTooBig(long limitBytes) {
+            close(new CloseReason(CLOSE_TOO_BIG, "message over " + limitBytes + " bytes"));
+        }
     }
 
     private void onEvent(JsonNode event) {
@@ -205,31 +169,16 @@ final class SocketSession {
             sendError(connectionLimitReached(), null);
             return;
         }
-        // every refusal comes before the lane is created: a refused create changes nothing
-        if (queued >= limits.maxQueued()) {
-            sendError(new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
-                    "Too many queued response.create events on this connection (" + limits.maxQueued() + ")."), streamId);
-            return;
-        }
-        String key = streamId == null ? "" : streamId;
-        Lane lane = lanes.get(key);
-        if (lane == null) {
-            if (streamId != null && namedLanes >= limits.maxNamedLanes()) {
-                sendError(ApiError.invalidRequest("stream_id", "websocket_stream_limit_reached",
-                        "This connection already used " + limits.maxNamedLanes()
-                                + " stream_id values; open a new connection for more."), streamId);
-                return;
-            }
-            lane = new Lane(streamId);
-            lanes.put(key, lane);
-            if (streamId != null) {
-                namedLanes++;
+        switch (lanes.submit(streamId, request)) {
+            case QUEUE_FULL -> sendError(new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
+                    "Too many queued response.create events on this connection (" + limits.maxQueued() + ")."),
+                    streamId);
+            case STREAM_LIMIT -> sendError(ApiError.invalidRequest("stream_id", "websocket_stream_limit_reached",
+                    "This connection already used " + limits.maxNamedLanes()
+                            + " stream_id values; open a new connection for more."), streamId);
+            case ACCEPTED -> {
             }
         }
-        lane.pending.add(request);
-        queued++;
-        metrics.queued(1);
-        pump(lane);
     }
 
     private void steerFailed(JsonNode event) {
@@ -246,70 +195,52 @@ final class SocketSession {
         sendFrame(failed.toString());
     }
 
-    // --- lanes and the in-flight limit ---
+    // --- running a turn ---
 
-    private void pump(Lane lane) {
-        if (closed || lane.busy || lane.pending.isEmpty()) {
-            return;
+    private void guardedStart(Lane lane, CreateResponseRequest request) {
+        try {
+            start(lane, request);
+        } catch (RuntimeException failure) {
+            unexpected(failure, lane.streamId);
+            finished(lane, null, null);
         }
-        if (inFlight >= limits.maxInFlight()) {
-            if (!lane.waitingForCapacity) {
-                lane.waitingForCapacity = true;
-                waitingForCapacity.add(lane);
-            }
-            return;
-        }
-        CreateResponseRequest request = lane.pending.poll();
-        queued--;
-        metrics.queued(-1);
-        start(lane, request);
     }
 
     private void start(Lane lane, CreateResponseRequest request) {
-        lane.busy = true;
-        inFlight++;
-        metrics.inFlight(1);
-        StoredResponse held = slotFor(lane, request.previousResponseId());
-        boolean continuesOwnLane = held != null && held == lane.latest;
+        StoredResponse held = slots.holding(lane.key(), request.previousResponseId());
+        if (request.previousResponseId() != null) {
+            if (held != null) {
+                metrics.slotHit();
+            } else {
+                metrics.slotMiss();
+            }
+        }
         pipeline.prepare(tenant, request, held)
                 .emitOn(this::onLoop)
                 .subscribe().with(
-                        turn -> guardedTurn(() -> run(lane, turn, continuesOwnLane ? held : null), lane,
-                                continuesOwnLane ? held : null),
+                        turn -> {
+                            try {
+                                run(lane, turn, held);
+                            } catch (RuntimeException failure) {
+                                unexpected(failure, lane.streamId);
+                                finished(lane, held, null);
+                            }
+                        },
                         failure -> {
                             sendError(failure, lane.streamId);
-                            evictFailedParent(lane, continuesOwnLane ? held : null);
-                            finished(lane);
+                            finished(lane, held, null);
                         });
     }
 
-    /** The connection slot holding {@code responseId}: the lane's own first, then any other lane's (a fork). */
-    private StoredResponse slotFor(Lane lane, String responseId) {
-        if (responseId == null) {
-            return null;
-        }
-        if (lane.latest != null && lane.latest.id().equals(responseId)) {
-            metrics.slotHit();
-            return lane.latest;
-        }
-        for (Lane other : lanes.values()) {
-            if (other.latest != null && other.latest.id().equals(responseId)) {
-                metrics.slotHit();
-                return other.latest;
-            }
-        }
-        metrics.slotMiss();
-        return null;
-    }
-
-    private void run(Lane lane, Turn turn, StoredResponse ownParent) {
+    private void run(Lane lane, Turn turn, StoredResponse continued) {
         if (closed) {
             return;
         }
         String prefix = lane.streamId == null ? null : "{\"stream_id\":\"" + lane.streamId + "\",";
-        turn.events().emitOn(this::onLoop).subscribe().withSubscriber(new Flow.Subscriber<StreamEvent>() {
+        turn.steps().emitOn(this::onLoop).subscribe().withSubscriber(new Flow.Subscriber<TurnStep>() {
             private Flow.Subscription subscription;
             private final Cancellable cancel = () -> subscription.cancel();
+            private StoredResponse result;
 
             @Override
             public void onSubscribe(Flow.Subscription s) {
@@ -319,8 +250,11 @@ final class SocketSession {
             }
 
             @Override
-            public void onNext(StreamEvent event) {
-                sendFrame(withStreamId(prefix, serialize(event)));
+            public void onNext(TurnStep step) {
+                if (step.event().terminal()) {
+                    result = step.continuable();
+                }
+                sendFrame(withStreamId(prefix, serialize(step.event())));
                 outbound.whenWritable(() -> subscription.request(1));
             }
 
@@ -329,44 +263,24 @@ final class SocketSession {
                 running.remove(cancel);
                 LOG.errorf(failure, "turn %s failed on connection %s", turn.response().id(), connection.id());
                 sendError(ApiError.internal(connection.id()), lane.streamId);
-                evictFailedParent(lane, ownParent);
-                finished(lane);
+                finished(lane, continued, null);
             }
 
             @Override
             public void onComplete() {
                 running.remove(cancel);
-                StoredResponse result = turn.finished().getNow(null);
-                if (result != null && result.context() != null) {
-                    lane.latest = result;
-                } else {
-                    evictFailedParent(lane, ownParent);
-                }
-                finished(lane);
+                finished(lane, continued, result);
             }
         });
     }
 
-    /** A failed same-lane continuation evicts the parent it continued (PROTOCOL.md B §4.3). */
-    private static void evictFailedParent(Lane lane, StoredResponse ownParent) {
-        if (ownParent != null && lane.latest == ownParent) {
-            lane.latest = null;
-        }
-    }
-
-    private void finished(Lane lane) {
+    /** A turn ended: its result fills the lane's slot (or a failed continuation empties it), the lane moves on. */
+    private void finished(Lane lane, StoredResponse continued, StoredResponse result) {
         if (closed) {
-            return; // onClosed already released the connection's counters
+            return;
         }
-        lane.busy = false;
-        inFlight--;
-        metrics.inFlight(-1);
-        pump(lane);
-        while (inFlight < limits.maxInFlight() && !waitingForCapacity.isEmpty()) {
-            Lane next = waitingForCapacity.poll();
-            next.waitingForCapacity = false;
-            pump(next);
-        }
+        slots.settle(lane.key(), continued, result);
+        lanes.finished(lane);
         closeIfAgedAndIdle();
     }
 
@@ -378,14 +292,14 @@ final class SocketSession {
             return;
         }
         aged = true;
-        if (inFlight == 0 && queued == 0) {
+        if (lanes.idle()) {
             sendError(connectionLimitReached(), null);
         }
         closeIfAgedAndIdle();
     }
 
     private void closeIfAgedAndIdle() {
-        if (closed || inFlight > 0 || queued > 0) {
+        if (closed || !lanes.idle()) {
             return;
         }
         if (draining) {
@@ -442,14 +356,11 @@ final class SocketSession {
             return;
         }
         closed = true;
+        reader.close();
         new HashSet<>(running).forEach(Cancellable::cancel);
         running.clear();
-        metrics.inFlight(-inFlight);
-        metrics.queued(-queued);
-        inFlight = 0;
-        queued = 0;
-        lanes.clear();
-        waitingForCapacity.clear();
+        lanes.close();
+        slots.clear();
     }
 
     // --- unexpected failures ---
@@ -460,17 +371,6 @@ final class SocketSession {
             step.run();
         } catch (RuntimeException | StackOverflowError failure) {
             unexpected(failure, null);
-        }
-    }
-
-    /** As {@link #guarded}, for the step that starts a prepared turn: the lane is released if it throws. */
-    private void guardedTurn(Runnable step, Lane lane, StoredResponse ownParent) {
-        try {
-            step.run();
-        } catch (RuntimeException failure) {
-            unexpected(failure, lane.streamId);
-            evictFailedParent(lane, ownParent);
-            finished(lane);
         }
     }
 

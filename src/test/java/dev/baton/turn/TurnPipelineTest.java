@@ -2,6 +2,7 @@ package dev.baton.turn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.Offload;
@@ -70,9 +71,12 @@ class TurnPipelineTest {
         TurnPipeline pipeline = new TurnPipeline(store, engine, new SimpleMeterRegistry(), new Offload(1 << 20));
         Turn turn = pipeline.prepare(new TenantId("t"),
                 RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null).await().atMost(DEADLINE);
-        List<StreamEvent> events = turn.events().collect().asList().await().atMost(DEADLINE);
-        assertEquals(turn.response().id(), turn.finished().get(10, java.util.concurrent.TimeUnit.SECONDS).id(), "the terminal result is filled");
-        return events;
+        List<TurnStep> steps = turn.steps().collect().asList().await().atMost(DEADLINE);
+        TurnStep last = steps.get(steps.size() - 1);
+        assertEquals(turn.response().id(), last.settled().id(), "the terminal step carries the settled response");
+        assertTrue(steps.subList(0, steps.size() - 1).stream().allMatch(step -> step.settled() == null),
+                "only the terminal step is settled");
+        return steps.stream().map(TurnStep::event).toList();
     }
 
     @Test
