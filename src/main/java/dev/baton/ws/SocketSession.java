@@ -3,7 +3,6 @@ package dev.baton.ws;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.config.BatonConfig;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
@@ -15,7 +14,6 @@ import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
 import dev.baton.turn.ConnectionSlots;
 import dev.baton.turn.Turn;
-import dev.baton.turn.TurnStep;
 import dev.baton.turn.TurnPipeline;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -24,7 +22,6 @@ import io.vertx.core.Context;
 import io.vertx.core.http.HttpConnection;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
@@ -93,14 +90,12 @@ final class SocketSession {
 
         @Override
         public void onUnparsable(String detail) {
-            sendError(ApiError.invalidRequest(null, "invalid_json", "We could not parse the JSON of your message: "
-                    + detail), null);
+            sendError(SocketRefusals.unparsable(detail), null);
         }
 
         @Override
         public void onBacklogFull(int limit) {
-            sendError(new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
-                    "Too many messages waiting on this connection (" + limit + ")."), null);
+            sendError(SocketRefusals.framesWaiting(limit), null);
         }
 
         @Override
@@ -111,13 +106,12 @@ final class SocketSession {
 
     private void onEvent(JsonNode event) {
         if (event == null || !event.isObject()) {
-            sendError(ApiError.invalidRequest(null, "invalid_json", "Each message must be one JSON object."), null);
+            sendError(SocketRefusals.notAnObject(), null);
             return;
         }
         JsonNode type = event.get("type");
         if (type == null || !type.isTextual()) {
-            sendError(ApiError.invalidRequest("type", "missing_required_parameter",
-                    "Missing required parameter: 'type'."), null);
+            sendError(SocketRefusals.missingType(), null);
             return;
         }
         switch (type.textValue()) {
@@ -125,13 +119,9 @@ final class SocketSession {
             case "response.processed" -> {
                 // a Codex acknowledgement: nothing to do (PROTOCOL.md Part A.3)
             }
-            case "response.steer" -> steerFailed(event);
-            case "response.inject" -> sendError(ApiError.invalidRequest("type", "inject_not_supported",
-                    "response.inject is not supported by this server's engine; send the items with the next response.create."),
-                    null);
-            default -> sendError(ApiError.invalidRequest("type", "unknown_event_type",
-                    "Unknown event type '" + type.textValue() + "'. Supported: response.create, response.processed."),
-                    null);
+            case "response.steer" -> sendFrame(SocketRefusals.steerFailed(json, event));
+            case "response.inject" -> sendError(SocketRefusals.injectNotSupported(), null);
+            default -> sendError(SocketRefusals.unknownType(type.textValue()), null);
         }
     }
 
@@ -141,8 +131,7 @@ final class SocketSession {
 
     private void refuseBinary() {
         if (!closed) {
-            sendError(ApiError.invalidRequest(null, "binary_not_supported",
-                    "Binary frames are not supported; send each event as one JSON text frame."), null);
+            sendError(SocketRefusals.binary(), null);
         }
     }
 
@@ -156,43 +145,23 @@ final class SocketSession {
             return;
         }
         if (request.background()) {
-            sendError(ApiError.invalidRequest("background", "unsupported_parameter",
-                    "Background responses are not supported over WebSocket."), streamId);
+            sendError(SocketRefusals.background(), streamId);
             return;
         }
         if (draining) {
-            sendError(new ApiError(503, ApiError.SERVER_ERROR, "server_draining", null,
-                    "This replica is shutting down; reconnect and continue with previous_response_id."), streamId);
+            sendError(SocketRefusals.draining(), streamId);
             return;
         }
         if (aged) {
-            sendError(connectionLimitReached(), null);
+            sendError(SocketRefusals.connectionLimitReached(limits.maxAge()), null);
             return;
         }
         switch (lanes.submit(streamId, request)) {
-            case QUEUE_FULL -> sendError(new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
-                    "Too many queued response.create events on this connection (" + limits.maxQueued() + ")."),
-                    streamId);
-            case STREAM_LIMIT -> sendError(ApiError.invalidRequest("stream_id", "websocket_stream_limit_reached",
-                    "This connection already used " + limits.maxNamedLanes()
-                            + " stream_id values; open a new connection for more."), streamId);
+            case QUEUE_FULL -> sendError(SocketRefusals.createsQueued(limits.maxQueued()), streamId);
+            case STREAM_LIMIT -> sendError(SocketRefusals.streamLimit(limits.maxNamedLanes()), streamId);
             case ACCEPTED -> {
             }
         }
-    }
-
-    private void steerFailed(JsonNode event) {
-        ObjectNode failed = json.createObjectNode();
-        failed.put("type", "response.steer.failed");
-        failed.put("sequence_number", 0);
-        ObjectNode steer = failed.putObject("steer");
-        steer.set("previous_response_id", event.get("previous_response_id"));
-        steer.set("input", event.get("input"));
-        ObjectNode error = failed.putObject("error");
-        error.put("type", ApiError.INVALID_REQUEST);
-        error.put("code", "steering_not_supported");
-        error.put("message", "Steering is not supported by this server's engine; send the input with the next response.create.");
-        sendFrame(failed.toString());
     }
 
     // --- running a turn ---
@@ -236,42 +205,15 @@ final class SocketSession {
         if (closed) {
             return;
         }
-        String prefix = lane.streamId == null ? null : "{\"stream_id\":\"" + lane.streamId + "\",";
-        turn.steps().emitOn(this::onLoop).subscribe().withSubscriber(new Flow.Subscriber<TurnStep>() {
-            private Flow.Subscription subscription;
-            private final Cancellable cancel = () -> subscription.cancel();
-            private StoredResponse result;
-
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                subscription = s;
-                running.add(cancel);
-                s.request(1);
-            }
-
-            @Override
-            public void onNext(TurnStep step) {
-                if (step.event().terminal()) {
-                    result = step.continuable();
-                }
-                sendFrame(withStreamId(prefix, serialize(step.event())));
-                outbound.whenWritable(() -> subscription.request(1));
-            }
-
-            @Override
-            public void onError(Throwable failure) {
-                running.remove(cancel);
+        TurnRelay relay = new TurnRelay(lane.streamId, this::serialize, this::sendFrame, outbound, running,
+                (result, failure) -> {
+            if (failure != null) {
                 LOG.errorf(failure, "turn %s failed on connection %s", turn.response().id(), connection.id());
                 sendError(ApiError.internal(connection.id()), lane.streamId);
-                finished(lane, continued, null);
             }
-
-            @Override
-            public void onComplete() {
-                running.remove(cancel);
-                finished(lane, continued, result);
-            }
+            finished(lane, continued, result);
         });
+        turn.steps().emitOn(this::onLoop).subscribe().withSubscriber(relay);
     }
 
     /** A turn ended: its result fills the lane's slot (or a failed continuation empties it), the lane moves on. */
@@ -293,7 +235,7 @@ final class SocketSession {
         }
         aged = true;
         if (lanes.idle()) {
-            sendError(connectionLimitReached(), null);
+            sendError(SocketRefusals.connectionLimitReached(limits.maxAge()), null);
         }
         closeIfAgedAndIdle();
     }
@@ -407,20 +349,6 @@ final class SocketSession {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
         }
-    }
-
-    private static String withStreamId(String prefix, String eventJson) {
-        return prefix == null ? eventJson : prefix + eventJson.substring(1);
-    }
-
-    private ApiError connectionLimitReached() {
-        return ApiError.invalidRequest(null, "websocket_connection_limit_reached",
-                "Responses websocket connection limit reached (" + describe(limits.maxAge())
-                        + "). Create a new websocket connection to continue.");
-    }
-
-    private static String describe(java.time.Duration age) {
-        return age.toSeconds() % 60 == 0 ? age.toMinutes() + " minutes" : age.toMillis() + " ms";
     }
 
     private static String validStreamIdOrNull(JsonNode streamId) {
