@@ -14,9 +14,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Response;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
@@ -37,8 +34,9 @@ public final class RedisTier {
     private final ObjectMapper json;
     private final BatonConfig.Redis config;
     private final long ttlMillis;
-    private final String loadScript = script("redis/load.lua");
-    private final String saveScript = script("redis/save.lua");
+    private final RedisScript loadScript = RedisScript.resource("load");
+    private final RedisScript saveScript = RedisScript.resource("save");
+    private final RedisScript deleteScript = RedisScript.resource("delete");
     private final MeterRegistry metrics;
     private final Offload offload;
     private final Timer latency;
@@ -65,8 +63,7 @@ public final class RedisTier {
     public Uni<StoredResponse> load(TenantId tenant, String responseId) {
         int walk = config.checkpointEvery() + 1;
         Context caller = Vertx.currentContext();
-        return call("load", "EVAL", loadScript, "0", prefix(tenant), responseId, Long.toString(ttlMillis),
-                Integer.toString(walk))
+        return eval("load", loadScript, 0, prefix(tenant), responseId, Long.toString(ttlMillis), Integer.toString(walk))
                 .flatMap(reply -> reply.get(0).toInteger() != 1 ? Uni.createFrom().nullItem()
                         // rebuilding re-digests and re-counts every item: CPU work by the offload rule
                         : offload.run(replyBytes(reply), caller, () -> rebuild(tenant, reply)));
@@ -103,7 +100,7 @@ public final class RedisTier {
 
     private Uni<Boolean> write(StoredResponse stored, String checkpoint) {
         String parent = stored.response().previousResponseId() == null ? "" : stored.response().previousResponseId();
-        return call("save", "EVAL", saveScript, "0", prefix(stored.tenant()), stored.id(), parent,
+        return eval("save", saveScript, 0, prefix(stored.tenant()), stored.id(), parent,
                 Integer.toString(stored.depth()), codec.encode(stored), checkpoint, Long.toString(ttlMillis),
                 Integer.toString(config.checkpointEvery() + 1))
                 .map(reply -> reply.toInteger() == 1);
@@ -111,10 +108,7 @@ public final class RedisTier {
 
     /** Tombstones the response (its record stays for descendants' chain walks until it expires); true if it existed. */
     public Uni<Boolean> delete(TenantId tenant, String responseId) {
-        String key = prefix(tenant) + responseId;
-        String script = "if redis.call('HEXISTS', KEYS[1], 'r') == 1 and redis.call('HEXISTS', KEYS[1], 'x') == 0 "
-                + "then redis.call('HSET', KEYS[1], 'x', '1') return 1 else return 0 end";
-        return call("delete", "EVAL", script, "1", key).map(reply -> reply.toInteger() == 1);
+        return eval("delete", deleteScript, 1, prefix(tenant) + responseId).map(reply -> reply.toInteger() == 1);
     }
 
     /** Tells every replica to drop a deleted response from its hot cache. */
@@ -134,6 +128,27 @@ public final class RedisTier {
         return redis;
     }
 
+    /** Puts Baton's scripts into Redis's script cache, so that calls by SHA find them (start, reconnect). */
+    public Uni<Void> loadScripts() {
+        return call("script_load", "SCRIPT", "LOAD", loadScript.source())
+                .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", saveScript.source()))
+                .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", deleteScript.source()))
+                .replaceWithVoid();
+    }
+
+    /** Runs a script by its SHA; when Redis lost it, once more with its source (counted as {@code <op>_noscript}). */
+    private Uni<Response> eval(String operation, RedisScript script, int keys, String... args) {
+        String[] bySha = new String[args.length + 2];
+        bySha[0] = script.sha();
+        bySha[1] = Integer.toString(keys);
+        System.arraycopy(args, 0, bySha, 2, args.length);
+        return call(operation, "EVALSHA", bySha).onFailure(RedisScript::isNoScript).recoverWithUni(() -> {
+            String[] bySource = bySha.clone();
+            bySource[0] = script.source();
+            return call(operation + "_noscript", "EVAL", bySource);
+        });
+    }
+
     private Uni<Response> call(String operation, String command, String... args) {
         long started = System.nanoTime();
         metrics.counter("baton_redis_commands_total", "op", operation).increment();
@@ -142,7 +157,7 @@ public final class RedisTier {
                         + config.timeout()))
                 .onItemOrFailure().invoke((reply, failure) -> {
                     latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-                    if (failure != null) {
+                    if (failure != null && !RedisScript.isNoScript(failure)) {
                         errors.increment();
                     }
                 })
@@ -195,14 +210,6 @@ public final class RedisTier {
     private String prefix(TenantId tenant) {
         return config.keyPrefix() + ":{" + HexFormat.of().formatHex(tenant.value().getBytes(StandardCharsets.UTF_8))
                 + "}:r:";
-    }
-
-    private static String script(String resource) {
-        try (InputStream in = RedisTier.class.getClassLoader().getResourceAsStream(resource)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("missing " + resource, e);
-        }
     }
 
     /** Redis could not be reached or did not answer in time. */

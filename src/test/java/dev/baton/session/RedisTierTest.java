@@ -200,6 +200,27 @@ class RedisTierTest {
         turn("sk-alpha", Map.of("model", "baton-simulator", "input", "go on", "previous_response_id", healthy));
     }
 
+    @Test
+    void scriptsRunByTheirShaAndComeBackAfterRedisForgetsThem() {
+        Chain chain = chain(3);
+        redis.execute("SCRIPT", "FLUSH");
+        hot.clear();
+        double retries = metrics.counter("baton_redis_commands_total", "op", "load_noscript").count();
+        turn("sk-alpha", Map.of("model", "baton-simulator", "previous_response_id", chain.last(), "input", "go on",
+                "store", false));
+        assertEquals(1.0, metrics.counter("baton_redis_commands_total", "op", "load_noscript").count() - retries,
+                "the first load after a flush sends the script's source once");
+        hot.clear();
+        double loadsBefore = loads();
+        turn("sk-alpha", Map.of("model", "baton-simulator", "previous_response_id", chain.last(), "input", "again",
+                "store", false));
+        assertEquals(1.0, loads() - loadsBefore);
+        assertEquals(1.0, metrics.counter("baton_redis_commands_total", "op", "load_noscript").count() - retries,
+                "then the script is cached again and runs by its SHA");
+        String stats = redis.execute("INFO", "commandstats").toString();
+        assertTrue(stats.contains("cmdstat_evalsha:"), "loads and saves run with EVALSHA");
+    }
+
     private static void refusedAsCorrupt(String id) {
         as("sk-alpha").body(Map.of("model", "baton-simulator", "input", "go on", "previous_response_id", id))
                 .when().post("/v1/responses").then().statusCode(500)
