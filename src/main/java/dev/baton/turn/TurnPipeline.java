@@ -49,6 +49,8 @@ public class TurnPipeline {
     private final Engine engine;
     private final MeterRegistry metrics;
     private final Timer prepareTimer;
+    private final Timer overheadToEngine;
+    private final Timer overheadToFirstEvent;
 
     private final Offload offload;
 
@@ -59,6 +61,24 @@ public class TurnPipeline {
         this.metrics = metrics;
         this.prepareTimer = Timer.builder("baton_turn_prepare_seconds")
                 .description("Gateway work before the engine starts: state lookup, input resolution, rendering")
+                .register(metrics);
+        this.overheadToEngine = overheadTimer("engine_start", metrics);
+        this.overheadToFirstEvent = overheadTimer("first_event", metrics);
+    }
+
+    /**
+     * Baton's own share of a turn's latency, with histogram buckets fine enough for sub-millisecond
+     * percentiles: {@code engine_start} from the start of a turn (its request parsed) to the engine's
+     * stream being subscribed; {@code first_event} to the engine's first output event leaving the
+     * pipeline for the transport, minus the engine's own time to that event.
+     */
+    private static Timer overheadTimer(String stage, MeterRegistry metrics) {
+        return Timer.builder("baton_gateway_overhead_seconds")
+                .description("Gateway time per turn, the engine's own time excluded")
+                .tag("stage", stage)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(java.time.Duration.ofNanos(10_000))
+                .maximumExpectedValue(java.time.Duration.ofSeconds(10))
                 .register(metrics);
     }
 
@@ -78,7 +98,7 @@ public class TurnPipeline {
         Context caller = Vertx.currentContext();
         // rendering a large input (ids, digests, token counts) is CPU work: the offload rule decides where it runs
         return resolveParent(tenant, request, parent).flatMap(found -> offload.run(inputBytes(request), caller, () -> {
-            Turn turn = start(tenant, request, found);
+            Turn turn = start(tenant, request, found, started);
             prepareTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             return turn;
         }));
@@ -108,7 +128,7 @@ public class TurnPipeline {
         });
     }
 
-    private Turn start(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
+    private Turn start(TenantId tenant, CreateResponseRequest request, StoredResponse parent, long startedNanos) {
         RenderedContext base = parent == null ? RenderedContext.EMPTY : parent.context();
         List<Item> input = resolveInput(request.input(), base);
         RenderedContext context = base.append(input);
@@ -125,7 +145,8 @@ public class TurnPipeline {
                 request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
                 request.topP(), request.promptCacheKey(), request.reasoning(), request.text(), request.include(),
                 position);
-        Run run = new Run(tenant, response, input, context, parent == null ? 1 : parent.depth() + 1, position);
+        Run run = new Run(tenant, response, input, context, parent == null ? 1 : parent.depth() + 1, position,
+                startedNanos);
         Multi<TurnStep> steps = request.generate() ? run.generate(engineRequest) : run.warmUp();
         return new Turn(response, engineRequest.fingerprint(), steps);
     }
@@ -172,9 +193,14 @@ public class TurnPipeline {
         private volatile boolean settled; // set where the terminal step is made, read when the stream completes
         private final OutputAssembler assembler = new OutputAssembler(0);
         private String servedBy;
+        private final long startedNanos;
+        private long engineStartedNanos;
+        private long engineFirstEventNanos;
+        private boolean firstEventTimed;
 
         Run(TenantId tenant, ResponseObject response, List<Item> input, RenderedContext context, int depth,
-            EngineRequest.ChainPosition position) {
+            EngineRequest.ChainPosition position, long startedNanos) {
+            this.startedNanos = startedNanos;
             this.depth = depth;
             this.position = position;
             this.tenant = tenant;
@@ -190,7 +216,9 @@ public class TurnPipeline {
 
         Multi<TurnStep> generate(EngineRequest request) {
             Multi<TurnStep> body = engine.stream(request)
+                    .onSubscription().invoke(this::engineStarted)
                     .onItem().transformToMultiAndConcatenate(this::onEngineEvent)
+                    .onItem().invoke(this::timeFirstEvent)
                     .onCompletion().switchTo(() -> settled ? Multi.createFrom().empty()
                             : fail(new EngineException("server_error",
                                     "The engine ended its stream without finishing the response.")).toMulti())
@@ -207,10 +235,26 @@ public class TurnPipeline {
                                     assembler.nextSequenceNumber(), response))));
         }
 
+        private void engineStarted() {
+            engineStartedNanos = System.nanoTime();
+            overheadToEngine.record(engineStartedNanos - startedNanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void timeFirstEvent() {
+            if (!firstEventTimed && engineFirstEventNanos != 0) {
+                firstEventTimed = true;
+                long engineOwn = engineFirstEventNanos - engineStartedNanos;
+                overheadToFirstEvent.record(Math.max(0, System.nanoTime() - startedNanos - engineOwn), TimeUnit.NANOSECONDS);
+            }
+        }
+
         private Multi<TurnStep> onEngineEvent(EngineEvent event) {
             if (event instanceof EngineEvent.Routed routed) {
                 servedBy = routed.endpoint();
                 return Multi.createFrom().empty();
+            }
+            if (engineFirstEventNanos == 0) {
+                engineFirstEventNanos = System.nanoTime();
             }
             if (event instanceof EngineEvent.Finished done) {
                 List<StreamEvent> closing = assembler.closeOpenItem();

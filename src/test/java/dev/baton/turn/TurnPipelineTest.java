@@ -67,8 +67,10 @@ class TurnPipelineTest {
         };
     }
 
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
     private List<StreamEvent> run(Engine engine) throws Exception {
-        TurnPipeline pipeline = new TurnPipeline(store, engine, new SimpleMeterRegistry(), new Offload(1 << 20));
+        TurnPipeline pipeline = new TurnPipeline(store, engine, registry, new Offload(1 << 20));
         Turn turn = pipeline.prepare(new TenantId("t"),
                 RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null).await().atMost(DEADLINE);
         List<TurnStep> steps = turn.steps().collect().asList().await().atMost(DEADLINE);
@@ -98,5 +100,41 @@ class TurnPipelineTest {
         long terminals = events.stream().filter(StreamEvent::terminal).count();
         assertEquals(1, terminals);
         assertEquals("response.completed", ((StreamEvent.Lifecycle) events.get(events.size() - 1)).type());
+    }
+
+    @Test
+    void theGatewayOverheadExcludesTheEnginesOwnTime() throws Exception {
+        Engine slow = new Engine() {
+            @Override
+            public String name() {
+                return "slow";
+            }
+
+            @Override
+            public Multi<EngineEvent> stream(EngineRequest request) {
+                // the engine takes 300 ms to its first event: that is the engine's time, not the gateway's
+                return Uni.createFrom().voidItem().onItem().delayIt().by(java.time.Duration.ofMillis(300))
+                        .onItem().transformToMulti(ignored -> Multi.createFrom().items(new EngineEvent.MessageStarted(),
+                                new EngineEvent.TextDelta("late"), new EngineEvent.ItemDone(),
+                                new EngineEvent.Finished(1, 0, 1, 0, null)));
+            }
+
+            @Override
+            public List<String> models() {
+                return List.of("m");
+            }
+        };
+        long started = System.nanoTime();
+        run(slow);
+        long wholeTurnNanos = System.nanoTime() - started;
+        io.micrometer.core.instrument.Timer toEngine = registry.get("baton_gateway_overhead_seconds")
+                .tag("stage", "engine_start").timer();
+        io.micrometer.core.instrument.Timer toFirstEvent = registry.get("baton_gateway_overhead_seconds")
+                .tag("stage", "first_event").timer();
+        assertEquals(1, toEngine.count());
+        assertEquals(1, toFirstEvent.count(), "one measurement per turn, at its first engine event");
+        assertTrue(wholeTurnNanos >= 300_000_000L);
+        assertTrue(toFirstEvent.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS) < 250,
+                "the engine's 300 ms are not the gateway's: " + toFirstEvent.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 }
