@@ -53,12 +53,8 @@ public class SocketMetrics {
         outboundPending.addAndGet(delta);
     }
 
-    void slotHit() {
-        slotHits.increment();
-    }
-
-    void slotMiss() {
-        slotMisses.increment();
+    void slotLookup(boolean hit) {
+        (hit ? slotHits : slotMisses).increment();
     }
 
     void slowConsumerClosed() {

@@ -178,14 +178,10 @@ final class SocketSession {
     private void start(Lane lane, CreateResponseRequest request) {
         StoredResponse held = slots.holding(lane.key(), request.previousResponseId());
         if (request.previousResponseId() != null) {
-            if (held != null) {
-                metrics.slotHit();
-            } else {
-                metrics.slotMiss();
-            }
+            metrics.slotLookup(held != null);
         }
         pipeline.prepare(tenant, request, held)
-                .emitOn(this::onLoop)
+                .emitOn(this::runOnLoop)
                 .subscribe().with(
                         turn -> {
                             try {
@@ -213,7 +209,7 @@ final class SocketSession {
             }
             finished(lane, continued, result);
         });
-        turn.steps().emitOn(this::onLoop).subscribe().withSubscriber(relay);
+        turn.steps().emitOn(this::runOnLoop).subscribe().withSubscriber(relay);
     }
 
     /** A turn ended: its result fills the lane's slot (or a failed continuation empties it), the lane moves on. */
@@ -356,13 +352,8 @@ final class SocketSession {
                 ? streamId.textValue() : null;
     }
 
-
     /** Runs {@code task} on this connection's event loop. */
     void runOnLoop(Runnable task) {
-        context.runOnContext(ignored -> task.run());
-    }
-
-    private void onLoop(Runnable task) {
         context.runOnContext(ignored -> task.run());
     }
 }
