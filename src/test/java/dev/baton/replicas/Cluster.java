@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * Baton as users run it: several replicas from the built jar, one real redis-server and a real
  * HAProxy in front (health-checked on /q/health/ready, WebSocket tunnels), all on loopback ports.
  */
-final class Cluster implements AutoCloseable {
+public final class Cluster implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -38,7 +38,7 @@ final class Cluster implements AutoCloseable {
         this.env = env;
     }
 
-    static Cluster start(int size, Map<String, String> env) {
+    public static Cluster start(int size, Map<String, String> env) {
         Cluster cluster = new Cluster(env);
         try {
             cluster.redis.start();
@@ -55,7 +55,7 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    URL front() {
+    public URL front() {
         try {
             return new URL("http://127.0.0.1:" + frontPort);
         } catch (IOException e) {
@@ -63,7 +63,7 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    List<Replica> replicas() {
+    public List<Replica> replicas() {
         return replicas;
     }
 
@@ -159,7 +159,7 @@ final class Cluster implements AutoCloseable {
         redis.kill();
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -167,9 +167,9 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    static final class Replica {
-        final String name;
-        final int port;
+    public static final class Replica {
+        public final String name;
+        public final int port;
         Process process;
 
         Replica(String name, int port) {
@@ -177,7 +177,7 @@ final class Cluster implements AutoCloseable {
             this.port = port;
         }
 
-        boolean alive() {
+        public boolean alive() {
             return process != null && process.isAlive();
         }
 
@@ -190,12 +190,12 @@ final class Cluster implements AutoCloseable {
             }
         }
 
-        double gauge(String name) {
+        public double gauge(String name) {
             return Metrics.value(metrics(), name);
         }
 
         /** The replica's Prometheus exposition; empty when it cannot be read. */
-        String metrics() {
+        public String metrics() {
             try {
                 return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
@@ -204,8 +204,21 @@ final class Cluster implements AutoCloseable {
             }
         }
 
+        /** The replica's operating-system process id. */
+        public long pid() {
+            return process.pid();
+        }
+
+        public URL url() {
+            try {
+                return new URL("http://127.0.0.1:" + port);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         /** SIGKILL: the replica vanishes mid-whatever. */
-        void kill() {
+        public void kill() {
             if (process != null) {
                 process.destroyForcibly();
                 waitForExit();

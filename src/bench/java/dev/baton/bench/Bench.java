@@ -1,0 +1,175 @@
+package dev.baton.bench;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The benchmark harness (docs/benchmarks/README.md): builds nothing itself — it drives the built jar
+ * ({@code target/quarkus-app/quarkus-run.jar}) as real processes on loopback, runs every scenario with
+ * its variants interleaved, and writes {@code results.json}, {@code results.md} and SVG plots.
+ *
+ * <pre>
+ *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,startup]
+ * </pre>
+ * {@code --quick} (under two minutes) is what the test command runs: small sizes, it fails only on errors.
+ */
+public final class Bench {
+
+    /** What to run and where to write. */
+    record Options(boolean quick, Path out, String nativeExecutable, List<String> only) {
+
+        static Options parse(String[] args) {
+            boolean quick = false;
+            Path out = null;
+            String nativeExecutable = null;
+            List<String> only = List.of();
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> quick = true;
+                    case "--out" -> out = Path.of(args[++i]);
+                    case "--native" -> nativeExecutable = args[++i];
+                    case "--only" -> only = List.of(args[++i].split(","));
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]
+                            + " (use --quick, --out DIR, --native PATH, --only a,b)");
+                }
+            }
+            return new Options(quick, out != null ? out : Path.of(quick ? "target/bench-quick" : "docs/benchmarks"),
+                    nativeExecutable, only);
+        }
+
+        boolean runs(String scenario) {
+            return only.isEmpty() || only.contains(scenario);
+        }
+    }
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Options options = Options.parse(args);
+        Map<String, Object> results = run(options);
+        int errors = errors(results);
+        System.out.println("results in " + options.out().toAbsolutePath() + (errors == 0 ? "" : "; " + errors + " errors"));
+        System.exit(errors == 0 ? 0 : 1);
+    }
+
+    /** Runs the scenarios and writes the results; returns them (with {@code errors} counted). */
+    static Map<String, Object> run(Options options) throws IOException {
+        Files.createDirectories(options.out());
+        Files.createDirectories(Path.of("target/bench"));
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("when", Instant.now().toString());
+        results.put("mode", options.quick() ? "quick" : "full");
+        results.put("machine", Machine.describe());
+        if (options.runs("agent-loop")) {
+            List<AgentLoop.Result> loops = new ArrayList<>();
+            for (double tokensPerSecond : options.quick() ? new double[] {1000} : new double[] {1000, 4000}) {
+                loops.addAll(agentLoops(options, tokensPerSecond));
+            }
+            results.put("agent_loop", loops);
+        }
+        if (options.runs("history") || options.runs("relay") || options.runs("cold-resume")) {
+            try (Deployment fast = Deployment.start("fast", 2, 0, 0, Map.of("BATON_SIMULATOR_REPLY_WORDS", "400"))) {
+                if (options.runs("history")) {
+                    log("overhead against history");
+                    results.put("history_overhead", new HistoryOverhead(fast).run(options.quick()
+                            ? new HistoryOverhead.Config(List.of(1_000, 20_000), 3)
+                            : new HistoryOverhead.Config(List.of(1_000, 10_000, 50_000, 100_000, 200_000), 10)));
+                }
+                if (options.runs("relay")) {
+                    log("relay capacity");
+                    results.put("relay", new Relay(fast).run(options.quick() ? new Relay.Config(4, 3)
+                            : new Relay.Config(16, 10)));
+                }
+                if (options.runs("cold-resume")) {
+                    log("cold resume");
+                    results.put("cold_resume", new ColdResume(fast).run(options.quick()
+                            ? new ColdResume.Config(List.of(10), 2) : new ColdResume.Config(List.of(10, 100, 1000), 5)));
+                }
+            }
+        }
+        if (options.runs("startup")) {
+            log("startup");
+            String nativeExecutable = options.nativeExecutable() != null ? options.nativeExecutable() : findNative();
+            results.put("startup", new Startup().run(options.quick() ? 1 : 3, options.quick() ? 20 : 500, nativeExecutable));
+        }
+        results.put("errors", errors(results));
+        Wire.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(options.out().resolve("results.json").toFile(), results);
+        Report.write(options.out(), results);
+        return results;
+    }
+
+    private static List<AgentLoop.Result> agentLoops(Options options, double tokensPerSecond) {
+        String profile = (int) tokensPerSecond + " tok/s";
+        log("agent loop at " + profile);
+        try (Deployment single = Deployment.start("single", 1, tokensPerSecond, 20, Map.of());
+             Deployment balanced = Deployment.start("balanced", 2, tokensPerSecond, 20, Map.of())) {
+            AgentLoop loop = new AgentLoop(single, balanced);
+            List<AgentLoop.Result> results = new ArrayList<>();
+            for (int turns : options.quick() ? new int[] {4} : new int[] {20, 50}) {
+                results.add(loop.run(new AgentLoop.Config(profile, options.quick() ? 2 : 4, turns,
+                        options.quick() ? 1 : 5, 1024, 256)));
+            }
+            return results;
+        }
+    }
+
+    private static String findNative() {
+        for (String dir : List.of("target/native-exe", "target")) {
+            try (var files = Files.list(Path.of(dir))) {
+                var runner = files.filter(f -> f.getFileName().toString().endsWith("-runner") && Files.isExecutable(f))
+                        .findFirst();
+                if (runner.isPresent()) {
+                    return runner.get().toString();
+                }
+            } catch (IOException e) {
+                // no such directory: no native executable there
+            }
+        }
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    static int errors(Map<String, Object> results) {
+        int errors = 0;
+        for (Object value : results.values()) {
+            if (value instanceof List<?> list) {
+                for (Object item : list) {
+                    errors += errorsOf(item);
+                }
+            }
+        }
+        return errors;
+    }
+
+    private static int errorsOf(Object item) {
+        if (item instanceof AgentLoop.Result loop) {
+            return loop.modes().values().stream().mapToInt(AgentLoop.ModeResult::errors).sum();
+        }
+        if (item instanceof HistoryOverhead.Point p) {
+            return p.errors();
+        }
+        if (item instanceof Relay.Point p) {
+            return p.errors();
+        }
+        if (item instanceof ColdResume.Point p) {
+            return p.errors();
+        }
+        if (item instanceof Startup.Point p) {
+            return p.errors();
+        }
+        return 0;
+    }
+
+    static void log(String what) {
+        System.out.println("[bench " + Instant.now() + "] " + what);
+    }
+}
