@@ -16,7 +16,7 @@ import java.util.Map;
  * its variants interleaved, and writes {@code results.json}, {@code results.md} and SVG plots.
  *
  * <pre>
- *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,startup]
+ *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,profiles,startup]
  * </pre>
  * {@code --quick} (under two minutes) is what the test command runs: small sizes, it fails only on errors.
  */
@@ -95,6 +95,10 @@ public final class Bench {
                 }
             }
         }
+        if (options.runs("profiles")) {
+            log("profiles");
+            results.put("profiles", Profiles.run(options.out(), options.quick()));
+        }
         if (options.runs("startup")) {
             log("startup");
             String nativeExecutable = options.nativeExecutable() != null ? options.nativeExecutable() : findNative();
@@ -161,6 +165,9 @@ public final class Bench {
             return p.errors();
         }
         if (item instanceof ColdResume.Point p) {
+            return p.errors();
+        }
+        if (item instanceof Profiles.Profile p) {
             return p.errors();
         }
         if (item instanceof Startup.Point p) {

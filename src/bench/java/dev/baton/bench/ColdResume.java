@@ -17,7 +17,9 @@ final class ColdResume {
     record Config(List<Integer> depths, int chainsPerDepth) {
     }
 
-    record Point(int depth, Stats coldFirstDeltaMs, Stats hotFirstDeltaMs, Stats coldTotalMs, double redisRoundTrips,
+    /** Client-side times include the engine's prefill; Baton's own share (engine time excluded) is separate. */
+    record Point(int depth, Stats coldFirstDeltaMs, Stats hotFirstDeltaMs, double coldOverheadP50Ms,
+                 double coldOverheadP95Ms, double hotOverheadP50Ms, double hotOverheadP95Ms, double redisRoundTrips,
                  int errors) {
     }
 
@@ -32,25 +34,30 @@ final class ColdResume {
         for (int depth : config.depths()) {
             List<Double> cold = new ArrayList<>();
             List<Double> hot = new ArrayList<>();
-            List<Double> coldTotal = new ArrayList<>();
+            Histogram coldOverhead = Histogram.empty();
+            Histogram hotOverhead = Histogram.empty();
             double roundTrips = 0;
             int errors = 0;
             for (int k = 0; k < config.chainsPerDepth(); k++) {
                 String last = build(cluster.replica(0), depth, new Random(depth * 1000L + k));
                 URL other = cluster.replica(1);
                 double loadsBefore = loads();
+                Histogram before = cluster.overhead("first_event");
                 TurnResult first = Wire.streamedTurn(other, next(last, "cold"));
+                Histogram between = cluster.overhead("first_event");
                 roundTrips += loads() - loadsBefore;
                 TurnResult again = Wire.streamedTurn(other, next(last, "hot"));
+                coldOverhead = coldOverhead.plus(between.minus(before));
+                hotOverhead = hotOverhead.plus(cluster.overhead("first_event").minus(between));
                 if (first.failed() || again.failed()) {
                     errors++;
                     continue;
                 }
                 cold.add(first.firstDeltaMs());
-                coldTotal.add(first.totalMs());
                 hot.add(again.firstDeltaMs());
             }
-            points.add(new Point(depth, Stats.of(cold), Stats.of(hot), Stats.of(coldTotal),
+            points.add(new Point(depth, Stats.of(cold), Stats.of(hot), coldOverhead.quantile(0.5) * 1000,
+                    coldOverhead.quantile(0.95) * 1000, hotOverhead.quantile(0.5) * 1000, hotOverhead.quantile(0.95) * 1000,
                     roundTrips / config.chainsPerDepth(), errors));
         }
         return points;

@@ -34,6 +34,15 @@ final class Report {
         if (results.get("relay") instanceof List<?> points) {
             relay(out, md, (List<Relay.Point>) points);
         }
+        if (results.get("profiles") instanceof List<?> profiles) {
+            md.append("## Profiles\n\nCPU samples of Baton's event loops (JFR), while four agents run 50 turns:\n\n");
+            for (Object item : profiles) {
+                Profiles.Profile p = (Profiles.Profile) item;
+                md.append("- ").append(p.mode()).append(": ").append(p.samples()).append(" samples over ").append(p.turns())
+                        .append(" turns — [").append(p.flameGraph()).append("](").append(p.flameGraph()).append(")\n");
+            }
+            md.append('\n');
+        }
         if (results.get("startup") instanceof List<?> points) {
             startup(out, md, (List<Startup.Point>) points);
         }
@@ -109,22 +118,23 @@ final class Report {
 
     private static void coldResume(Path out, StringBuilder md, List<ColdResume.Point> points) throws IOException {
         md.append("## 5. Cold resume\n\n![cold resume](cold-resume.svg)\n\n")
-                .append("| depth | cold first delta p50 (p95), ms | hot first delta p50 (p95), ms | Redis round trips per cold load | errors |\n")
-                .append("|---|---|---|---|---|\n");
+                .append("| depth | Baton cold p50 (p95), ms | Baton hot p50 (p95), ms | client first delta cold / hot p50, ms "
+                        + "| Redis round trips per cold load | errors |\n|---|---|---|---|---|---|\n");
         List<String> groups = new ArrayList<>();
         double[][] p50 = new double[points.size()][2];
         double[][] p95 = new double[points.size()][2];
         for (int i = 0; i < points.size(); i++) {
             ColdResume.Point p = points.get(i);
             groups.add("depth " + p.depth());
-            p50[i] = new double[] {p.coldFirstDeltaMs().p50(), p.hotFirstDeltaMs().p50()};
-            p95[i] = new double[] {p.coldFirstDeltaMs().p95(), p.hotFirstDeltaMs().p95()};
-            md.append(String.format(Locale.ROOT, "| %d | %.1f (%.1f) | %.1f (%.1f) | %.1f | %d |%n", p.depth(), p50[i][0],
-                    p95[i][0], p50[i][1], p95[i][1], p.redisRoundTrips(), p.errors()));
+            p50[i] = new double[] {p.coldOverheadP50Ms(), p.hotOverheadP50Ms()};
+            p95[i] = new double[] {p.coldOverheadP95Ms(), p.hotOverheadP95Ms()};
+            md.append(String.format(Locale.ROOT, "| %d | %.2f (%.2f) | %.2f (%.2f) | %.1f / %.1f | %.1f | %d |%n", p.depth(),
+                    p50[i][0], p95[i][0], p50[i][1], p95[i][1], p.coldFirstDeltaMs().p50(), p.hotFirstDeltaMs().p50(),
+                    p.redisRoundTrips(), p.errors()));
         }
         md.append('\n');
         Files.writeString(out.resolve("cold-resume.svg"), Svg.bars("Continuing a chain on a replica that never saw it",
-                "ms to first delta", groups, List.of("cold (from Redis)", "hot (again)"), p50, p95));
+                "Baton's overhead, ms (to first event)", groups, List.of("cold (from Redis)", "hot (again)"), p50, p95));
     }
 
     private static void relay(Path out, StringBuilder md, List<Relay.Point> points) throws IOException {

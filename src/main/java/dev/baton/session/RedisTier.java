@@ -17,6 +17,7 @@ import io.vertx.mutiny.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,6 +43,7 @@ public final class RedisTier {
     private final Timer latency;
     private final Counter errors;
     private final Counter forcedCheckpoints;
+    private final java.util.Map<String, Counter> rebuilds = new java.util.HashMap<>();
 
     public RedisTier(ReactiveRedisDataSource redis, ObjectMapper json, BatonConfig config, MeterRegistry metrics,
                      Offload offload) {
@@ -57,16 +59,31 @@ public final class RedisTier {
         this.forcedCheckpoints = Counter.builder("baton_redis_forced_checkpoints_total")
                 .description("Records written with a whole-context checkpoint because their ancestry was not in Redis")
                 .register(metrics);
+        for (String from : new String[] {"hot_ancestor", "checkpoint"}) {
+            rebuilds.put(from, Counter.builder("baton_redis_rebuilds_total").tag("from", from)
+                    .description("Contexts rebuilt from Redis: from an ancestor this replica held, or from a checkpoint")
+                    .register(metrics));
+        }
     }
 
-    /** The response with its rebuilt context, or a {@code null} item when Redis has no such (undeleted) response. */
-    public Uni<StoredResponse> load(TenantId tenant, String responseId) {
+    /**
+     * The response with its rebuilt context, or a {@code null} item when Redis has no such (undeleted) response.
+     *
+     * @param held the responses this replica already holds (its hot cache): the rebuild starts from the
+     *             nearest ancestor found there instead of re-reading the whole chain from its checkpoint
+     */
+    public Uni<StoredResponse> load(TenantId tenant, String responseId, Function<String, StoredResponse> held) {
         int walk = config.checkpointEvery() + 1;
         Context caller = Vertx.currentContext();
         return eval("load", loadScript, 0, prefix(tenant), responseId, Long.toString(ttlMillis), Integer.toString(walk))
-                .flatMap(reply -> reply.get(0).toInteger() != 1 ? Uni.createFrom().nullItem()
-                        // rebuilding re-digests and re-counts every item: CPU work by the offload rule
-                        : offload.run(replyBytes(reply), caller, () -> rebuild(tenant, reply)));
+                .flatMap(reply -> {
+                    if (reply.get(0).toInteger() != 1) {
+                        return Uni.createFrom().nullItem();
+                    }
+                    Rebuild plan = plan(reply, held);
+                    // rebuilding digests and counts every item it reads: CPU work by the offload rule
+                    return offload.run(plan.bytes(), caller, () -> rebuild(tenant, reply, plan));
+                });
     }
 
     /**
@@ -90,12 +107,29 @@ public final class RedisTier {
                 });
     }
 
-    private static long replyBytes(Response reply) {
+    /**
+     * Where a rebuild starts: {@code base} the nearest ancestor this replica holds (or {@code null}: from the
+     * checkpoint), {@code oldestId} the reply index of the id of the oldest record to apply (its record
+     * follows it), {@code bytes} what will be decoded.
+     */
+    private record Rebuild(StoredResponse base, int oldestId, long bytes) {
+    }
+
+    private Rebuild plan(Response reply, Function<String, StoredResponse> held) {
+        // reply: 1, checkpoint, then (id, record) pairs from the response back to the checkpoint's record
         long bytes = 0;
-        for (int i = 1; i < reply.size(); i++) {
-            bytes += reply.get(i).toBuffer().length();
+        for (int i = 2; i < reply.size(); i += 2) {
+            if (i > 2) {
+                StoredResponse ancestor = held.apply(reply.get(i).toString());
+                if (ancestor != null && ancestor.context() != null) {
+                    rebuilds.get("hot_ancestor").increment();
+                    return new Rebuild(ancestor, i - 2, bytes);
+                }
+            }
+            bytes += reply.get(i + 1).toBuffer().length();
         }
-        return bytes;
+        rebuilds.get("checkpoint").increment();
+        return new Rebuild(null, reply.size() - 2, bytes + reply.get(1).toBuffer().length());
     }
 
     private Uni<Boolean> write(StoredResponse stored, String checkpoint) {
@@ -165,13 +199,17 @@ public final class RedisTier {
                 .transform(failure -> new RedisUnavailable(failure.getMessage()));
     }
 
-    private StoredResponse rebuild(TenantId tenant, Response reply) {
-        // reply: 1, checkpoint ('' = the chain's root), newest record first
-        String checkpoint = reply.get(1).toString();
-        RenderedContext context = checkpoint.isEmpty() ? RenderedContext.EMPTY
-                : RenderedContext.EMPTY.append(codec.decodeCheckpoint(checkpoint));
+    private StoredResponse rebuild(TenantId tenant, Response reply, Rebuild plan) {
+        RenderedContext context;
+        if (plan.base() != null) {
+            context = plan.base().context();
+        } else {
+            String checkpoint = reply.get(1).toString(); // '' = the chain's root
+            context = checkpoint.isEmpty() ? RenderedContext.EMPTY
+                    : RenderedContext.EMPTY.append(codec.decodeCheckpoint(checkpoint));
+        }
         ResponseCodec.Delta target = null;
-        for (int i = reply.size() - 1; i >= 2; i--) {
+        for (int i = plan.oldestId() + 1; i >= 3; i -= 2) {
             ResponseCodec.Delta delta = codec.decode(reply.get(i).toString());
             RenderedContext withInput = context.append(delta.input());
             context = delta.response().continuable() ? withInput.append(delta.response().output()) : null;

@@ -76,7 +76,7 @@ public class TieredChainStore implements ChainStore {
             metrics.counter("baton_store_misses_total").increment();
             return Uni.createFrom().nullItem();
         }
-        return redis.load(tenant, responseId)
+        return redis.load(tenant, responseId, ancestorId -> hot.get(tenant, ancestorId))
                 .onFailure(RedisTier.RedisUnavailable.class).transform(TieredChainStore::stateUnavailable)
                 .onFailure(ResponseCodec.CorruptRecord.class).transform(failure -> stateCorrupt(tenant, responseId, failure))
                 .invoke(found -> {

@@ -117,6 +117,32 @@ class RedisTierTest {
     }
 
     @Test
+    void aColdLoadRebuildsFromTheNearestAncestorThisReplicaHolds() {
+        Chain chain = chain(12);
+        TenantId alpha = new TenantId("alpha");
+        for (String id : chain.ids.subList(8, 12)) {
+            hot.remove(alpha, id); // the replica served turns 1-8; another replica served 9-12
+        }
+        double fromAncestor = metrics.counter("baton_redis_rebuilds_total", "from", "hot_ancestor").count();
+        double fromCheckpoint = metrics.counter("baton_redis_rebuilds_total", "from", "checkpoint").count();
+        Map<String, Object> next = Map.of("role", "user", "content", "back on the first replica");
+        Response continued = turn("sk-alpha", Map.of("model", "baton-simulator", "previous_response_id", chain.last(),
+                "input", List.of(next), "store", false));
+        assertEquals(1.0, metrics.counter("baton_redis_rebuilds_total", "from", "hot_ancestor").count() - fromAncestor);
+        assertEquals(0.0, metrics.counter("baton_redis_rebuilds_total", "from", "checkpoint").count() - fromCheckpoint);
+
+        chain.transcript.add(next);
+        Response full = turn("sk-alpha", Map.of("model", "baton-simulator", "input", chain.transcript, "store", false));
+        assertEquals(full.header("x-baton-context-fingerprint"), continued.header("x-baton-context-fingerprint"),
+                "the context rebuilt onto a held ancestor equals a full resend");
+        hot.clear();
+        turn("sk-alpha", Map.of("model", "baton-simulator", "previous_response_id", chain.last(), "input", "cold",
+                "store", false));
+        assertEquals(1.0, metrics.counter("baton_redis_rebuilds_total", "from", "checkpoint").count() - fromCheckpoint,
+                "with nothing held, the rebuild starts from the chain's checkpoint or root");
+    }
+
+    @Test
     void everyThirtySecondTurnCarriesACheckpointAndEveryRecordATtl() {
         Chain chain = chain(70);
         int checkpoints = 0;

@@ -150,18 +150,21 @@ public class SimulatorEngine implements Engine {
 
     /**
      * Finds the longest prompt prefix seen before (instructions + tools + the first n items), then
-     * remembers this prompt. The walk stops at the first hit, so a continuation costs O(new items).
+     * remembers this prompt and every prefix of it down to that hit — as an engine's block-level prefix
+     * cache does, so a fork from a cached parent hits too. The walk stops at the first hit, so a
+     * continuation costs O(new items).
      */
     private long cachedPrefixTokens(EngineRequest request, long promptTokens) {
         long preambleTokens = promptTokens - request.context().tokens();
         long cached = 0;
         for (RenderedContext node = request.context(); node.size() > 0; node = node.previous()) {
-            if (prefixCache.getIfPresent(key(request, node)) != null) {
+            ByteBuffer key = key(request, node);
+            if (prefixCache.getIfPresent(key) != null) {
                 cached = preambleTokens + node.tokens();
                 break;
             }
+            prefixCache.put(key, preambleTokens + node.tokens());
         }
-        prefixCache.put(key(request, request.context()), promptTokens);
         return cached;
     }
 
