@@ -76,7 +76,8 @@ public final class Bench {
             results.put("agent_loop", loops);
         }
         if (options.runs("history") || options.runs("relay") || options.runs("cold-resume")) {
-            try (Deployment fast = Deployment.start("fast", 2, 0, 0, Map.of("BATON_SIMULATOR_REPLY_WORDS", "400"))) {
+            try (Deployment fast = Deployment.withSimulator("fast", 2, 0, 0,
+                    Map.of("BATON_SIMULATOR_REPLY_WORDS", "400"))) {
                 if (options.runs("history")) {
                     log("overhead against history");
                     results.put("history_overhead", new HistoryOverhead(fast).run(options.quick()
@@ -114,8 +115,9 @@ public final class Bench {
     private static List<AgentLoop.Result> agentLoops(Options options, double tokensPerSecond) {
         String profile = (int) tokensPerSecond + " tok/s";
         log("agent loop at " + profile);
-        try (Deployment single = Deployment.start("single", 1, tokensPerSecond, 20, Map.of());
-             Deployment balanced = Deployment.start("balanced", 2, tokensPerSecond, 20, Map.of())) {
+        try (Deployment engine = Deployment.withSimulator("engine", 1, tokensPerSecond, 20, Map.of());
+             Deployment single = Deployment.withEngine("single", 1, engine.replica(0), Map.of());
+             Deployment balanced = Deployment.withEngine("balanced", 2, engine.replica(0), Map.of())) {
             AgentLoop loop = new AgentLoop(single, balanced);
             List<AgentLoop.Result> results = new ArrayList<>();
             for (int turns : options.quick() ? new int[] {4} : new int[] {20, 50}) {

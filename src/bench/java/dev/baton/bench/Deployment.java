@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * Baton as users deploy it, on loopback: replicas from the built jar, a real redis-server, a real
- * HAProxy (round robin) in front. The simulator plays an agent: every turn a short text and one
- * {@code exec_command} call, at the profile's token rate.
+ * HAProxy (round robin) in front, and an engine — the simulator, in each replica or as one shared
+ * engine process. The simulator plays an agent: every turn a short text and one {@code exec_command}
+ * call, at the profile's token rate.
  */
 final class Deployment implements AutoCloseable {
 
@@ -33,14 +34,33 @@ final class Deployment implements AutoCloseable {
     }
 
     /**
+     * Replicas that each run the simulator in-process: what Baton alone costs, with no engine hop.
+     *
      * @param tokensPerSecond the simulator's output rate (0: as fast as the client reads)
      * @param ttftMs          the simulator's time to first token
      */
-    static Deployment start(String name, int replicas, double tokensPerSecond, long ttftMs, Map<String, String> extra) {
+    static Deployment withSimulator(String name, int replicas, double tokensPerSecond, long ttftMs,
+                                    Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(extra);
         env.put("BATON_SIMULATOR_SCRIPT", script().toString());
         env.put("BATON_SIMULATOR_TOKENS_PER_SECOND", Double.toString(tokensPerSecond));
         env.put("BATON_SIMULATOR_TTFT_MS", Long.toString(ttftMs));
+        return start(name, replicas, env);
+    }
+
+    /**
+     * Gateway replicas in front of one shared engine (the {@code openai-responses} protocol over HTTP), as
+     * users deploy them: every replica reaches the same engine and the same prefix cache, so a turn that
+     * lands on another replica costs the gateway, not a cold engine.
+     */
+    static Deployment withEngine(String name, int replicas, URL engine, Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(extra);
+        env.put("BATON_ENGINE", "openai-responses");
+        env.put("BATON_UPSTREAM_URL", engine + "/v1");
+        return start(name, replicas, env);
+    }
+
+    private static Deployment start(String name, int replicas, Map<String, String> env) {
         env.putIfAbsent("QUARKUS_LOG_LEVEL", "WARN");
         Deployment deployment = new Deployment(name, Cluster.start(replicas, env));
         deployment.warmUp();

@@ -13,8 +13,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where a turn's gateway milliseconds go: a replica recorded with JFR (the {@code profile} settings)
- * while agents run in one mode, rendered as a flame graph of its event-loop threads.
+ * Where a turn's gateway milliseconds go: a gateway replica in front of a separate engine process,
+ * recorded with JFR (the {@code profile} settings) while agents run in one mode, rendered as a flame
+ * graph of its event-loop threads — only gateway work, since the engine runs elsewhere.
  */
 final class Profiles {
 
@@ -37,7 +38,8 @@ final class Profiles {
         Files.deleteIfExists(recording);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=name=bench,settings=profile");
-        try (Deployment replica = Deployment.start("profiled", 1, 1000, 20, env)) {
+        try (Deployment engine = Deployment.withSimulator("engine", 1, 1000, 20, Map.of());
+             Deployment replica = Deployment.withEngine("profiled", 1, engine.replica(0), env)) {
             int agents = quick ? 2 : 4;
             int turns = quick ? 4 : 50;
             ExecutorService pool = Executors.newFixedThreadPool(agents);

@@ -44,6 +44,7 @@ public final class RedisTier {
     private final Counter errors;
     private final Counter forcedCheckpoints;
     private final java.util.Map<String, Counter> rebuilds = new java.util.HashMap<>();
+    private final java.util.Map<String, Counter> commands = new java.util.concurrent.ConcurrentHashMap<>();
 
     public RedisTier(ReactiveRedisDataSource redis, ObjectMapper json, BatonConfig config, MeterRegistry metrics,
                      Offload offload) {
@@ -185,7 +186,7 @@ public final class RedisTier {
 
     private Uni<Response> call(String operation, String command, String... args) {
         long started = System.nanoTime();
-        metrics.counter("baton_redis_commands_total", "op", operation).increment();
+        commands.computeIfAbsent(operation, op -> metrics.counter("baton_redis_commands_total", "op", op)).increment();
         return redis.execute(command, args)
                 .ifNoItem().after(config.timeout()).failWith(() -> new RedisUnavailable("Redis did not answer within "
                         + config.timeout()))

@@ -36,16 +36,20 @@ public class TieredChainStore implements ChainStore {
     private final RedisTier redis;
     private final RedisWritePolicy writes;
     private final EvictionChannel evictions;
-    private final MeterRegistry metrics;
     private final Counter corruptRecords;
+    private final Counter hotHits;
+    private final Counter redisHits;
+    private final Counter misses;
 
     public TieredChainStore(HotCache hot, BatonConfig config, Instance<ReactiveRedisDataSource> redisClient,
                             ObjectMapper json, MeterRegistry metrics, Vertx vertx, Offload offload) {
         this.hot = hot;
-        this.metrics = metrics;
         this.redis = config.redis().url().isPresent() ? new RedisTier(redisClient.get(), json, config, metrics, offload) : null;
         this.writes = redis == null ? null : new RedisWritePolicy(redis, config.redis(), metrics);
         this.evictions = redis == null ? null : new EvictionChannel(redis, hot, vertx);
+        this.hotHits = metrics.counter("baton_store_hits_total", "tier", "hot");
+        this.redisHits = metrics.counter("baton_store_hits_total", "tier", "redis");
+        this.misses = metrics.counter("baton_store_misses_total");
         this.corruptRecords = Counter.builder("baton_redis_corrupt_records_total")
                 .description("Loads that met a Redis record or checkpoint Baton could not read back").register(metrics);
     }
@@ -69,11 +73,11 @@ public class TieredChainStore implements ChainStore {
     public Uni<StoredResponse> load(TenantId tenant, String responseId) {
         StoredResponse cached = hot.get(tenant, responseId);
         if (cached != null) {
-            metrics.counter("baton_store_hits_total", "tier", "hot").increment();
+            hotHits.increment();
             return Uni.createFrom().item(cached);
         }
         if (redis == null) {
-            metrics.counter("baton_store_misses_total").increment();
+            misses.increment();
             return Uni.createFrom().nullItem();
         }
         return redis.load(tenant, responseId, ancestorId -> hot.get(tenant, ancestorId))
@@ -81,9 +85,9 @@ public class TieredChainStore implements ChainStore {
                 .onFailure(ResponseCodec.CorruptRecord.class).transform(failure -> stateCorrupt(tenant, responseId, failure))
                 .invoke(found -> {
                     if (found == null) {
-                        metrics.counter("baton_store_misses_total").increment();
+                        misses.increment();
                     } else {
-                        metrics.counter("baton_store_hits_total", "tier", "redis").increment();
+                        redisHits.increment();
                         hot.put(found);
                     }
                 });

@@ -51,6 +51,8 @@ public class TurnPipeline {
     private final Timer prepareTimer;
     private final Timer overheadToEngine;
     private final Timer overheadToFirstEvent;
+    private final java.util.Map<String, io.micrometer.core.instrument.Counter> responsesByStatus =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Offload offload;
 
@@ -80,6 +82,11 @@ public class TurnPipeline {
                 .minimumExpectedValue(java.time.Duration.ofNanos(10_000))
                 .maximumExpectedValue(java.time.Duration.ofSeconds(10))
                 .register(metrics);
+    }
+
+    /** The outcome counter, looked up once per status (a registry lookup takes a lock on every turn). */
+    private io.micrometer.core.instrument.Counter responses(String status) {
+        return responsesByStatus.computeIfAbsent(status, key -> metrics.counter("baton_responses_total", "status", key));
     }
 
     /**
@@ -290,7 +297,7 @@ public class TurnPipeline {
             ResponseObject done = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
             RenderedContext after = done.continuable() ? context.append(output) : null;
             StoredResponse stored = StoredResponse.of(tenant, done, input, after, depth, affinity());
-            metrics.counter("baton_responses_total", "status", status).increment();
+            responses(status).increment();
             Uni<Void> persisted = done.store() ? store.save(stored) : Uni.createFrom().voidItem();
             return persisted.map(ignored -> terminal(stored))
                     .onFailure().recoverWithItem(failure -> notDurable(done, failure));
@@ -307,7 +314,7 @@ public class TurnPipeline {
                     : "The response could not be stored.";
             ResponseObject failed = done.finish(ResponseObject.FAILED, Instant.now().getEpochSecond(), done.output(),
                     done.usage(), new ResponseObject.ResponseError("state_unavailable", message), null);
-            metrics.counter("baton_responses_total", "status", "not_durable").increment();
+            responses("not_durable").increment();
             return terminal(StoredResponse.of(tenant, failed, input, null, depth, affinity()));
         }
 
