@@ -16,7 +16,7 @@ import java.util.Map;
  * its variants interleaved, and writes {@code results.json}, {@code results.md} and SVG plots.
  *
  * <pre>
- *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,profiles,startup]
+ *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,memory,profiles,startup]
  * </pre>
  * {@code --quick} (under two minutes) is what the test command runs: small sizes, it fails only on errors.
  */
@@ -96,6 +96,10 @@ public final class Bench {
                 }
             }
         }
+        if (options.runs("memory")) {
+            log("memory");
+            results.put("memory", List.of(new Memory().run(options.quick())));
+        }
         if (options.runs("profiles")) {
             log("profiles");
             results.put("profiles", Profiles.run(options.out(), options.quick()));
@@ -168,6 +172,9 @@ public final class Bench {
         }
         if (item instanceof ColdResume.Point p) {
             return p.errors();
+        }
+        if (item instanceof Memory.Result m) {
+            return m.errors();
         }
         if (item instanceof Profiles.Profile p) {
             return p.errors();

@@ -32,8 +32,10 @@ class BenchQuickIT {
         assertFalse(((List<?>) results.get("relay")).isEmpty());
         assertFalse(((List<?>) results.get("cold_resume")).isEmpty());
         assertFalse(((List<?>) results.get("startup")).isEmpty());
+        assertFalse(((List<?>) results.get("memory")).isEmpty());
+        assertEquals(3, ((List<?>) results.get("profiles")).size());
         for (String file : List.of("results.json", "results.md", "agent-loop-e2e.svg", "agent-loop-ttfd.svg",
-                "agent-loop-overhead.svg", "history-overhead.svg", "cold-resume.svg", "relay.svg", "startup.svg", "profile-ws-lb.svg")) {
+                "agent-loop-overhead.svg", "history-overhead.svg", "cold-resume.svg", "relay.svg", "startup.svg", "profile-ws-lb.svg", "profile-ws-relay.svg")) {
             assertTrue(Files.size(out.resolve(file)) > 200, file + " written");
         }
         assertFalse(Files.readString(out.resolve("results.md")).contains("NaN"), "every table has figures");

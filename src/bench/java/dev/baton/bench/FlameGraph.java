@@ -50,12 +50,13 @@ final class FlameGraph {
             List<RecordedFrame> frames = new ArrayList<>(event.getStackTrace().getFrames());
             root.samples++;
             Node node = root;
+            String previous = null;
             for (int i = frames.size() - 1; i >= 0; i--) {
-                RecordedFrame frame = frames.get(i);
-                String name = frame.getMethod().getType().getName().replaceAll("^.*\\.", "") + "."
-                        + frame.getMethod().getName();
-                String pkg = frame.getMethod().getType().getName();
-                name = (pkg.startsWith("dev.baton") ? "★ " : "") + name;
+                String name = name(frames.get(i));
+                if (name.equals(previous) && name.startsWith("[")) {
+                    continue; // a run of one library's plumbing reads as one frame
+                }
+                previous = name;
                 node = node.children.computeIfAbsent(name, Node::new);
                 node.samples++;
             }
@@ -96,6 +97,17 @@ final class FlameGraph {
             draw(out, child, childX, childWidth, y - ROW, total);
             childX += childWidth;
         }
+    }
+
+    /** A frame's label: Baton's methods by class and name (★), reactive plumbing collapsed by library. */
+    private static String name(RecordedFrame frame) {
+        String type = frame.getMethod().getType().getName();
+        if (type.startsWith("io.smallrye.mutiny.operators") || type.startsWith("io.smallrye.mutiny.subscription")
+                || type.startsWith("io.smallrye.mutiny.helpers")) {
+            return "[Mutiny operators]";
+        }
+        String simple = type.replaceAll("^.*\\.", "") + "." + frame.getMethod().getName();
+        return type.startsWith("dev.baton") ? "★ " + simple : simple;
     }
 
     private static int depth(Node node) {

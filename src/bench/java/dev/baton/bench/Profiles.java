@@ -25,19 +25,39 @@ final class Profiles {
     private Profiles() {
     }
 
+    /** JFR with deep stacks: the default 64 frames cut reactive stacks off their threads' roots. */
+    private static final String RECORDING = "-XX:FlightRecorderOptions:stackdepth=512 "
+            + "-XX:StartFlightRecording=name=bench,settings=profile";
+
     static List<Profile> run(Path out, boolean quick) throws IOException {
         List<Profile> profiles = new ArrayList<>();
         for (Mode mode : List.of(Mode.WS_LB, Mode.HTTP_FULL_RESEND)) {
             profiles.add(profile(out, mode, quick));
         }
+        profiles.add(relay(out, quick));
         return profiles;
+    }
+
+    /** The relay at full speed over WebSocket (simulator in-process: its frames are marked as Baton's too). */
+    private static Profile relay(Path out, boolean quick) throws IOException {
+        Path recording = Path.of("target/bench/ws-relay.jfr").toAbsolutePath();
+        Files.deleteIfExists(recording);
+        try (Deployment replica = Deployment.withSimulator("profiled-relay", 1, 0, 0,
+                Map.of("JAVA_TOOL_OPTIONS", RECORDING, "BATON_SIMULATOR_REPLY_WORDS", "400"))) {
+            Relay.Point point = new Relay(replica).measure("baton-ws", new Relay.Config(quick ? 4 : 16, quick ? 2 : 10),
+                    replica.replicas().get(0).pid(), () -> Wire.Socket.open(replica.replica(0)), true);
+            dump(replica.replicas().get(0).pid(), recording);
+            long samples = FlameGraph.render(recording, out.resolve("profile-ws-relay.svg"), "vert.x-eventloop",
+                    "Baton's event loops relaying at full speed over WebSocket");
+            return new Profile("ws-relay", "profile-ws-relay.svg", samples, point.turns(), point.errors());
+        }
     }
 
     private static Profile profile(Path out, Mode mode, boolean quick) throws IOException {
         Path recording = Path.of("target/bench/" + mode.label + ".jfr").toAbsolutePath();
         Files.deleteIfExists(recording);
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=name=bench,settings=profile");
+        env.put("JAVA_TOOL_OPTIONS", RECORDING);
         try (Deployment engine = Deployment.withSimulator("engine", 1, 1000, 20, Map.of());
              Deployment replica = Deployment.withEngine("profiled", 1, engine.replica(0), env)) {
             int agents = quick ? 2 : 4;
@@ -70,16 +90,9 @@ final class Profiles {
     }
 
     private static void dump(long pid, Path recording) throws IOException {
-        try {
-            Process jcmd = new ProcessBuilder("jcmd", Long.toString(pid), "JFR.dump", "name=bench",
-                    "filename=" + recording).redirectErrorStream(true).start();
-            String output = new String(jcmd.getInputStream().readAllBytes());
-            if (!jcmd.waitFor(60, TimeUnit.SECONDS) || !Files.exists(recording)) {
-                throw new IOException("jcmd JFR.dump did not write " + recording + ": " + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+        Jcmd.run(pid, "JFR.dump", "name=bench", "filename=" + recording);
+        if (!Files.exists(recording)) {
+            throw new IOException("JFR.dump did not write " + recording);
         }
     }
 }

@@ -74,7 +74,7 @@ final class Relay {
         }
     }
 
-    private Point measure(String target, Config config, long serverPid, Supplier<Wire.Socket> sockets, boolean socket) {
+    Point measure(String target, Config config, long serverPid, Supplier<Wire.Socket> sockets, boolean socket) {
         ExecutorService pool = Executors.newFixedThreadPool(config.streams());
         long cpuBefore = Machine.cpuMillis(serverPid);
         long started = System.nanoTime();

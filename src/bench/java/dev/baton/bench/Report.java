@@ -34,8 +34,23 @@ final class Report {
         if (results.get("relay") instanceof List<?> points) {
             relay(out, md, (List<Relay.Point>) points);
         }
+        if (results.get("memory") instanceof List<?> memory && !memory.isEmpty()) {
+            Memory.Result m = (Memory.Result) memory.get(0);
+            md.append("## 6. Memory\n\n| measure | value |\n|---|---|\n")
+                    .append(String.format(Locale.ROOT, "| heap per cached response (after GC, %d responses of ~1 KiB input) | %.1f KiB |%n",
+                            m.responses(), m.heapKibPerCachedResponse()))
+                    .append(String.format(Locale.ROOT, "| the hot cache's own accounting per response | %.1f KiB |%n",
+                            m.accountedKibPerCachedResponse()))
+                    .append(String.format(Locale.ROOT, "| heap per idle open WebSocket (%d sockets) | %.1f KiB |%n",
+                            m.sockets(), m.heapKibPerIdleSocket()))
+                    .append(String.format(Locale.ROOT, "| RSS per idle open WebSocket | %.1f KiB |%n", m.rssKibPerIdleSocket()))
+                    .append(String.format(Locale.ROOT, "| hot-cache hit rate, working set %.1f× the cache (misses load from Redis) | %.0f%% |%n",
+                            m.workingSetOverCache(), 100 * m.hotHitRate()))
+                    .append(String.format(Locale.ROOT, "| errors | %d |%n%n", m.errors()));
+        }
         if (results.get("profiles") instanceof List<?> profiles) {
-            md.append("## Profiles\n\nCPU samples of Baton's event loops (JFR), while four agents run 50 turns:\n\n");
+            md.append("## Profiles\n\nCPU samples of Baton's event loops (JFR): four agents × 50 turns through a gateway in "
+                    + "front of a separate engine, and the relay at full speed:\n\n");
             for (Object item : profiles) {
                 Profiles.Profile p = (Profiles.Profile) item;
                 md.append("- ").append(p.mode()).append(": ").append(p.samples()).append(" samples over ").append(p.turns())
