@@ -76,6 +76,7 @@ public final class Bench {
             results.put("agent_loop", loops);
         }
         if (options.runs("history") || options.runs("relay") || options.runs("cold-resume")) {
+            String nativeExecutable = options.nativeExecutable() != null ? options.nativeExecutable() : findNative();
             try (Deployment fast = Deployment.withSimulator("fast", 2, 0, 0,
                     Map.of("BATON_SIMULATOR_REPLY_WORDS", "400"))) {
                 if (options.runs("history")) {
@@ -87,7 +88,7 @@ public final class Bench {
                 if (options.runs("relay")) {
                     log("relay capacity");
                     results.put("relay", new Relay(fast).run(options.quick() ? new Relay.Config(4, 3)
-                            : new Relay.Config(16, 10)));
+                            : new Relay.Config(16, 10), nativeExecutable));
                 }
                 if (options.runs("cold-resume")) {
                     log("cold resume");

@@ -60,6 +60,19 @@ final class Deployment implements AutoCloseable {
         return start(name, replicas, env);
     }
 
+    /** As {@link #withSimulator}, running the native executable instead of the jar. */
+    static Deployment nativeWithSimulator(String name, String executable, double tokensPerSecond, long ttftMs,
+                                          Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(extra);
+        env.put("BATON_SIMULATOR_SCRIPT", script().toString());
+        env.put("BATON_SIMULATOR_TOKENS_PER_SECOND", Double.toString(tokensPerSecond));
+        env.put("BATON_SIMULATOR_TTFT_MS", Long.toString(ttftMs));
+        env.putIfAbsent("QUARKUS_LOG_LEVEL", "WARN");
+        Deployment deployment = new Deployment(name, Cluster.start(1, env, executable));
+        deployment.warmUp();
+        return deployment;
+    }
+
     private static Deployment start(String name, int replicas, Map<String, String> env) {
         env.putIfAbsent("QUARKUS_LOG_LEVEL", "WARN");
         Deployment deployment = new Deployment(name, Cluster.start(replicas, env));

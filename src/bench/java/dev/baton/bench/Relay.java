@@ -34,7 +34,11 @@ final class Relay {
         this.fast = fast;
     }
 
-    List<Point> run(Config config) {
+    /**
+     * @param nativeExecutable when given, the same load against a native replica too (run side by side with
+     *                         the JVM replica, after it)
+     */
+    List<Point> run(Config config, String nativeExecutable) {
         List<Point> points = new ArrayList<>();
         long batonPid = fast.replicas().get(0).pid();
         URL baton = fast.replica(0);
@@ -43,6 +47,15 @@ final class Relay {
         points.add(measure("baton-sse", config, batonPid, null, false));
         int deltasPerTurn = (int) Math.max(1, Math.round(ws.eventsPerSecond() / Math.max(1e-9, ws.turns() / (double) config.seconds())));
         points.add(baseline(config, deltasPerTurn));
+        if (nativeExecutable != null) {
+            try (Deployment nativeReplica = Deployment.nativeWithSimulator("native-relay", nativeExecutable, 0, 0,
+                    java.util.Map.of("BATON_SIMULATOR_REPLY_WORDS", "400"))) {
+                long pid = nativeReplica.replicas().get(0).pid();
+                URL url = nativeReplica.replica(0);
+                points.add(measure("baton-native-ws", config, pid, () -> Wire.Socket.open(url), true));
+                points.add(new Relay(nativeReplica).measure("baton-native-sse", config, pid, null, false));
+            }
+        }
         return points;
     }
 

@@ -33,13 +33,20 @@ public final class Cluster implements AutoCloseable {
     private final Map<String, String> env;
     private final int frontPort = freePort();
     private Process haproxy;
+    private String executable;
 
     private Cluster(Map<String, String> env) {
         this.env = env;
     }
 
     public static Cluster start(int size, Map<String, String> env) {
+        return start(size, env, null);
+    }
+
+    /** @param executable a native executable to run instead of the jar, or {@code null} for the jar */
+    public static Cluster start(int size, Map<String, String> env, String executable) {
         Cluster cluster = new Cluster(env);
+        cluster.executable = executable;
         try {
             cluster.redis.start();
             for (int i = 0; i < size; i++) {
@@ -79,7 +86,7 @@ public final class Cluster implements AutoCloseable {
 
     void launch(Replica replica) {
         String jar = System.getProperty("baton.jar", "target/quarkus-app/quarkus-run.jar");
-        ProcessBuilder builder = new ProcessBuilder("java", "-jar", jar)
+        ProcessBuilder builder = (executable != null ? new ProcessBuilder(executable) : new ProcessBuilder("java", "-jar", jar))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/replica-" + replica.name + ".log")));
         builder.environment().putAll(env);
