@@ -16,6 +16,7 @@ import java.util.Random;
  */
 final class Memory {
 
+    /** RSS per socket is kept in the JSON only: a JVM's RSS follows its committed heap, not its sockets. */
     record Result(int responses, double heapKibPerCachedResponse, double accountedKibPerCachedResponse, int sockets,
                   double heapKibPerIdleSocket, double rssKibPerIdleSocket, double workingSetOverCache,
                   double hotHitRate, int errors) {

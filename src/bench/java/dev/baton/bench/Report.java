@@ -43,7 +43,6 @@ final class Report {
                             m.accountedKibPerCachedResponse()))
                     .append(String.format(Locale.ROOT, "| heap per idle open WebSocket (%d sockets) | %.1f KiB |%n",
                             m.sockets(), m.heapKibPerIdleSocket()))
-                    .append(String.format(Locale.ROOT, "| RSS per idle open WebSocket | %.1f KiB |%n", m.rssKibPerIdleSocket()))
                     .append(String.format(Locale.ROOT, "| hot-cache hit rate, working set %.1f× the cache (misses load from Redis) | %.0f%% |%n",
                             m.workingSetOverCache(), 100 * m.hotHitRate()))
                     .append(String.format(Locale.ROOT, "| errors | %d |%n%n", m.errors()));
