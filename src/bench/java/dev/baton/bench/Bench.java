@@ -17,6 +17,7 @@ import java.util.Map;
  *
  * <pre>
  *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,memory,profiles,startup]
+ *   Bench --render DIR     (results.md and plots again from DIR/results.json)
  * </pre>
  * {@code --quick} (under two minutes) is what the test command runs: small sizes, it fails only on errors.
  */
@@ -53,6 +54,10 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length == 2 && args[0].equals("--render")) {
+            rerender(Path.of(args[1]));
+            return;
+        }
         Options options = Options.parse(args);
         Map<String, Object> results = run(options);
         int errors = errors(results);
@@ -115,6 +120,23 @@ public final class Bench {
                 .writeValue(options.out().resolve("results.json").toFile(), results);
         Report.write(options.out(), results);
         return results;
+    }
+
+    /** Writes results.md and the plots again from a results.json (after a change to the report). */
+    static void rerender(Path out) throws IOException {
+        var json = Wire.JSON.readTree(out.resolve("results.json").toFile());
+        Map<String, Object> results = new LinkedHashMap<>();
+        Map<String, Class<?>> types = Map.of("agent_loop", AgentLoop.Result.class,
+                "history_overhead", HistoryOverhead.Point.class, "relay", Relay.Point.class,
+                "cold_resume", ColdResume.Point.class, "memory", Memory.Result.class, "profiles", Profiles.Profile.class,
+                "startup", Startup.Point.class);
+        json.fields().forEachRemaining(field -> {
+            Class<?> type = types.get(field.getKey());
+            results.put(field.getKey(), type == null ? Wire.JSON.convertValue(field.getValue(), Object.class)
+                    : Wire.JSON.convertValue(field.getValue(),
+                            Wire.JSON.getTypeFactory().constructCollectionType(List.class, type)));
+        });
+        Report.write(out, results);
     }
 
     private static List<AgentLoop.Result> agentLoops(Options options, double tokensPerSecond) {

@@ -56,10 +56,15 @@ final class Svg {
                             cx, y, cx, y95, cx - 4, y95, cx + 4, y95));
                 }
             }
-            text(svg, x0 + groupWidth * 0.4, HEIGHT - BOTTOM + 18, groups.get(g), "middle", 11);
+            String[] label = groups.get(g).split(" @ ", 2); // long labels take two lines
+            text(svg, x0 + groupWidth * 0.4, HEIGHT - BOTTOM + 16, label[0], "middle", 11);
+            if (label.length > 1) {
+                text(svg, x0 + groupWidth * 0.4, HEIGHT - BOTTOM + 30, "@ " + label[1], "middle", 11);
+            }
         }
         legend(svg, series, false);
-        text(svg, LEFT, HEIGHT - 12, "bars: median; whiskers: p95", "start", 10);
+        boolean whiskers = java.util.Arrays.stream(p95).flatMapToDouble(java.util.Arrays::stream).anyMatch(Double::isFinite);
+        text(svg, LEFT, HEIGHT - 8, whiskers ? "bars: median; whiskers: p95" : "bars: over the whole run", "start", 10);
         return svg.append("</svg>\n").toString();
     }
 
