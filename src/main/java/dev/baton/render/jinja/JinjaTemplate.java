@@ -1,0 +1,389 @@
+package dev.baton.render.jinja;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A Jinja template as Hugging Face chat templates use the language, rendered with Python's semantics
+ * (transformers' environment: {@code trim_blocks}, {@code lstrip_blocks}, loop controls, its
+ * {@code tojson}, {@code raise_exception}, {@code strftime_now}). Written for chat templates rather than
+ * as a general Jinja: no autoescaping, no inheritance or includes, no sandbox needed because templates
+ * cannot reach Java objects — only the plain values they are given. Parsed once; {@link #render} is
+ * thread-safe.
+ */
+public final class JinjaTemplate {
+
+    private final List<Node> nodes;
+
+    private JinjaTemplate(List<Node> nodes) {
+        this.nodes = nodes;
+    }
+
+    /** @throws TemplateException naming the line of a syntax error */
+    public static JinjaTemplate parse(String source) {
+        return new JinjaTemplate(StatementParser.parse(source));
+    }
+
+    /**
+     * Renders with {@code context} (values: strings, numbers, booleans, null, lists and maps of them).
+     *
+     * @throws TemplateException when the template raises or misuses a value
+     */
+    public String render(Map<String, Object> context) {
+        StringBuilder out = new StringBuilder();
+        new Run(out).nodes(nodes, new Scope(new HashMap<>(context), null));
+        return out.toString();
+    }
+
+    /** A JSON value as template data: objects as ordered maps, arrays as lists, integers as {@code Long}. */
+    public static Object plain(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        if (node.isObject()) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            node.fields().forEachRemaining(field -> map.put(field.getKey(), plain(field.getValue())));
+            return map;
+        }
+        if (node.isArray()) {
+            List<Object> list = new ArrayList<>(node.size());
+            node.forEach(item -> list.add(plain(item)));
+            return list;
+        }
+        if (node.isIntegralNumber()) {
+            return node.longValue();
+        }
+        if (node.isNumber()) {
+            return node.doubleValue();
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        return node.asText();
+    }
+
+    private static final class Scope {
+        final Map<String, Object> vars;
+        final Scope parent;
+
+        Scope(Map<String, Object> vars, Scope parent) {
+            this.vars = vars;
+            this.parent = parent;
+        }
+
+        Object get(String name) {
+            for (Scope s = this; s != null; s = s.parent) {
+                if (s.vars.containsKey(name)) {
+                    return s.vars.get(name);
+                }
+            }
+            return Values.UNDEFINED;
+        }
+    }
+
+    private record MacroValue(Node.Macro macro, Scope closure) {
+    }
+
+    private static final class LoopControl extends RuntimeException {
+        final boolean isBreak;
+
+        LoopControl(boolean isBreak) {
+            super(null, null, false, false);
+            this.isBreak = isBreak;
+        }
+    }
+
+    /** One rendering: the output and the evaluation rules. */
+    private static final class Run {
+        private final StringBuilder out;
+
+        Run(StringBuilder out) {
+            this.out = out;
+        }
+
+        void nodes(List<Node> nodes, Scope scope) {
+            for (Node node : nodes) {
+                node(node, scope);
+            }
+        }
+
+        private void node(Node node, Scope scope) {
+            if (node instanceof Node.Text text) {
+                out.append(text.text());
+            } else if (node instanceof Node.Output output) {
+                out.append(Values.str(eval(output.value(), scope)));
+            } else if (node instanceof Node.If branch) {
+                for (Node.Branch b : branch.branches()) {
+                    if (Values.truthy(eval(b.condition(), scope))) {
+                        nodes(b.body(), scope);
+                        return;
+                    }
+                }
+                nodes(branch.otherwise(), scope);
+            } else if (node instanceof Node.For loop) {
+                forLoop(loop, scope);
+            } else if (node instanceof Node.Set set) {
+                assign(set, scope);
+            } else if (node instanceof Node.SetBlock set) {
+                StringBuilder saved = new StringBuilder(out);
+                out.setLength(0);
+                nodes(set.body(), scope);
+                String rendered = out.toString();
+                out.setLength(0);
+                out.append(saved);
+                scope.vars.put(set.name(), rendered);
+            } else if (node instanceof Node.Macro macro) {
+                scope.vars.put(macro.name(), new MacroValue(macro, scope));
+            } else if (node instanceof Node.Break) {
+                throw new LoopControl(true);
+            } else if (node instanceof Node.Continue) {
+                throw new LoopControl(false);
+            } else if (node instanceof Node.Block block) {
+                nodes(block.body(), scope);
+            }
+        }
+
+        private void assign(Node.Set set, Scope scope) {
+            Object value = eval(set.value(), scope);
+            if (set.attribute() == null) {
+                scope.vars.put(set.name(), value);
+                return;
+            }
+            if (!(scope.get(set.name()) instanceof Values.Namespace namespace)) {
+                throw new TemplateException("cannot assign attribute on non-namespace object '" + set.name() + "'");
+            }
+            namespace.put(set.attribute(), value);
+        }
+
+        private void forLoop(Node.For loop, Scope scope) {
+            List<Object> items = Values.iterate(eval(loop.iterable(), scope));
+            if (loop.filter() != null) {
+                List<Object> kept = new ArrayList<>();
+                for (Object item : items) {
+                    Scope probe = new Scope(new HashMap<>(), scope);
+                    bind(loop.targets(), item, probe);
+                    if (Values.truthy(eval(loop.filter(), probe))) {
+                        kept.add(item);
+                    }
+                }
+                items = kept;
+            }
+            if (items.isEmpty()) {
+                nodes(loop.otherwise(), scope);
+                return;
+            }
+            for (int i = 0; i < items.size(); i++) {
+                Scope iteration = new Scope(new HashMap<>(), scope);
+                bind(loop.targets(), items.get(i), iteration);
+                Map<String, Object> info = new LinkedHashMap<>();
+                info.put("index0", (long) i);
+                info.put("index", (long) i + 1);
+                info.put("revindex0", (long) (items.size() - i - 1));
+                info.put("revindex", (long) (items.size() - i));
+                info.put("first", i == 0);
+                info.put("last", i == items.size() - 1);
+                info.put("length", (long) items.size());
+                info.put("previtem", i > 0 ? items.get(i - 1) : Values.UNDEFINED);
+                info.put("nextitem", i + 1 < items.size() ? items.get(i + 1) : Values.UNDEFINED);
+                iteration.vars.put("loop", info);
+                try {
+                    nodes(loop.body(), iteration);
+                } catch (LoopControl control) {
+                    if (control.isBreak) {
+                        break;
+                    }
+                }
+            }
+        }
+
+        private static void bind(List<String> targets, Object item, Scope scope) {
+            if (targets.size() == 1) {
+                scope.vars.put(targets.get(0), item);
+                return;
+            }
+            List<Object> parts = Values.iterate(item);
+            if (parts.size() != targets.size()) {
+                throw new TemplateException("cannot unpack " + parts.size() + " values into " + targets);
+            }
+            for (int i = 0; i < targets.size(); i++) {
+                scope.vars.put(targets.get(i), parts.get(i));
+            }
+        }
+
+        Object eval(Expr expr, Scope scope) {
+            if (expr instanceof Expr.Literal literal) {
+                return literal.value();
+            }
+            if (expr instanceof Expr.Name name) {
+                return scope.get(name.name());
+            }
+            if (expr instanceof Expr.ListOf list) {
+                List<Object> values = new ArrayList<>();
+                list.items().forEach(item -> values.add(eval(item, scope)));
+                return values;
+            }
+            if (expr instanceof Expr.DictOf dict) {
+                Map<String, Object> values = new LinkedHashMap<>();
+                for (int i = 0; i < dict.keys().size(); i++) {
+                    values.put(Values.str(eval(dict.keys().get(i), scope)), eval(dict.values().get(i), scope));
+                }
+                return values;
+            }
+            if (expr instanceof Expr.Attribute attribute) {
+                return Values.item(eval(attribute.target(), scope), attribute.name());
+            }
+            if (expr instanceof Expr.Index index) {
+                return Values.item(eval(index.target(), scope), eval(index.index(), scope));
+            }
+            if (expr instanceof Expr.Slice slice) {
+                return Values.slice(eval(slice.target(), scope), optional(slice.start(), scope),
+                        optional(slice.stop(), scope), optional(slice.step(), scope));
+            }
+            if (expr instanceof Expr.Call call) {
+                return call(call, scope);
+            }
+            if (expr instanceof Expr.Filter filter) {
+                return Builtins.filter(filter.name(), eval(filter.target(), scope), evalAll(filter.args(), scope),
+                        evalAll(filter.kwargs(), scope));
+            }
+            if (expr instanceof Expr.Test test) {
+                boolean result = Builtins.test(test.name(), eval(test.target(), scope), evalAll(test.args(), scope));
+                return test.negated() != result;
+            }
+            if (expr instanceof Expr.Unary unary) {
+                Object operand = eval(unary.operand(), scope);
+                return unary.op().equals("not") ? !Values.truthy(operand) : Builtins.negate(operand);
+            }
+            if (expr instanceof Expr.Binary binary) {
+                return binary(binary, scope);
+            }
+            Expr.Conditional conditional = (Expr.Conditional) expr;
+            return Values.truthy(eval(conditional.condition(), scope)) ? eval(conditional.then(), scope)
+                    : eval(conditional.otherwise(), scope);
+        }
+
+        private Object optional(Expr expr, Scope scope) {
+            if (expr == null) {
+                return null;
+            }
+            Object value = eval(expr, scope);
+            return value == Values.UNDEFINED ? null : value;
+        }
+
+        private List<Object> evalAll(List<Expr> exprs, Scope scope) {
+            List<Object> values = new ArrayList<>(exprs.size());
+            exprs.forEach(e -> values.add(eval(e, scope)));
+            return values;
+        }
+
+        private Map<String, Object> evalAll(Map<String, Expr> exprs, Scope scope) {
+            Map<String, Object> values = new LinkedHashMap<>();
+            exprs.forEach((k, e) -> values.put(k, eval(e, scope)));
+            return values;
+        }
+
+        private Object binary(Expr.Binary binary, Scope scope) {
+            String op = binary.op();
+            Object left = eval(binary.left(), scope);
+            if (op.equals("and")) {
+                return Values.truthy(left) ? eval(binary.right(), scope) : left;
+            }
+            if (op.equals("or")) {
+                return Values.truthy(left) ? left : eval(binary.right(), scope);
+            }
+            Object right = eval(binary.right(), scope);
+            return switch (op) {
+                case "==" -> Values.equal(left, right);
+                case "!=" -> !Values.equal(left, right);
+                case "<" -> Values.compare(left, right) < 0;
+                case ">" -> Values.compare(left, right) > 0;
+                case "<=" -> Values.compare(left, right) <= 0;
+                case ">=" -> Values.compare(left, right) >= 0;
+                case "in" -> Builtins.contains(right, left);
+                case "~" -> Values.str(left) + Values.str(right);
+                default -> Builtins.arithmetic(op, left, right);
+            };
+        }
+
+        private Object call(Expr.Call call, Scope scope) {
+            List<Object> args = evalAll(call.args(), scope);
+            Map<String, Object> kwargs = evalAll(call.kwargs(), scope);
+            if (call.callee() instanceof Expr.Attribute method) {
+                Object target = eval(method.target(), scope);
+                if (!(target instanceof Map<?, ?> map && map.get(method.name()) instanceof MacroValue)) {
+                    return Builtins.method(target, method.name(), args);
+                }
+            }
+            Object callee = eval(call.callee(), scope);
+            if (callee instanceof MacroValue macro) {
+                return invoke(macro, args, kwargs);
+            }
+            if (call.callee() instanceof Expr.Name name) {
+                return global(name.name(), args, kwargs);
+            }
+            throw new TemplateException("'" + Values.typeName(callee) + "' object is not callable");
+        }
+
+        private Object invoke(MacroValue value, List<Object> args, Map<String, Object> kwargs) {
+            Node.Macro macro = value.macro();
+            Scope scope = new Scope(new HashMap<>(), value.closure());
+            for (int i = 0; i < macro.params().size(); i++) {
+                String param = macro.params().get(i);
+                Object arg = i < args.size() ? args.get(i) : kwargs.containsKey(param) ? kwargs.get(param)
+                        : macro.defaults().get(i) != null ? eval(macro.defaults().get(i), value.closure()) : Values.UNDEFINED;
+                scope.vars.put(param, arg);
+            }
+            StringBuilder saved = new StringBuilder(out);
+            out.setLength(0);
+            nodes(macro.body(), scope);
+            String rendered = out.toString();
+            out.setLength(0);
+            out.append(saved);
+            return rendered;
+        }
+
+        private static Object global(String name, List<Object> args, Map<String, Object> kwargs) {
+            switch (name) {
+                case "raise_exception" -> throw new TemplateException(args.isEmpty() ? "raise_exception" : Values.str(args.get(0)));
+                case "namespace" -> {
+                    Values.Namespace namespace = new Values.Namespace();
+                    namespace.putAll(kwargs);
+                    return namespace;
+                }
+                case "dict" -> {
+                    return new LinkedHashMap<>(kwargs);
+                }
+                case "range" -> {
+                    long start = args.size() > 1 ? ((Number) args.get(0)).longValue() : 0;
+                    long stop = ((Number) args.get(args.size() > 1 ? 1 : 0)).longValue();
+                    long step = args.size() > 2 ? ((Number) args.get(2)).longValue() : 1;
+                    List<Object> values = new ArrayList<>();
+                    for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
+                        values.add(i);
+                    }
+                    return values;
+                }
+                case "strftime_now" -> {
+                    return strftime(Values.str(args.get(0)));
+                }
+                default -> throw new TemplateException("'" + name + "' is undefined");
+            }
+        }
+
+        /** Python's {@code strftime} for the directives chat templates use (dates in system prompts). */
+        private static String strftime(String format) {
+            LocalDate today = LocalDate.now();
+            return format.replace("%d", String.format(Locale.ROOT, "%02d", today.getDayOfMonth()))
+                    .replace("%b", today.format(DateTimeFormatter.ofPattern("MMM", Locale.ENGLISH)))
+                    .replace("%B", today.format(DateTimeFormatter.ofPattern("MMMM", Locale.ENGLISH)))
+                    .replace("%Y", Integer.toString(today.getYear()))
+                    .replace("%m", String.format(Locale.ROOT, "%02d", today.getMonthValue()));
+        }
+    }
+}
