@@ -28,7 +28,8 @@ final class AgentLoop {
                       double overheadP99Ms, double parentFromRedis, int turns, int errors, List<String> firstErrors) {
     }
 
-    record Result(Config config, Map<String, ModeResult> modes, Map<String, Double> ratios) {
+    /** @param gatewayGc the stop-the-world pauses of the gateway replicas while the loop ran */
+    record Result(Config config, Map<String, ModeResult> modes, Map<String, Double> ratios, GcLog.Pauses gatewayGc) {
     }
 
     private final Deployment single;
@@ -40,6 +41,10 @@ final class AgentLoop {
     }
 
     Result run(Config config) {
+        GcLog singleGc = new GcLog(single.name);
+        GcLog balancedGc = new GcLog(balanced.name);
+        singleGc.mark();
+        balancedGc.mark();
         Map<Mode, Samples> samples = new EnumMap<>(Mode.class);
         Mode[] modes = Mode.values();
         for (int round = 0; round < config.rounds(); round++) {
@@ -52,7 +57,15 @@ final class AgentLoop {
         for (Mode mode : modes) {
             results.put(mode.label, samples.get(mode).result(mode));
         }
-        return new Result(config, results, ratios(results));
+        GcLog.Pauses a = singleGc.since();
+        GcLog.Pauses b = balancedGc.since();
+        GcLog.Pauses gc = new GcLog.Pauses(a.count() + b.count(), Math.max(nanToZero(a.p50Ms()), nanToZero(b.p50Ms())),
+                Math.max(nanToZero(a.maxMs()), nanToZero(b.maxMs())), a.totalMs() + b.totalMs());
+        return new Result(config, results, ratios(results), gc);
+    }
+
+    private static double nanToZero(double value) {
+        return Double.isNaN(value) ? 0 : value;
     }
 
     private void block(Mode mode, Config config, int round, Samples samples) {

@@ -69,6 +69,7 @@ public final class Bench {
     static Map<String, Object> run(Options options) throws IOException {
         Files.createDirectories(options.out());
         Files.createDirectories(Path.of("target/bench"));
+        GcLog.clear();
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("when", Instant.now().toString());
         results.put("mode", options.quick() ? "quick" : "full");
@@ -143,8 +144,10 @@ public final class Bench {
         String profile = (int) tokensPerSecond + " tok/s";
         log("agent loop at " + profile);
         try (Deployment engine = Deployment.withSimulator("engine", 1, tokensPerSecond, 20, Map.of());
-             Deployment single = Deployment.withEngine("single", 1, engine.replica(0), Map.of());
-             Deployment balanced = Deployment.withEngine("balanced", 2, engine.replica(0), Map.of())) {
+             Deployment single = Deployment.withEngine("single", 1, engine.replica(0),
+                     Map.of("JAVA_TOOL_OPTIONS", GcLog.option("single")));
+             Deployment balanced = Deployment.withEngine("balanced", 2, engine.replica(0),
+                     Map.of("JAVA_TOOL_OPTIONS", GcLog.option("balanced")))) {
             AgentLoop loop = new AgentLoop(single, balanced);
             List<AgentLoop.Result> results = new ArrayList<>();
             for (int turns : options.quick() ? new int[] {4} : new int[] {20, 50}) {

@@ -101,6 +101,12 @@ final class Report {
                         r.overheadToEngineP50Ms(), r.overheadToEngineP99Ms(), r.overheadP50Ms(), r.overheadP99Ms(),
                         100 * r.parentFromRedis(), r.errors()));
             }
+            if (loop.gatewayGc() != null) {
+                md.append(String.format(Locale.ROOT, "%nGC pauses of the gateway replicas during these rounds: %d "
+                        + "(p50 %.1f ms, longest %.1f ms, %.0f ms in all) for %d turns.%n", loop.gatewayGc().count(),
+                        loop.gatewayGc().p50Ms(), loop.gatewayGc().maxMs(), loop.gatewayGc().totalMs(),
+                        4 * c.agents() * c.turns() * c.rounds()));
+            }
             md.append("\nRatios of medians (end to end): ");
             loop.ratios().forEach((k, v) -> md.append(String.format(Locale.ROOT, "%s = %.2f; ", k, v)));
             md.append("\n\n");
