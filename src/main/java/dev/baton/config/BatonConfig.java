@@ -65,6 +65,13 @@ public interface BatonConfig {
         /** The model name sent upstream; by default each request's {@code model}. */
         Optional<String> model();
 
+        /** {@code openai-completions}: the model's tokenizer folder ({@code tokenizer.json}, {@code tokenizer_config.json}). */
+        Optional<String> tokenizer();
+
+        /** {@code openai-completions}: a Jinja chat template file replacing the tokenizer folder's. */
+        @WithName("chat-template")
+        Optional<String> chatTemplate();
+
         /** Models listed on {@code GET /v1/models}. */
         Optional<List<String>> models();
 

@@ -39,7 +39,7 @@ public final class SettingsCheck {
 
     private void all(BatonConfig config) {
         if (config.upstreams().isEmpty()) {
-            oneOf("baton.engine", config.engine(), Set.of("simulator", "openai-chat", "openai-responses"));
+            oneOf("baton.engine", config.engine(), Set.of("simulator", "openai-chat", "openai-responses", "openai-completions"));
         }
         BatonConfig.Upstream upstream = config.upstream();
         oneOf("baton.upstream.transport", upstream.transport(), Set.of("http", "websocket"));

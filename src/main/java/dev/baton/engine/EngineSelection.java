@@ -35,10 +35,11 @@ public class EngineSelection {
         }
         return switch (config.engine()) {
             case SimulatorEngine.NAME -> simulator.get();
-            case Endpoint.CHAT, Endpoint.RESPONSES -> routed.get();
+            case Endpoint.CHAT, Endpoint.RESPONSES, Endpoint.COMPLETIONS -> routed.get();
             default -> throw new IllegalStateException("Unknown engine '" + config.engine()
                     + "' in BATON_ENGINE; this build provides: " + SimulatorEngine.NAME + ", "
-                    + Endpoint.CHAT + ", " + Endpoint.RESPONSES + " (or BATON_UPSTREAMS for several endpoints).");
+                    + Endpoint.CHAT + ", " + Endpoint.RESPONSES + ", " + Endpoint.COMPLETIONS
+                    + " (or BATON_UPSTREAMS for several endpoints).");
         };
     }
 }

@@ -15,14 +15,24 @@ import java.util.Map;
  * @param models        the models it serves; empty: any model
  * @param upstreamModel the model name to send instead of the request's, or {@code null}
  * @param healthPath    probed relative to {@code baseUrl}
+ * @param tokenizer     {@code openai-completions} only: the model's tokenizer folder (Hugging Face layout)
+ * @param chatTemplate  {@code openai-completions} only: a Jinja file replacing the folder's template, or {@code null}
  */
 public record Endpoint(String name, String protocol, String transport, URI baseUrl, Map<String, String> headers,
-                       List<String> models, String upstreamModel, String healthPath) {
+                       List<String> models, String upstreamModel, String healthPath, String tokenizer,
+                       String chatTemplate) {
 
     public static final String CHAT = "openai-chat";
     public static final String RESPONSES = "openai-responses";
+    public static final String COMPLETIONS = "openai-completions";
     public static final String HTTP = "http";
     public static final String WEBSOCKET = "websocket";
+
+    /** An endpoint of a text protocol (no tokenizer). */
+    public Endpoint(String name, String protocol, String transport, URI baseUrl, Map<String, String> headers,
+                    List<String> models, String upstreamModel, String healthPath) {
+        this(name, protocol, transport, baseUrl, headers, models, upstreamModel, healthPath, null, null);
+    }
 
     public Endpoint {
         headers = Map.copyOf(headers);

@@ -79,8 +79,14 @@ final class EndpointsFile {
         int port = base.getPort() != -1 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
         String name = orElse(given, base.getHost() + ":" + port);
         String protocol = orElse(text(node, "protocol"), Endpoint.CHAT);
-        if (!protocol.equals(Endpoint.CHAT) && !protocol.equals(Endpoint.RESPONSES)) {
-            throw invalid(file, where + " field protocol must be openai-chat or openai-responses, not " + protocol);
+        if (!protocol.equals(Endpoint.CHAT) && !protocol.equals(Endpoint.RESPONSES) && !protocol.equals(Endpoint.COMPLETIONS)) {
+            throw invalid(file, where + " field protocol must be openai-chat, openai-responses or openai-completions, not "
+                    + protocol);
+        }
+        String tokenizer = text(node, "tokenizer");
+        if (protocol.equals(Endpoint.COMPLETIONS) && tokenizer == null) {
+            throw invalid(file, where + " speaks openai-completions and needs a 'tokenizer' folder (tokenizer.json and "
+                    + "tokenizer_config.json of its model)");
         }
         String transport = orElse(text(node, "transport"), Endpoint.HTTP);
         if (!transport.equals(Endpoint.HTTP) && !(transport.equals(Endpoint.WEBSOCKET) && protocol.equals(Endpoint.RESPONSES))) {
@@ -102,7 +108,7 @@ final class EndpointsFile {
         List<String> models = new ArrayList<>();
         node.path("models").forEach(m -> models.add(m.asText()));
         return new Endpoint(name, protocol, transport, base, headers, models, text(node, "upstream_model"),
-                orElse(text(node, "health_path"), defaultHealthPath));
+                orElse(text(node, "health_path"), defaultHealthPath), tokenizer, text(node, "chat_template"));
     }
 
     private static String text(JsonNode node, String field) {

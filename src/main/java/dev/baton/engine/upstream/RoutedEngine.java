@@ -60,6 +60,7 @@ public class RoutedEngine implements Engine {
                 throw new IllegalStateException("Upstream endpoint " + endpoint.name() + " speaks " + endpoint.protocol()
                         + ", which this build does not provide (" + protocols.keySet() + ").");
             }
+            protocols.get(endpoint.protocol()).prepare(endpoint); // reads and checks its files now: at start
         }
         this.probes = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(Math.max(4, endpoints.size())));
         this.health = new EndpointHealth(vertx, probes, endpoints, settings.healthInterval(), metrics);
@@ -81,8 +82,13 @@ public class RoutedEngine implements Engine {
         }
         // BATON_UPSTREAM_MODELS limits what is served, unless BATON_UPSTREAM_MODEL renames every request's model
         List<String> served = upstream.model().isPresent() ? List.of() : upstream.models().orElse(List.of());
+        if (config.engine().equals(Endpoint.COMPLETIONS) && upstream.tokenizer().isEmpty()) {
+            throw new IllegalStateException("BATON_ENGINE=openai-completions needs BATON_UPSTREAM_TOKENIZER, the model's "
+                    + "tokenizer folder (tokenizer.json and tokenizer_config.json)");
+        }
         return new Endpoint("upstream", config.engine(), transport, Endpoint.normalise(url), headers,
-                served, upstream.model().orElse(null), upstream.healthPath());
+                served, upstream.model().orElse(null), upstream.healthPath(), upstream.tokenizer().orElse(null),
+                upstream.chatTemplate().orElse(null));
     }
 
     @PreDestroy

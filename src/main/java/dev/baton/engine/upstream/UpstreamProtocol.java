@@ -16,4 +16,12 @@ public interface UpstreamProtocol {
     String protocol();
 
     Multi<EngineEvent> stream(EngineRequest request, Endpoint endpoint);
+
+    /**
+     * Reads what an endpoint needs before its first turn (a tokenizer), at start.
+     *
+     * @throws IllegalStateException naming the endpoint and the file when it cannot
+     */
+    default void prepare(Endpoint endpoint) {
+    }
 }

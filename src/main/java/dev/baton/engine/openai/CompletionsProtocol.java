@@ -1,0 +1,96 @@
+package dev.baton.engine.openai;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.Offload;
+import dev.baton.engine.EngineEvent;
+import dev.baton.engine.EngineRequest;
+import dev.baton.engine.upstream.Endpoint;
+import dev.baton.engine.upstream.UpstreamProtocol;
+import dev.baton.render.prompt.PromptRenderer;
+import io.smallrye.mutiny.Multi;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code openai-completions}: a token-in engine (vLLM, SGLang) spoken to on {@code /v1/completions} with
+ * {@code prompt} as token ids. Baton renders the conversation with the model's own chat template and
+ * tokenizes it with the model's own tokenizer (the endpoint's {@code tokenizer} folder), so the engine
+ * neither re-renders nor re-tokenizes; the generated text comes back as Responses items
+ * ({@link dev.baton.engine.tokens.HermesOutputParser}: reasoning, tool calls, text).
+ */
+@ApplicationScoped
+public class CompletionsProtocol implements UpstreamProtocol {
+
+    private final ObjectMapper json;
+    private final StreamingPost post;
+    private final Offload offload;
+    private final Map<String, PromptRenderer> renderers = new ConcurrentHashMap<>();
+
+    public CompletionsProtocol(Vertx vertx, ObjectMapper json, BatonConfig config, Offload offload) {
+        this.json = json;
+        this.offload = offload;
+        this.post = new StreamingPost(vertx, json, config.upstream());
+    }
+
+    @Override
+    public String protocol() {
+        return Endpoint.COMPLETIONS;
+    }
+
+    @Override
+    public void prepare(Endpoint endpoint) {
+        renderers.computeIfAbsent(endpoint.name(), name -> load(endpoint));
+    }
+
+    private PromptRenderer load(Endpoint endpoint) {
+        try {
+            return PromptRenderer.load(Path.of(endpoint.tokenizer()),
+                    endpoint.chatTemplate() == null ? null : Path.of(endpoint.chatTemplate()), json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Upstream endpoint " + endpoint.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Multi<EngineEvent> stream(EngineRequest request, Endpoint endpoint) {
+        PromptRenderer renderer = renderers.computeIfAbsent(endpoint.name(), name -> load(endpoint));
+        // rendering and tokenizing the conversation is CPU work on the whole context: the offload rule decides where
+        return offload.run(request.context().retainedBytes(), Vertx.currentContext(), () -> body(request, endpoint, renderer))
+                .onItem().transformToMulti(prompt -> post.stream(endpoint, "completions", prompt.body(),
+                        () -> new CompletionStreamDecoder(json, prompt.startsInReasoning())));
+    }
+
+    private record Prompt(Buffer body, boolean startsInReasoning) {
+    }
+
+    private Prompt body(EngineRequest request, Endpoint endpoint, PromptRenderer renderer) {
+        String text = renderer.render(request.instructions(), request.context().items(), request.tools());
+        int[] ids = renderer.tokenizer().encode(text);
+        ObjectNode body = json.createObjectNode();
+        body.put("model", endpoint.modelFor(request.model()));
+        ArrayNode prompt = body.putArray("prompt");
+        for (int id : ids) {
+            prompt.add(id);
+        }
+        body.put("stream", true);
+        body.putObject("stream_options").put("include_usage", true);
+        if (request.maxOutputTokens() != null) {
+            body.put("max_tokens", request.maxOutputTokens());
+        }
+        if (request.temperature() != null) {
+            body.put("temperature", request.temperature());
+        }
+        if (request.topP() != null) {
+            body.put("top_p", request.topP());
+        }
+        body.put("skip_special_tokens", false); // keep <think> and <tool_call> when the vocabulary marks them special
+        return new Prompt(Buffer.buffer(body.toString()), text.stripTrailing().endsWith("<think>"));
+    }
+}

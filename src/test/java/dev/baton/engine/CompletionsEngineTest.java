@@ -1,0 +1,132 @@
+package dev.baton.engine;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.baton.protocol.Item;
+import dev.baton.protocol.ItemCodec;
+import dev.baton.render.prompt.PromptRenderer;
+import dev.baton.support.Requests;
+import dev.baton.support.TokenizerOracle;
+import dev.baton.support.WsClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code BATON_ENGINE=openai-completions} end to end, with the real Qwen3 tokenizer folder: an agent loop
+ * over WebSocket, the same over HTTP chaining and as a full resend; every prompt the fake engine recorded
+ * must be the token ids of a full render of the conversation so far, and the reply's reasoning, text and
+ * tool call must come back as Responses items.
+ */
+@QuarkusTest
+@TestProfile(CompletionsEngineTest.WithFakeEngine.class)
+class CompletionsEngineTest {
+
+    public static class WithFakeEngine implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(FakeCompletionsServer.class));
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String INSTRUCTIONS = "You are a coding agent.";
+    private static final List<Map<String, Object>> TOOLS = List.of(Map.of("type", "function", "name", "exec_command",
+            "description", "Runs a shell command.", "parameters", Map.of("type", "object",
+                    "properties", Map.of("cmd", Map.of("type", "string")), "required", List.of("cmd"))));
+
+    @TestHTTPResource("/")
+    URL root;
+
+    private static int[] lastPrompt() {
+        JsonNode prompt = FakeCompletionsServer.PROMPTS.get(FakeCompletionsServer.PROMPTS.size() - 1);
+        return JSON.convertValue(prompt, int[].class);
+    }
+
+    private static int[] fullRender(List<Object> transcript) throws Exception {
+        PromptRenderer renderer = PromptRenderer.load(TokenizerOracle.tokenizerFile("qwen3").getParent(), null, JSON);
+        List<Item> items = ItemCodec.decodeStored(JSON.valueToTree(transcript), "transcript");
+        List<JsonNode> tools = new ArrayList<>();
+        JSON.valueToTree(TOOLS).forEach(tools::add);
+        return renderer.tokens(INSTRUCTIONS, items, tools);
+    }
+
+    @Test
+    void anAgentLoopOverWebSocketSendsTheEngineExactlyTheRenderedConversation() throws Exception {
+        List<Object> transcript = new ArrayList<>();
+        try (WsClient ws = WsClient.connect(root)) {
+            Map<String, Object> user = Map.of("type", "message", "role", "user", "content", "What is in this folder?");
+            ws.send(Map.of("type", "response.create", "model", "qwen3", "instructions", INSTRUCTIONS, "tools", TOOLS,
+                    "input", List.of(user), "store", false));
+            JsonNode first = terminal(ws.untilTerminal());
+            transcript.add(user);
+            first.path("output").forEach(item -> transcript.add(Requests.asMap(item)));
+            assertEquals(List.of("reasoning", "message", "function_call"), types(first));
+            assertEquals("I should list the files.", first.at("/output/0/content/0/text").asText());
+            assertEquals("Let me look — ✓.", first.at("/output/1/content/0/text").asText());
+            assertEquals("exec_command", first.at("/output/2/name").asText());
+            assertEquals("{\"cmd\":\"ls -la\"}", first.at("/output/2/arguments").asText());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(fullRender(transcript.subList(0, 1)), lastPrompt(),
+                    "turn 1: the prompt is the rendered conversation");
+
+            Map<String, Object> output = Map.of("type", "function_call_output",
+                    "call_id", first.at("/output/2/call_id").asText(), "output", "a\nb");
+            ws.send(Map.of("type", "response.create", "model", "qwen3", "instructions", INSTRUCTIONS, "tools", TOOLS,
+                    "previous_response_id", first.path("id").asText(), "input", List.of(output), "store", false));
+            JsonNode second = terminal(ws.untilTerminal());
+            transcript.add(output);
+            assertEquals(List.of("reasoning", "message"), types(second));
+            assertEquals("There are two files: a and b.", second.at("/output/1/content/0/text").asText());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(fullRender(transcript), lastPrompt(),
+                    "turn 2 (chained on the socket): the prompt is a full render of the whole conversation");
+            assertEquals(lastPrompt().length, second.at("/usage/input_tokens").asInt());
+        }
+        int[] chained = lastPrompt();
+        // the same conversation resent in full over HTTP reaches the engine as the same tokens
+        Map<String, Object> resend = new HashMap<>(Map.of("model", "qwen3", "instructions", INSTRUCTIONS, "tools", TOOLS,
+                "input", transcript, "store", false));
+        given().contentType(ContentType.JSON).body(resend).when().post("/v1/responses").then().statusCode(200);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(chained, lastPrompt(), "a full resend renders the same prompt");
+    }
+
+    @Test
+    void httpChainingRendersTheStoredConversation() throws Exception {
+        Map<String, Object> user = Map.of("type", "message", "role", "user", "content", "List it, please.");
+        JsonNode first = JSON.readTree(given().contentType(ContentType.JSON).body(Map.of("model", "qwen3",
+                "instructions", INSTRUCTIONS, "tools", TOOLS, "input", List.of(user))).when().post("/v1/responses")
+                .then().statusCode(200).extract().asString());
+        List<Object> transcript = new ArrayList<>(List.of(user));
+        first.path("output").forEach(item -> transcript.add(Requests.asMap(item)));
+        Map<String, Object> output = Map.of("type", "function_call_output", "call_id", first.at("/output/2/call_id").asText(),
+                "output", "a\nb");
+        given().contentType(ContentType.JSON).body(Map.of("model", "qwen3", "instructions", INSTRUCTIONS, "tools", TOOLS,
+                "previous_response_id", first.path("id").asText(), "input", List.of(output))).when().post("/v1/responses")
+                .then().statusCode(200);
+        transcript.add(output);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(fullRender(transcript), lastPrompt());
+    }
+
+    private static JsonNode terminal(List<JsonNode> frames) {
+        JsonNode last = frames.get(frames.size() - 1);
+        assertEquals("response.completed", last.path("type").asText(), last.toString());
+        return last.path("response");
+    }
+
+    private static List<String> types(JsonNode response) {
+        List<String> types = new ArrayList<>();
+        response.path("output").forEach(item -> types.add(item.path("type").asText()));
+        return types;
+    }
+}
