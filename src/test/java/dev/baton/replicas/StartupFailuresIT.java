@@ -62,9 +62,32 @@ class StartupFailuresIT {
             Exit exit = start(Map.of("BATON_UPSTREAMS", file.toString()));
             assertNotEquals(0, exit.code());
             assertTrue(exit.output().contains("BATON_UPSTREAMS file " + file
-                    + " endpoints[0] (name: vllm-0) field protocol must be openai-chat or openai-responses, not bogus"), exit.output());
+                    + " endpoints[0] (name: vllm-0) field protocol must be openai-chat, openai-responses or "
+                    + "openai-completions, not bogus"), exit.output());
         } finally {
             deleteQuietly(file);
+        }
+    }
+
+    @Test
+    void aTokenInEndpointWithoutItsTokenizerFilesStopsTheStartNamingEndpointAndFile() throws Exception {
+        Path file = Files.createTempFile("upstreams", ".yaml");
+        Path folder = Files.createTempDirectory("no-tokenizer");
+        try {
+            Files.writeString(file, """
+                    endpoints:
+                      - name: vllm-qwen
+                        url: http://127.0.0.1:9/v1
+                        protocol: openai-completions
+                        tokenizer: %s
+                    """.formatted(folder));
+            Exit exit = start(Map.of("BATON_UPSTREAMS", file.toString()));
+            assertNotEquals(0, exit.code());
+            assertTrue(exit.output().contains("Upstream endpoint vllm-qwen: " + folder.resolve("tokenizer.json")
+                    + ": no such file"), exit.output());
+        } finally {
+            deleteQuietly(file);
+            deleteQuietly(folder);
         }
     }
 
