@@ -133,6 +133,11 @@ public interface BatonConfig {
         @WithName("inline-max-bytes")
         @WithDefault("262144")
         int inlineMaxBytes();
+
+        /** Token-in engines: bytes of rendered prompts (text and token ids) kept for the chains' next turns. */
+        @WithName("prompt-cache-bytes")
+        @WithDefault("268435456")
+        long promptCacheBytes();
     }
 
     interface Simulator {

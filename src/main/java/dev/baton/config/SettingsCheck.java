@@ -91,6 +91,7 @@ public final class SettingsCheck {
         positive("baton.ws.send-deadline", ws.sendDeadline());
 
         atLeast("baton.render.inline-max-bytes", config.render().inlineMaxBytes(), 0);
+        atLeast("baton.render.prompt-cache-bytes", config.render().promptCacheBytes(), 0);
         if (config.drain().timeout().isNegative()) {
             problems.add(env("baton.drain.timeout") + "=" + config.drain().timeout() + ": must not be negative");
         }

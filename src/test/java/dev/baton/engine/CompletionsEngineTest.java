@@ -50,6 +50,13 @@ class CompletionsEngineTest {
     @TestHTTPResource("/")
     URL root;
 
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry metrics;
+
+    private double reusedTokens() {
+        return metrics.counter("baton_prompt_tokens_total", "source", "reused").count();
+    }
+
     private static int[] lastPrompt() {
         JsonNode prompt = FakeCompletionsServer.PROMPTS.get(FakeCompletionsServer.PROMPTS.size() - 1);
         return JSON.convertValue(prompt, int[].class);
@@ -83,6 +90,7 @@ class CompletionsEngineTest {
 
             Map<String, Object> output = Map.of("type", "function_call_output",
                     "call_id", first.at("/output/2/call_id").asText(), "output", "a\nb");
+            double reusedBefore = reusedTokens();
             ws.send(Map.of("type", "response.create", "model", "qwen3", "instructions", INSTRUCTIONS, "tools", TOOLS,
                     "previous_response_id", first.path("id").asText(), "input", List.of(output), "store", false));
             JsonNode second = terminal(ws.untilTerminal());
@@ -92,6 +100,8 @@ class CompletionsEngineTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(fullRender(transcript), lastPrompt(),
                     "turn 2 (chained on the socket): the prompt is a full render of the whole conversation");
             assertEquals(lastPrompt().length, second.at("/usage/input_tokens").asInt());
+            org.junit.jupiter.api.Assertions.assertTrue(reusedTokens() - reusedBefore > fullRender(transcript.subList(0, 1)).length / 2,
+                    "turn 2 reused its parent's prompt tokens instead of tokenizing the conversation again");
         }
         int[] chained = lastPrompt();
         // the same conversation resent in full over HTTP reaches the engine as the same tokens

@@ -9,7 +9,10 @@ import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineRequest;
 import dev.baton.engine.upstream.Endpoint;
 import dev.baton.engine.upstream.UpstreamProtocol;
+import dev.baton.render.prompt.PromptCache;
 import dev.baton.render.prompt.PromptRenderer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -32,11 +35,23 @@ public class CompletionsProtocol implements UpstreamProtocol {
     private final StreamingPost post;
     private final Offload offload;
     private final Map<String, PromptRenderer> renderers = new ConcurrentHashMap<>();
+    private final PromptCache prompts;
+    private final Counter reusedTokens;
+    private final Counter tokenizedTokens;
+    private final Counter fallbacks;
 
-    public CompletionsProtocol(Vertx vertx, ObjectMapper json, BatonConfig config, Offload offload) {
+    public CompletionsProtocol(Vertx vertx, ObjectMapper json, BatonConfig config, Offload offload, MeterRegistry metrics) {
         this.json = json;
         this.offload = offload;
         this.post = new StreamingPost(vertx, json, config.upstream());
+        this.prompts = new PromptCache(config.render().promptCacheBytes());
+        this.reusedTokens = Counter.builder("baton_prompt_tokens_total").tag("source", "reused")
+                .description("Token-in prompts: tokens reused from the parent turn's prompt, or tokenized").register(metrics);
+        this.tokenizedTokens = Counter.builder("baton_prompt_tokens_total").tag("source", "tokenized")
+                .description("Token-in prompts: tokens reused from the parent turn's prompt, or tokenized").register(metrics);
+        this.fallbacks = Counter.builder("baton_prompt_cache_fallbacks_total")
+                .description("Turns whose template changed earlier text, so less of the parent's prompt was reused")
+                .register(metrics);
     }
 
     @Override
@@ -72,7 +87,17 @@ public class CompletionsProtocol implements UpstreamProtocol {
 
     private Prompt body(EngineRequest request, Endpoint endpoint, PromptRenderer renderer) {
         String text = renderer.render(request.instructions(), request.context().items(), request.tools());
-        int[] ids = renderer.tokenizer().encode(text);
+        EngineRequest.ChainPosition position = request.chain();
+        // a turn tokenizes only what follows the prompt its parent turn already tokenized (same endpoint's tokenizer)
+        PromptCache.Result tokens = prompts.tokens(renderer.tokenizer(), text,
+                position.parentResponseId() == null ? null : endpoint.name() + "/" + position.parentResponseId());
+        prompts.remember(endpoint.name() + "/" + position.responseId(), tokens.prompt());
+        reusedTokens.increment(tokens.reused());
+        tokenizedTokens.increment(tokens.prompt().ids().length - tokens.reused());
+        if (tokens.fallback()) {
+            fallbacks.increment();
+        }
+        int[] ids = tokens.prompt().ids();
         ObjectNode body = json.createObjectNode();
         body.put("model", endpoint.modelFor(request.model()));
         ArrayNode prompt = body.putArray("prompt");

@@ -42,10 +42,11 @@ public final class HfTokenizer {
     private final Map<String, Integer> addedIds;
     private final boolean[] added;
     private final Map<String, int[]> words = new ConcurrentHashMap<>();
+    private final boolean stableBoundaries;
 
     private HfTokenizer(Map<String, Integer> vocab, String[] tokens, Map<String, Integer> mergeRanks,
                         boolean ignoreMerges, Normalizer.Form normalization, List<Pattern> splits, Pattern addedTokens,
-                        Map<String, Integer> addedIds, boolean[] added) {
+                        Map<String, Integer> addedIds, boolean[] added, boolean stable) {
         this.vocab = vocab;
         this.tokens = tokens;
         this.mergeRanks = mergeRanks;
@@ -55,6 +56,7 @@ public final class HfTokenizer {
         this.addedTokens = addedTokens;
         this.addedIds = addedIds;
         this.added = added;
+        this.stableBoundaries = stable;
     }
 
     /** Reads {@code tokenizer.json}; fails with a message that names the file and the field it cannot honour. */
@@ -113,7 +115,7 @@ public final class HfTokenizer {
         }
         return new HfTokenizer(vocab, tokens, ranks, model.path("ignore_merges").asBoolean(false),
                 normalization(root.path("normalizer")), splits(root.path("pre_tokenizer")), addedPattern(addedList),
-                addedIds, added);
+                addedIds, added, stableBoundaries(addedList));
     }
 
     /** The token ids of {@code text}, exactly as the Hugging Face tokenizer encodes it without special-token wrapping. */
@@ -129,6 +131,39 @@ public final class HfTokenizer {
         }
         encodeOrdinary(text.substring(from), ids);
         return ids.toArray();
+    }
+
+    /**
+     * Encodes {@code text} and records where tokenization restarts — after each added token — as ascending
+     * pairs (text offset, token count); see {@link dev.baton.render.prompt.PromptTokens}.
+     */
+    public int[] encode(String text, java.util.function.LongConsumer boundaries) {
+        IntList ids = new IntList(Math.max(16, text.length() / 3));
+        Matcher special = addedTokens == null ? null : addedTokens.matcher(text);
+        int from = 0;
+        while (special != null && special.find()) {
+            encodeOrdinary(text.substring(from, special.start()), ids);
+            Integer id = addedIds.get(special.group());
+            ids.add(id != null ? id : addedIds.get(special.group().strip()));
+            from = special.end();
+            boundaries.accept(from);
+            boundaries.accept(ids.size);
+        }
+        encodeOrdinary(text.substring(from), ids);
+        return ids.toArray();
+    }
+
+    /** Encodes text known to start at a tokenization boundary, appending to {@code prefix}'s ids. */
+    public int[] encodeAfter(int[] prefix, String rest, java.util.function.LongConsumer boundaries, int prefixTextLength) {
+        java.util.List<Long> found = new java.util.ArrayList<>();
+        int[] tail = encode(rest, found::add);
+        for (int i = 0; i < found.size(); i += 2) {
+            boundaries.accept(prefixTextLength + found.get(i));
+            boundaries.accept(prefix.length + found.get(i + 1));
+        }
+        int[] all = java.util.Arrays.copyOf(prefix, prefix.length + tail.length);
+        System.arraycopy(tail, 0, all, prefix.length, tail.length);
+        return all;
     }
 
     /** The text of {@code ids}: byte-level tokens back to UTF-8, added tokens as written. */
@@ -147,6 +182,33 @@ public final class HfTokenizer {
             }
         }
         return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether the text after an added token always tokenizes the same whatever follows it: no added token
+     * strips whitespace around it and none extends another. Then a prompt's prefix up to an added token can
+     * be reused by a longer prompt ({@link dev.baton.render.prompt.PromptCache}).
+     */
+    public boolean stableBoundaries() {
+        return stableBoundaries;
+    }
+
+    private static boolean stableBoundaries(List<JsonNode> addedList) {
+        List<String> contents = new ArrayList<>();
+        for (JsonNode token : addedList) {
+            if (token.path("lstrip").asBoolean(false) || token.path("rstrip").asBoolean(false)) {
+                return false;
+            }
+            contents.add(token.path("content").asText());
+        }
+        for (String a : contents) {
+            for (String b : contents) {
+                if (a != b && !a.equals(b) && b.startsWith(a)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** The id of an added or special token such as {@code <|im_start|>}, or -1. */
