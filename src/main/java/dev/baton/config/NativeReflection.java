@@ -13,7 +13,9 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         // session.HotCache: removal listener, stats, maximum weight, variable expiry
         "com.github.benmanes.caffeine.cache.SSLSMWA", "com.github.benmanes.caffeine.cache.PSWMW",
         // engine.simulator.SimulatorEngine prefix cache: maximum size
-        "com.github.benmanes.caffeine.cache.SSMS", "com.github.benmanes.caffeine.cache.PSMS"})
+        "com.github.benmanes.caffeine.cache.SSMS", "com.github.benmanes.caffeine.cache.PSMS",
+        // render.prompt.PromptCache (token-in engines): maximum weight (checked on the JVM: SSMW, PSMW)
+        "com.github.benmanes.caffeine.cache.SSMW", "com.github.benmanes.caffeine.cache.PSMW"})
 final class NativeReflection {
 
     private NativeReflection() {
