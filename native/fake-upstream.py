@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A minimal engine for the native smoke test: OpenAI-compatible /v1/chat/completions and
-/v1/responses (store:false) with streaming, and /v1/models. Usage: fake-upstream.py PORT"""
+"""A minimal engine for the native smoke test: OpenAI-compatible /v1/chat/completions,
+/v1/responses (store:false) and /v1/completions (token ids) with streaming, and /v1/models.
+Usage: fake-upstream.py PORT"""
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,18 @@ class Handler(BaseHTTPRequestHandler):
             self.data({"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": request["model"], "choices": [],
                        "usage": {"prompt_tokens": count * 10, "completion_tokens": 4, "total_tokens": count * 10 + 4,
                                  "prompt_tokens_details": {"cached_tokens": (count - 1) * 10}}})
+            self.wfile.write(b"data: [DONE]\n\n")
+        elif self.path == "/v1/completions":
+            # a token-in engine: the prompt must be token ids
+            ids = request["prompt"]
+            if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+                raise ValueError("prompt is not token ids")
+            text = f"<think>\nchecking\n</think>\n\ncompletions saw {len(ids)} tokens"
+            for piece in [text[i:i + 5] for i in range(0, len(text), 5)]:
+                self.data({"object": "text_completion", "choices": [{"index": 0, "text": piece, "finish_reason": None}]})
+            self.data({"object": "text_completion", "choices": [{"index": 0, "text": "", "finish_reason": "stop"}]})
+            self.data({"object": "text_completion", "choices": [],
+                       "usage": {"prompt_tokens": len(ids), "completion_tokens": 9}})
             self.wfile.write(b"data: [DONE]\n\n")
         elif self.path == "/v1/responses":
             count = len(request["input"])
