@@ -34,6 +34,9 @@ final class Report {
         if (results.get("relay") instanceof List<?> points) {
             relay(out, md, (List<Relay.Point>) points);
         }
+        if (results.get("token_in") instanceof List<?> points && !points.isEmpty()) {
+            tokenIn(out, md, (List<TokenInRender.Point>) points);
+        }
         if (results.get("memory") instanceof List<?> memory && !memory.isEmpty()) {
             Memory.Result m = (Memory.Result) memory.get(0);
             md.append("## 6. Memory\n\n| measure | value |\n|---|---|\n")
@@ -155,6 +158,23 @@ final class Report {
         md.append('\n');
         Files.writeString(out.resolve("cold-resume.svg"), Svg.bars("Continuing a chain on a replica that never saw it",
                 "Baton's overhead, ms (to first event)", groups, List.of("cold (from Redis)", "hot (again)"), p50, p95));
+    }
+
+    private static void tokenIn(Path out, StringBuilder md, List<TokenInRender.Point> points) throws IOException {
+        md.append("## 2. Token-in prompts (Qwen3 template and tokenizer, in process)\n\n![token-in](token-in.svg)\n\n")
+                .append("| prompt tokens | full render + tokenize p50, ms | render + cached tokens p50, ms | render alone p50, ms "
+                        + "| tokens reused |\n|---|---|---|---|---|\n");
+        Map<String, List<double[]>> lines = new LinkedHashMap<>();
+        for (TokenInRender.Point p : points) {
+            md.append(String.format(Locale.ROOT, "| %,d | %.2f | %.2f | %.2f | %.1f%% |%n", p.historyTokens(), p.fullMs(),
+                    p.cachedMs(), p.renderOnlyMs(), 100 * p.reusedShare()));
+            lines.computeIfAbsent("full render + tokenize", k -> new ArrayList<>()).add(new double[] {p.historyTokens(), p.fullMs()});
+            lines.computeIfAbsent("render + cached tokens", k -> new ArrayList<>()).add(new double[] {p.historyTokens(), p.cachedMs()});
+            lines.computeIfAbsent("render alone", k -> new ArrayList<>()).add(new double[] {p.historyTokens(), p.renderOnlyMs()});
+        }
+        md.append('\n');
+        Files.writeString(out.resolve("token-in.svg"), Svg.lines("Prompt tokens for a chained turn", "prompt tokens",
+                "ms, p50", true, lines));
     }
 
     private static void relay(Path out, StringBuilder md, List<Relay.Point> points) throws IOException {
