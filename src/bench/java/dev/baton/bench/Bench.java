@@ -82,7 +82,7 @@ public final class Bench {
             results.put("agent_loop", loops);
         }
         if (options.runs("history") || options.runs("relay") || options.runs("cold-resume")) {
-            String nativeExecutable = options.nativeExecutable() != null ? options.nativeExecutable() : findNative();
+            String nativeExecutable = nativeExecutable(options);
             try (Deployment fast = Deployment.withSimulator("fast", 2, 0, 0,
                     Map.of("BATON_SIMULATOR_REPLY_WORDS", "400"))) {
                 if (options.runs("history")) {
@@ -122,7 +122,7 @@ public final class Bench {
         }
         if (options.runs("startup")) {
             log("startup");
-            String nativeExecutable = options.nativeExecutable() != null ? options.nativeExecutable() : findNative();
+            String nativeExecutable = nativeExecutable(options);
             results.put("startup", new Startup().run(options.quick() ? 1 : 3, options.quick() ? 20 : 500, nativeExecutable));
         }
         results.put("errors", errors(results));
@@ -165,6 +165,14 @@ public final class Bench {
             }
             return results;
         }
+    }
+
+    /** The native executable to measure: the one named, else (full runs only) one found in target/. */
+    private static String nativeExecutable(Options options) {
+        if (options.nativeExecutable() != null) {
+            return options.nativeExecutable();
+        }
+        return options.quick() ? null : findNative(); // the test command's quick run measures the jar it built
     }
 
     private static String findNative() {

@@ -25,7 +25,7 @@ final class Relay {
     }
 
     record Point(String target, double eventsPerSecond, double tokensPerSecond, double cpuMsPer1000Events,
-                 Stats turnMs, int turns, int errors) {
+                 Stats turnMs, int turns, int errors, List<String> firstErrors) {
     }
 
     private final Deployment fast;
@@ -110,11 +110,15 @@ final class Relay {
         long events = 0;
         long tokens = 0;
         int errors = 0;
+        List<String> firstErrors = new ArrayList<>();
         for (Future<List<TurnResult>> worker : workers) {
             try {
                 for (TurnResult turn : worker.get()) {
                     if (turn.failed()) {
                         errors++;
+                        if (firstErrors.size() < 3) {
+                            firstErrors.add(turn.error());
+                        }
                         continue;
                     }
                     turnMs.add(turn.totalMs());
@@ -123,12 +127,15 @@ final class Relay {
                 }
             } catch (Exception e) {
                 errors++;
+                if (firstErrors.size() < 3) {
+                    firstErrors.add(e.toString());
+                }
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         long cpu = Machine.cpuMillis(serverPid) - cpuBefore;
         pool.shutdownNow();
         return new Point(target, events / seconds, tokens / seconds, events == 0 ? Double.NaN : cpu * 1000.0 / events,
-                Stats.of(turnMs), turnMs.size(), errors);
+                Stats.of(turnMs), turnMs.size(), errors, firstErrors);
     }
 }
