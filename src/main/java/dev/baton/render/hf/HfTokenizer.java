@@ -120,17 +120,8 @@ public final class HfTokenizer {
 
     /** The token ids of {@code text}, exactly as the Hugging Face tokenizer encodes it without special-token wrapping. */
     public int[] encode(String text) {
-        IntList ids = new IntList(Math.max(16, text.length() / 3));
-        Matcher special = addedTokens == null ? null : addedTokens.matcher(text);
-        int from = 0;
-        while (special != null && special.find()) {
-            encodeOrdinary(text.substring(from, special.start()), ids);
-            Integer id = addedIds.get(special.group());
-            ids.add(id != null ? id : addedIds.get(special.group().strip())); // lstrip/rstrip absorb whitespace
-            from = special.end();
-        }
-        encodeOrdinary(text.substring(from), ids);
-        return ids.toArray();
+        return encode(text, position -> {
+        });
     }
 
     /**
