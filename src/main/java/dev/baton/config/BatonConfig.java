@@ -138,6 +138,19 @@ public interface BatonConfig {
         @WithName("prompt-cache-bytes")
         @WithDefault("268435456")
         long promptCacheBytes();
+
+        /**
+         * Full resends: bytes of recent turns' contexts (stored or not) kept so that a request which re-sends a
+         * conversation Baton has seen reuses its rendered context and pays only for its new tail; 0 turns it off.
+         */
+        @WithName("prefix-index-bytes")
+        @WithDefault("268435456")
+        long prefixIndexBytes();
+
+        /** How long an indexed context stays reusable after it was last matched. */
+        @WithName("prefix-index-ttl")
+        @WithDefault("1h")
+        Duration prefixIndexTtl();
     }
 
     interface Simulator {

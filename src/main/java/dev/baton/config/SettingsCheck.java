@@ -92,6 +92,8 @@ public final class SettingsCheck {
 
         atLeast("baton.render.inline-max-bytes", config.render().inlineMaxBytes(), 0);
         atLeast("baton.render.prompt-cache-bytes", config.render().promptCacheBytes(), 0);
+        atLeast("baton.render.prefix-index-bytes", config.render().prefixIndexBytes(), 0);
+        positive("baton.render.prefix-index-ttl", config.render().prefixIndexTtl());
         if (config.drain().timeout().isNegative()) {
             problems.add(env("baton.drain.timeout") + "=" + config.drain().timeout() + ": must not be negative");
         }

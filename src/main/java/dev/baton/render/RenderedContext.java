@@ -47,14 +47,22 @@ public final class RenderedContext {
         RenderedContext tip = this;
         MessageDigest sha = sha256();
         for (Item next : items) {
-            sha.update(tip.digest);
-            sha.update(ItemRendering.canonicalBytes(next));
             boolean newModelTurn = next.fromModel() && (tip.item == null || !tip.item.fromModel());
             tip = new RenderedContext(tip, next, tip.size + 1, tip.tokens + ItemRendering.tokens(next),
-                    tip.modelTurns + (newModelTurn ? 1 : 0), sha.digest(),
+                    tip.modelTurns + (newModelTurn ? 1 : 0), nextDigest(sha, tip.digest, next),
                     tip.bytes + NODE_BYTES + next.estimatedBytes());
         }
         return tip;
+    }
+
+    /**
+     * The running digest of a context whose digest is {@code previous}, once {@code item} is appended: what
+     * {@link #append} computes, for finding a cached context by the items of a request without building one.
+     */
+    public static byte[] nextDigest(MessageDigest sha, byte[] previous, Item item) {
+        sha.update(previous);
+        sha.update(ItemRendering.canonicalBytes(item));
+        return sha.digest();
     }
 
     /** Number of items. */
@@ -131,7 +139,8 @@ public final class RenderedContext {
         return null;
     }
 
-    static MessageDigest sha256() {
+    /** A SHA-256 digest instance (every Java runtime has one). */
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

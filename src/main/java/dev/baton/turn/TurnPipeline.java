@@ -18,6 +18,7 @@ import dev.baton.render.RenderedContext;
 import dev.baton.session.Affinity;
 import dev.baton.session.ChainStore;
 import dev.baton.session.Ids;
+import dev.baton.session.PrefixIndex;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,6 +47,7 @@ public class TurnPipeline {
     private static final Logger LOG = Logger.getLogger(TurnPipeline.class);
 
     private final ChainStore store;
+    private final PrefixIndex prefixes;
     private final Engine engine;
     private final MeterRegistry metrics;
     private final Timer prepareTimer;
@@ -56,8 +58,9 @@ public class TurnPipeline {
 
     private final Offload offload;
 
-    public TurnPipeline(ChainStore store, Engine engine, MeterRegistry metrics, Offload offload) {
+    public TurnPipeline(ChainStore store, PrefixIndex prefixes, Engine engine, MeterRegistry metrics, Offload offload) {
         this.store = store;
+        this.prefixes = prefixes;
         this.offload = offload;
         this.engine = engine;
         this.metrics = metrics;
@@ -136,30 +139,60 @@ public class TurnPipeline {
     }
 
     private Turn start(TenantId tenant, CreateResponseRequest request, StoredResponse parent, long startedNanos) {
-        RenderedContext base = parent == null ? RenderedContext.EMPTY : parent.context();
-        List<Item> input = resolveInput(request.input(), base);
-        RenderedContext context = base.append(input);
+        Origin origin = origin(tenant, request, parent);
+        RenderedContext base = origin.base();
+        int skipped = origin.ownBase();
+        List<Item> tail = resolveInput(request.input().subList(skipped, request.input().size()), base, skipped);
+        RenderedContext context = base.append(tail);
+        List<Item> input = skipped == 0 ? tail : concat(base.items(), tail);
         byte[] preamble = ContextFingerprint.preamble(request.instructions(), request.tools());
         ResponseObject response = Settings.inProgress(Ids.response(), request);
-        Affinity inherited = parent == null ? null : parent.affinity();
+        Affinity inherited = origin.affinity();
         String affinityKey = request.promptCacheKey() != null ? request.promptCacheKey()
                 : inherited != null ? inherited.key() : response.id();
         EngineRequest.ChainPosition position = new EngineRequest.ChainPosition(response.id(),
-                parent == null ? null : parent.id(), input.size(), affinityKey,
-                inherited == null ? null : inherited.endpoint());
+                origin.parentId(), tail.size(), affinityKey, inherited == null ? null : inherited.endpoint());
         EngineRequest engineRequest = new EngineRequest(request.model(), request.instructions(), request.tools(),
                 request.toolChoice(), context, preamble, request.maxOutputTokens(), request.maxToolCalls(),
                 request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
                 request.topP(), request.promptCacheKey(), request.reasoning(), request.text(), request.include(),
                 position);
-        Run run = new Run(tenant, response, input, context, parent == null ? 1 : parent.depth() + 1, position,
+        Run run = new Run(tenant, response, input, base, context, parent == null ? 1 : parent.depth() + 1, position,
                 startedNanos);
         Multi<TurnStep> steps = request.generate() ? run.generate(engineRequest) : run.warmUp();
         return new Turn(response, engineRequest.fingerprint(), steps);
     }
 
-    /** Assigns ids to new input items and replaces {@code item_reference}s with the items they name. */
-    private static List<Item> resolveInput(List<Item> input, RenderedContext base) {
+    /**
+     * What a turn builds on. {@code base} is the context its new items are appended to; {@code ownBase} how many
+     * of the base's items the request itself sent (a full resend that matched an indexed context), which then
+     * count as the turn's input; {@code parentId} the response whose context {@code base} is.
+     */
+    private record Origin(RenderedContext base, int ownBase, String parentId, Affinity affinity) {
+    }
+
+    private Origin origin(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
+        if (parent != null) {
+            return new Origin(parent.context(), 0, parent.id(), parent.affinity());
+        }
+        PrefixIndex.Match match = prefixes.longest(tenant, request.input());
+        return match == null ? new Origin(RenderedContext.EMPTY, 0, null, null)
+                : new Origin(match.context(), match.context().size(), match.responseId(), match.affinity());
+    }
+
+    private static List<Item> concat(List<Item> head, List<Item> tail) {
+        List<Item> all = new ArrayList<>(head.size() + tail.size());
+        all.addAll(head);
+        all.addAll(tail);
+        return all;
+    }
+
+    /**
+     * Assigns ids to new input items and replaces {@code item_reference}s with the items they name.
+     *
+     * @param offset the index of {@code input}'s first item in the request (for error messages)
+     */
+    private static List<Item> resolveInput(List<Item> input, RenderedContext base, int offset) {
         List<Item> resolved = new ArrayList<>(input.size());
         for (int i = 0; i < input.size(); i++) {
             Item item = input.get(i);
@@ -169,7 +202,7 @@ public class TurnPipeline {
                     target = base.find(reference.id());
                 }
                 if (target == null) {
-                    throw ApiError.invalidRequest("input[" + i + "].id", "item_not_found",
+                    throw ApiError.invalidRequest("input[" + (offset + i) + "].id", "item_not_found",
                             "Item with id '" + reference.id() + "' not found.").exception();
                 }
                 resolved.add(target);
@@ -194,6 +227,7 @@ public class TurnPipeline {
         private final TenantId tenant;
         private final ResponseObject response;
         private final List<Item> input;
+        private final RenderedContext base;
         private final RenderedContext context;
         private final int depth;
         private final EngineRequest.ChainPosition position;
@@ -205,8 +239,9 @@ public class TurnPipeline {
         private long engineFirstEventNanos;
         private boolean firstEventTimed;
 
-        Run(TenantId tenant, ResponseObject response, List<Item> input, RenderedContext context, int depth,
-            EngineRequest.ChainPosition position, long startedNanos) {
+        Run(TenantId tenant, ResponseObject response, List<Item> input, RenderedContext base, RenderedContext context,
+            int depth, EngineRequest.ChainPosition position, long startedNanos) {
+            this.base = base;
             this.startedNanos = startedNanos;
             this.depth = depth;
             this.position = position;
@@ -297,6 +332,9 @@ public class TurnPipeline {
             ResponseObject done = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
             RenderedContext after = done.continuable() ? context.append(output) : null;
             StoredResponse stored = StoredResponse.of(tenant, done, input, after, depth, affinity());
+            if (after != null) {
+                prefixes.remember(tenant, base, after, done.id(), stored.affinity());
+            }
             responses(status).increment();
             Uni<Void> persisted = done.store() ? store.save(stored) : Uni.createFrom().voidItem();
             return persisted.map(ignored -> terminal(stored))

@@ -104,11 +104,33 @@ class CompletionsEngineTest {
                     "turn 2 reused its parent's prompt tokens instead of tokenizing the conversation again");
         }
         int[] chained = lastPrompt();
-        // the same conversation resent in full over HTTP reaches the engine as the same tokens
+        // the same conversation resent in full over HTTP reaches the engine as the same tokens, and it finds the
+        // first turn's context in the prefix index: only the tool output after it is tokenized
+        double reusedBefore = reusedTokens();
         Map<String, Object> resend = new HashMap<>(Map.of("model", "qwen3", "instructions", INSTRUCTIONS, "tools", TOOLS,
                 "input", transcript, "store", false));
-        given().contentType(ContentType.JSON).body(resend).when().post("/v1/responses").then().statusCode(200);
+        JsonNode resent = JSON.readTree(given().contentType(ContentType.JSON).body(resend).when().post("/v1/responses")
+                .then().statusCode(200).extract().asString());
         org.junit.jupiter.api.Assertions.assertArrayEquals(chained, lastPrompt(), "a full resend renders the same prompt");
+        org.junit.jupiter.api.Assertions.assertTrue(reusedTokens() - reusedBefore > chained.length / 2,
+                "the full resend reused the indexed turn's prompt tokens");
+
+        // the next full resend (the answer it got, a new question) finds that one's context; Qwen3's template
+        // drops earlier reasoning once a new user query arrives, so its tokens are reused only up to that reasoning
+        resent.path("output").forEach(item -> transcript.add(Requests.asMap(item)));
+        transcript.add(Map.of("type", "message", "role", "user", "content", "Thanks — now count them. 日本"));
+        reusedBefore = reusedTokens();
+        double fallbacksBefore = fallbacks();
+        resend.put("input", transcript);
+        given().contentType(ContentType.JSON).body(resend).when().post("/v1/responses").then().statusCode(200);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(fullRender(transcript), lastPrompt(),
+                "a full resend on a full resend: the prompt is a full render of the whole conversation");
+        assertEquals(fallbacksBefore + 1, fallbacks(), "the template changed the earlier text: counted as a fallback");
+        org.junit.jupiter.api.Assertions.assertTrue(reusedTokens() > reusedBefore, "the unchanged head was reused");
+    }
+
+    private double fallbacks() {
+        return metrics.counter("baton_prompt_cache_fallbacks_total").count();
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.baton.support.Metrics;
 import dev.baton.support.Requests;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -124,5 +125,60 @@ class ChainingTest {
                 .then().statusCode(200)
                 .body("data[0].id", org.hamcrest.Matchers.equalTo(assistantItem))
                 .body("data[0].role", org.hamcrest.Matchers.equalTo("assistant"));
+    }
+
+    private static double metric(String name, String label) {
+        String exposition = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        return label == null ? Math.max(0, Metrics.value(exposition, name)) : Metrics.sum(exposition, name, label);
+    }
+
+    @Test
+    void aFullResendReusesTheContextOfTheTurnItRepeats() {
+        Map<String, Object> question = Map.of("role", "user", "content", "Plan " + UUID.randomUUID());
+        Response first = post(Map.of("model", "baton-simulator", "input", List.of(question), "store", false));
+        Map<String, Object> answer = first.jsonPath().getMap("output[0]");
+        double hits = metric("baton_prefix_index_lookups_total", "result=\"hit\"");
+        double reused = metric("baton_prefix_index_reused_items_total", null);
+
+        List<Object> transcript = List.of(question, answer, Map.of("role", "user", "content", "Go on"));
+        Response second = post(Map.of("model", "baton-simulator", "input", transcript));
+        assertEquals(hits + 1, metric("baton_prefix_index_lookups_total", "result=\"hit\""));
+        assertEquals(reused + 2, metric("baton_prefix_index_reused_items_total", null));
+        assertTrue(second.jsonPath().getString("output[0].content[0].text").startsWith("Simulated reply #2"),
+                "the reused context holds the first turn's answer");
+        assertEquals(first.jsonPath().getInt("usage.input_tokens"),
+                second.jsonPath().getInt("usage.input_tokens_details.cached_tokens"),
+                "the engine sees the same prefix as a chained turn would");
+
+        // the stored response's input is everything the request sent, with the ids the context holds
+        Response inputItems = given().when().get("/v1/responses/" + second.jsonPath().getString("id") + "/input_items");
+        inputItems.then().statusCode(200);
+        assertEquals(3, inputItems.jsonPath().getList("data").size());
+        assertEquals(answer.get("id"), inputItems.jsonPath().getString("data[1].id"));
+        String questionId = inputItems.jsonPath().getString("data[2].id"); // newest first
+        Response referenced = post(Map.of("model", "baton-simulator", "previous_response_id",
+                second.jsonPath().getString("id"),
+                "input", List.of(Map.of("type", "item_reference", "id", questionId))));
+        given().when().get("/v1/responses/" + referenced.jsonPath().getString("id") + "/input_items")
+                .then().statusCode(200).body("data[0].content[0].text", org.hamcrest.Matchers.equalTo(question.get("content")));
+    }
+
+    @Test
+    void anEditedResendIsRenderedAgainNotReused() {
+        Map<String, Object> question = Map.of("role", "user", "content", "Draft " + UUID.randomUUID());
+        Response first = post(Map.of("model", "baton-simulator", "input", List.of(question), "store", false));
+        Map<String, Object> answer = new HashMap<>(first.jsonPath().getMap("output[0]"));
+        Response same = post(Map.of("model", "baton-simulator", "store", false,
+                "input", List.of(question, answer, Map.of("role", "user", "content", "ok"))));
+
+        double misses = metric("baton_prefix_index_lookups_total", "result=\"miss\"");
+        answer.remove("id");
+        answer.put("content", List.of(Map.of("type", "output_text", "text", "An answer the model never gave.")));
+        Response edited = post(Map.of("model", "baton-simulator", "store", false,
+                "input", List.of(question, answer, Map.of("role", "user", "content", "ok"))));
+        assertEquals(misses + 1, metric("baton_prefix_index_lookups_total", "result=\"miss\""));
+        assertNotEquals(same.header("x-baton-context-fingerprint"), edited.header("x-baton-context-fingerprint"));
+        assertEquals(Requests.fingerprintOfText(edited.jsonPath().getString("output[0].content[0].text")),
+                edited.header("x-baton-context-fingerprint"));
     }
 }

@@ -13,6 +13,7 @@ import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.StreamEvent;
 import dev.baton.session.ChainStore;
 import dev.baton.session.StoredResponse;
+import dev.baton.session.PrefixIndex;
 import dev.baton.session.TenantId;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Multi;
@@ -70,7 +71,8 @@ class TurnPipelineTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private List<StreamEvent> run(Engine engine) throws Exception {
-        TurnPipeline pipeline = new TurnPipeline(store, engine, registry, new Offload(1 << 20));
+        TurnPipeline pipeline = new TurnPipeline(store, new PrefixIndex(1 << 20, java.time.Duration.ofMinutes(1), registry), engine, registry,
+                new Offload(1 << 20));
         Turn turn = pipeline.prepare(new TenantId("t"),
                 RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null).await().atMost(DEADLINE);
         List<TurnStep> steps = turn.steps().collect().asList().await().atMost(DEADLINE);
