@@ -25,7 +25,12 @@ final class HistoryOverhead {
                  double toEngineP50Ms, Stats firstDeltaMs, long bytesPerTurn, int errors) {
     }
 
-    private static final List<String> MODES = List.of("http-chained", "ws", "http-full-resend");
+    /**
+     * {@code http-full-resend-unindexed} re-sends the same conversation, except that its first message is marked with
+     * the turn number: the prefix index never finds it, so Baton renders the whole history every turn, as it did
+     * before the index (and does for a conversation it has not seen on this replica).
+     */
+    private static final List<String> MODES = List.of("http-chained", "ws", "http-full-resend", "http-full-resend-unindexed");
     private final Deployment fast;
 
     HistoryOverhead(Deployment fast) {
@@ -64,9 +69,14 @@ final class HistoryOverhead {
                 ObjectNode body = Wire.JSON.createObjectNode();
                 body.put("model", Deployment.AGENT_MODEL);
                 ArrayNode input = body.putArray("input");
-                if (mode.equals("http-full-resend")) {
+                if (mode.startsWith("http-full-resend")) {
                     transcript.forEach(input::add);
                     body.put("store", false);
+                    if (mode.equals("http-full-resend-unindexed") && turn > 0) {
+                        ObjectNode first = (ObjectNode) input.get(0).deepCopy();
+                        first.put("content", "[turn " + turn + "] " + first.path("content").asText());
+                        input.set(0, first);
+                    }
                 } else if (previous != null) {
                     body.put("previous_response_id", previous);
                 }

@@ -162,18 +162,20 @@ final class Report {
 
     private static void tokenIn(Path out, StringBuilder md, List<TokenInRender.Point> points) throws IOException {
         md.append("## 2. Token-in prompts (Qwen3 template and tokenizer, in process)\n\n![token-in](token-in.svg)\n\n")
-                .append("| prompt tokens | full render + tokenize p50, ms | render + cached tokens p50, ms | render alone p50, ms "
-                        + "| tokens reused |\n|---|---|---|---|---|\n");
+                .append("| prompt tokens | full render + tokenize p50, ms | chained: render + cached tokens p50, ms "
+                        + "| full resend, prefix index hit p50, ms | of which the lookup, ms | render alone p50, ms "
+                        + "| tokens reused |\n|---|---|---|---|---|---|---|\n");
         Map<String, List<double[]>> lines = new LinkedHashMap<>();
         for (TokenInRender.Point p : points) {
-            md.append(String.format(Locale.ROOT, "| %,d | %.2f | %.2f | %.2f | %.1f%% |%n", p.historyTokens(), p.fullMs(),
-                    p.cachedMs(), p.renderOnlyMs(), 100 * p.reusedShare()));
+            md.append(String.format(Locale.ROOT, "| %,d | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f%% |%n", p.historyTokens(),
+                    p.fullMs(), p.cachedMs(), p.resendIndexedMs(), p.lookupMs(), p.renderOnlyMs(), 100 * p.reusedShare()));
             lines.computeIfAbsent("full render + tokenize", k -> new ArrayList<>()).add(new double[] {p.historyTokens(), p.fullMs()});
-            lines.computeIfAbsent("render + cached tokens", k -> new ArrayList<>()).add(new double[] {p.historyTokens(), p.cachedMs()});
+            lines.computeIfAbsent("chained: render + cached tokens", k -> new ArrayList<>()).add(new double[] {p.historyTokens(), p.cachedMs()});
+            lines.computeIfAbsent("full resend, prefix index hit", k -> new ArrayList<>()).add(new double[] {p.historyTokens(), p.resendIndexedMs()});
             lines.computeIfAbsent("render alone", k -> new ArrayList<>()).add(new double[] {p.historyTokens(), p.renderOnlyMs()});
         }
         md.append('\n');
-        Files.writeString(out.resolve("token-in.svg"), Svg.lines("Prompt tokens for a chained turn", "prompt tokens",
+        Files.writeString(out.resolve("token-in.svg"), Svg.lines("Prompt tokens for a turn", "prompt tokens",
                 "ms, p50", true, lines));
     }
 

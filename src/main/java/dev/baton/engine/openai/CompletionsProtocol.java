@@ -7,6 +7,7 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineRequest;
+import dev.baton.engine.tokens.OutputParsers;
 import dev.baton.engine.upstream.Endpoint;
 import dev.baton.engine.upstream.UpstreamProtocol;
 import dev.baton.render.prompt.PromptCache;
@@ -26,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code prompt} as token ids. Baton renders the conversation with the model's own chat template and
  * tokenizes it with the model's own tokenizer (the endpoint's {@code tokenizer} folder), so the engine
  * neither re-renders nor re-tokenizes; the generated text comes back as Responses items
- * ({@link dev.baton.engine.tokens.HermesOutputParser}: reasoning, tool calls, text).
+ * (the endpoint's {@link dev.baton.engine.tokens.OutputParsers output parser}: reasoning, tool calls, text).
  */
 @ApplicationScoped
 public class CompletionsProtocol implements UpstreamProtocol {
@@ -34,7 +35,7 @@ public class CompletionsProtocol implements UpstreamProtocol {
     private final ObjectMapper json;
     private final StreamingPost post;
     private final Offload offload;
-    private final Map<String, PromptRenderer> renderers = new ConcurrentHashMap<>();
+    private final Map<String, Model> models = new ConcurrentHashMap<>();
     private final PromptCache prompts;
     private final Counter reusedTokens;
     private final Counter tokenizedTokens;
@@ -59,27 +60,37 @@ public class CompletionsProtocol implements UpstreamProtocol {
         return Endpoint.COMPLETIONS;
     }
 
-    @Override
-    public void prepare(Endpoint endpoint) {
-        renderers.computeIfAbsent(endpoint.name(), name -> load(endpoint));
+    /** An endpoint's model: how its prompts are written and how its output is read. */
+    private record Model(PromptRenderer renderer, String outputParser) {
     }
 
-    private PromptRenderer load(Endpoint endpoint) {
+    @Override
+    public void prepare(Endpoint endpoint) {
+        models.computeIfAbsent(endpoint.name(), name -> load(endpoint));
+    }
+
+    private Model load(Endpoint endpoint) {
+        PromptRenderer renderer;
         try {
-            return PromptRenderer.load(Path.of(endpoint.tokenizer()),
+            renderer = PromptRenderer.load(Path.of(endpoint.tokenizer()),
                     endpoint.chatTemplate() == null ? null : Path.of(endpoint.chatTemplate()), json);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("Upstream endpoint " + endpoint.name() + ": " + e.getMessage(), e);
         }
+        String parser = endpoint.outputParser() != null ? endpoint.outputParser()
+                : OutputParsers.forTemplate(renderer.templateSource());
+        return new Model(renderer, parser);
     }
 
     @Override
     public Multi<EngineEvent> stream(EngineRequest request, Endpoint endpoint) {
-        PromptRenderer renderer = renderers.computeIfAbsent(endpoint.name(), name -> load(endpoint));
+        Model model = models.computeIfAbsent(endpoint.name(), name -> load(endpoint));
         // rendering and tokenizing the conversation is CPU work on the whole context: the offload rule decides where
-        return offload.run(request.context().retainedBytes(), Vertx.currentContext(), () -> body(request, endpoint, renderer))
+        return offload.run(request.context().retainedBytes(), Vertx.currentContext(),
+                        () -> body(request, endpoint, model.renderer()))
                 .onItem().transformToMulti(prompt -> post.stream(endpoint, "completions", prompt.body(),
-                        () -> new CompletionStreamDecoder(json, prompt.startsInReasoning())));
+                        () -> new CompletionStreamDecoder(json,
+                                OutputParsers.create(model.outputParser(), json, prompt.startsInReasoning()))));
     }
 
     private record Prompt(Buffer body, boolean startsInReasoning) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineException;
+import dev.baton.render.jinja.JinjaTemplate;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.List;
  * message text stream as deltas; a tool call is emitted whole once its closing tag arrives (its JSON must be
  * complete to name the function). Not thread-safe: one instance per turn.
  */
-public final class HermesOutputParser {
+public final class HermesOutputParser implements OutputParser {
 
     private static final String THINK_OPEN = "<think>";
     private static final String THINK_CLOSE = "</think>";
@@ -42,7 +43,7 @@ public final class HermesOutputParser {
         }
     }
 
-    /** The events a chunk of generated text completes. */
+    @Override
     public List<EngineEvent> feed(String text) {
         pending.append(text);
         List<EngineEvent> events = new ArrayList<>();
@@ -52,7 +53,7 @@ public final class HermesOutputParser {
         return events;
     }
 
-    /** Generation ended: flush what is held back and close the open item. */
+    @Override
     public List<EngineEvent> end() {
         List<EngineEvent> events = new ArrayList<>();
         while (step(events, true)) {
@@ -202,8 +203,10 @@ public final class HermesOutputParser {
             throw new EngineException("server_error", "The model wrote a <tool_call> without a function name.");
         }
         JsonNode arguments = parsed.path("arguments");
-        String argumentsJson = arguments.isTextual() ? arguments.asText() : arguments.isMissingNode() ? "{}" : arguments.toString();
-        return List.of(new EngineEvent.FunctionCallStarted("call_" + java.util.UUID.randomUUID().toString().replace("-", ""), name),
+        // written as vLLM's parser writes them (Python's json.dumps), so a client sees what it would see from vLLM
+        String argumentsJson = arguments.isTextual() ? arguments.asText()
+                : arguments.isMissingNode() ? "{}" : JinjaTemplate.pythonJson(arguments);
+        return List.of(new EngineEvent.FunctionCallStarted(CallIds.next(), name),
                 new EngineEvent.ArgumentsDelta(argumentsJson), new EngineEvent.ItemDone());
     }
 

@@ -17,10 +17,12 @@ import java.util.Map;
  * @param healthPath    probed relative to {@code baseUrl}
  * @param tokenizer     {@code openai-completions} only: the model's tokenizer folder (Hugging Face layout)
  * @param chatTemplate  {@code openai-completions} only: a Jinja file replacing the folder's template, or {@code null}
+ * @param outputParser  {@code openai-completions} only: how the model writes reasoning and tool calls
+ *                      ({@link dev.baton.engine.tokens.OutputParsers}), or {@code null} for its template's family
  */
 public record Endpoint(String name, String protocol, String transport, URI baseUrl, Map<String, String> headers,
                        List<String> models, String upstreamModel, String healthPath, String tokenizer,
-                       String chatTemplate) {
+                       String chatTemplate, String outputParser) {
 
     public static final String CHAT = "openai-chat";
     public static final String RESPONSES = "openai-responses";
@@ -31,7 +33,7 @@ public record Endpoint(String name, String protocol, String transport, URI baseU
     /** An endpoint of a text protocol (no tokenizer). */
     public Endpoint(String name, String protocol, String transport, URI baseUrl, Map<String, String> headers,
                     List<String> models, String upstreamModel, String healthPath) {
-        this(name, protocol, transport, baseUrl, headers, models, upstreamModel, healthPath, null, null);
+        this(name, protocol, transport, baseUrl, headers, models, upstreamModel, healthPath, null, null, null);
     }
 
     public Endpoint {

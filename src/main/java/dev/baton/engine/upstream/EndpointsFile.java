@@ -2,7 +2,9 @@ package dev.baton.engine.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.baton.engine.tokens.OutputParsers;
 import java.io.IOException;
+
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +90,11 @@ final class EndpointsFile {
             throw invalid(file, where + " speaks openai-completions and needs a 'tokenizer' folder (tokenizer.json and "
                     + "tokenizer_config.json of its model)");
         }
+        String outputParser = text(node, "output_parser");
+        if (outputParser != null && !OutputParsers.NAMES.contains(outputParser)) {
+            throw invalid(file, where + " field output_parser must be one of " + String.join(", ", OutputParsers.NAMES)
+                    + ", not " + outputParser);
+        }
         String transport = orElse(text(node, "transport"), Endpoint.HTTP);
         if (!transport.equals(Endpoint.HTTP) && !(transport.equals(Endpoint.WEBSOCKET) && protocol.equals(Endpoint.RESPONSES))) {
             throw invalid(file, where + " field transport must be http, or websocket with openai-responses");
@@ -108,7 +115,7 @@ final class EndpointsFile {
         List<String> models = new ArrayList<>();
         node.path("models").forEach(m -> models.add(m.asText()));
         return new Endpoint(name, protocol, transport, base, headers, models, text(node, "upstream_model"),
-                orElse(text(node, "health_path"), defaultHealthPath), tokenizer, text(node, "chat_template"));
+                orElse(text(node, "health_path"), defaultHealthPath), tokenizer, text(node, "chat_template"), outputParser);
     }
 
     private static String text(JsonNode node, String field) {

@@ -4,6 +4,7 @@ import dev.baton.config.BatonConfig;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineRequest;
+import dev.baton.engine.tokens.OutputParsers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.vertx.core.Vertx;
@@ -86,9 +87,13 @@ public class RoutedEngine implements Engine {
             throw new IllegalStateException("BATON_ENGINE=openai-completions needs BATON_UPSTREAM_TOKENIZER, the model's "
                     + "tokenizer folder (tokenizer.json and tokenizer_config.json)");
         }
+        if (upstream.outputParser().isPresent() && !OutputParsers.NAMES.contains(upstream.outputParser().get())) {
+            throw new IllegalStateException("BATON_UPSTREAM_OUTPUT_PARSER must be one of "
+                    + String.join(", ", OutputParsers.NAMES) + ", not " + upstream.outputParser().get());
+        }
         return new Endpoint("upstream", config.engine(), transport, Endpoint.normalise(url), headers,
                 served, upstream.model().orElse(null), upstream.healthPath(), upstream.tokenizer().orElse(null),
-                upstream.chatTemplate().orElse(null));
+                upstream.chatTemplate().orElse(null), upstream.outputParser().orElse(null));
     }
 
     @PreDestroy

@@ -38,6 +38,11 @@ public final class JinjaTemplate {
         return out.toString();
     }
 
+    /** A JSON value as Python's {@code json.dumps(value, ensure_ascii=False)} writes it (what {@code tojson} writes). */
+    public static String pythonJson(com.fasterxml.jackson.databind.JsonNode node) {
+        return Values.toJson(plain(node), null);
+    }
+
     /** A JSON value as template data: objects as ordered maps, arrays as lists, integers as {@code Long}. */
     public static Object plain(com.fasterxml.jackson.databind.JsonNode node) {
         if (node == null || node.isNull() || node.isMissingNode()) {

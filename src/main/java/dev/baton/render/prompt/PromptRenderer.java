@@ -25,11 +25,14 @@ public final class PromptRenderer {
     private static final List<String> SPECIAL_TOKENS = List.of("bos_token", "eos_token", "unk_token", "pad_token");
 
     private final JinjaTemplate template;
+    private final String templateSource;
     private final HfTokenizer tokenizer;
     private final Map<String, Object> specialTokens;
 
-    private PromptRenderer(JinjaTemplate template, HfTokenizer tokenizer, Map<String, Object> specialTokens) {
+    private PromptRenderer(JinjaTemplate template, String templateSource, HfTokenizer tokenizer,
+                           Map<String, Object> specialTokens) {
         this.template = template;
+        this.templateSource = templateSource;
         this.tokenizer = tokenizer;
         this.specialTokens = specialTokens;
     }
@@ -84,7 +87,7 @@ public final class PromptRenderer {
                 special.put(name, token.path("content").asText());
             }
         }
-        return new PromptRenderer(template, HfTokenizer.load(tokenizerFile, json), special);
+        return new PromptRenderer(template, source, HfTokenizer.load(tokenizerFile, json), special);
     }
 
     /** The conversation as the model's template writes it, ready for the assistant's turn. */
@@ -102,6 +105,11 @@ public final class PromptRenderer {
     /** The token ids of the rendered conversation: the prompt a token-in engine receives. */
     public int[] tokens(String instructions, List<Item> items, List<JsonNode> tools) {
         return tokenizer.encode(render(instructions, items, tools));
+    }
+
+    /** The chat template's Jinja source. */
+    public String templateSource() {
+        return templateSource;
     }
 
     public HfTokenizer tokenizer() {

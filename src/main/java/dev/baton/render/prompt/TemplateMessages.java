@@ -1,12 +1,15 @@
 package dev.baton.render.prompt;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.protocol.FunctionCallItem;
 import dev.baton.protocol.FunctionCallOutputItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.MessageItem;
 import dev.baton.protocol.ReasoningItem;
 import dev.baton.render.jinja.JinjaTemplate;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,12 +19,16 @@ import java.util.Map;
  * A conversation as chat templates receive it, in vLLM's conventions: {@code instructions} as the first
  * system message; {@code developer} messages as system messages; a reasoning item, the assistant message
  * and the function calls after it (one response) as one assistant message with {@code reasoning_content}
- * and {@code tool_calls} ({@code {"type":"function","id":call_id,"function":{"name","arguments":<the JSON
- * string>}}}); a {@code function_call_output} as a {@code tool} message; function tools as
+ * and {@code tool_calls} ({@code {"type":"function","id":call_id,"function":{"name","arguments"}}}, the
+ * arguments' JSON string parsed into its value as vLLM and SGLang pass it, so templates that write
+ * {@code arguments | tojson} — Llama 3.x — get the object); a {@code function_call_output} as a {@code tool} message; function tools as
  * {@code {"type":"function","function":{"name","description","parameters"}}}. Other item kinds (hosted tool
  * calls, images) have no text form and are left out.
  */
 public final class TemplateMessages {
+
+    private static final ObjectMapper ARGUMENTS = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private TemplateMessages() {
     }
@@ -57,7 +64,7 @@ public final class TemplateMessages {
                 List<Object> calls = (List<Object>) assistant.computeIfAbsent("tool_calls", key -> new ArrayList<>());
                 Map<String, Object> function = new LinkedHashMap<>();
                 function.put("name", call.name());
-                function.put("arguments", call.arguments());
+                function.put("arguments", arguments(call.arguments()));
                 Map<String, Object> mapped = new LinkedHashMap<>();
                 mapped.put("type", "function");
                 mapped.put("id", call.callId());
@@ -119,5 +126,17 @@ public final class TemplateMessages {
             parts.forEach(part -> text.append(part.path("text").asText()));
         }
         return text.toString();
+    }
+
+    /** The arguments as vLLM passes them to templates: the JSON value ({@code {}} when empty); unparseable text as is. */
+    private static Object arguments(String json) {
+        if (json == null || json.isBlank()) {
+            return new LinkedHashMap<String, Object>();
+        }
+        try {
+            return JinjaTemplate.plain(ARGUMENTS.readTree(json));
+        } catch (IOException e) {
+            return json;
+        }
     }
 }

@@ -95,6 +95,7 @@ class StreamingPostCancelTest {
         @Override public Optional<String> model() { return Optional.empty(); }
         @Override public Optional<String> tokenizer() { return Optional.empty(); }
         @Override public Optional<String> chatTemplate() { return Optional.empty(); }
+        @Override public Optional<String> outputParser() { return Optional.empty(); }
         @Override public Optional<List<String>> models() { return Optional.empty(); }
         @Override public Duration connectTimeout() { return Duration.ofSeconds(5); }
         @Override public Duration idleTimeout() { return Duration.ofSeconds(60); }

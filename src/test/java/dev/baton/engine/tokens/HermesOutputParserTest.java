@@ -59,7 +59,7 @@ class HermesOutputParserTest {
     void reasoningTextAndParallelCallsBecomeItems() {
         assertEquals(List.of("ReasoningStarted", "text:Compare a < b and b > c.\nThen act.", "ItemDone",
                 "MessageStarted", "text:Sure — 日本語 ✓ <b>bold</b>.", "ItemDone",
-                "call:ls", "text:{\"path\":\"<dir>\"}", "ItemDone",
+                "call:ls", "text:{\"path\": \"<dir>\"}", "ItemDone",
                 "call:cat", "text:{\"f\": 1}", "ItemDone"), summary(parse(OUTPUT, null)));
     }
 

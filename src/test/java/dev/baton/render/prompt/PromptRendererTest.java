@@ -45,6 +45,7 @@ class PromptRendererTest {
 
     @Test
     void itemsBecomeMessagesInVllmConventions() throws Exception {
+        // arguments reach the template parsed, as vLLM's and SGLang's chat preprocessing passes them
         List<Item> items = items("""
                 [{"type":"message","role":"developer","content":"be brief"},
                  {"type":"message","role":"user","content":[{"type":"input_text","text":"list files"}]},
@@ -60,8 +61,8 @@ class PromptRendererTest {
                  {"role":"system","content":"be brief"},
                  {"role":"user","content":"list files"},
                  {"role":"assistant","content":"Listing.","reasoning_content":"use ls","tool_calls":[
-                   {"type":"function","id":"call_1","function":{"name":"ls","arguments":"{\\"path\\": \\".\\"}"}},
-                   {"type":"function","id":"call_2","function":{"name":"pwd","arguments":"{}"}}]},
+                   {"type":"function","id":"call_1","function":{"name":"ls","arguments":{"path":"."}}},
+                   {"type":"function","id":"call_2","function":{"name":"pwd","arguments":{}}}]},
                  {"role":"tool","content":"a b","tool_call_id":"call_1"},
                  {"role":"tool","content":"/","tool_call_id":"call_2"}]"""), messages);
         JsonNode tools = JSON.valueToTree(TemplateMessages.tools(List.of(JSON.readTree(
