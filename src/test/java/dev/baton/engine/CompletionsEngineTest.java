@@ -84,7 +84,7 @@ class CompletionsEngineTest {
             assertEquals("I should list the files.", first.at("/output/0/content/0/text").asText());
             assertEquals("Let me look — ✓.", first.at("/output/1/content/0/text").asText());
             assertEquals("exec_command", first.at("/output/2/name").asText());
-            assertEquals("{\"cmd\":\"ls -la\"}", first.at("/output/2/arguments").asText());
+            assertEquals("{\"cmd\": \"ls -la\"}", first.at("/output/2/arguments").asText());
             org.junit.jupiter.api.Assertions.assertArrayEquals(fullRender(transcript.subList(0, 1)), lastPrompt(),
                     "turn 1: the prompt is the rendered conversation");
 
@@ -148,6 +148,50 @@ class CompletionsEngineTest {
                 .then().statusCode(200);
         transcript.add(output);
         org.junit.jupiter.api.Assertions.assertArrayEquals(fullRender(transcript), lastPrompt());
+    }
+
+    @Test
+    void aLlamaEndpointReadsJsonCallsAndRendersItsOwnToolTemplate() throws Exception {
+        Map<String, Object> user = Map.of("type", "message", "role", "user", "content", "List the folder, s'il vous plaît.");
+        JsonNode first = JSON.readTree(given().contentType(ContentType.JSON).body(Map.of("model", "llama3.1",
+                "instructions", INSTRUCTIONS, "tools", TOOLS, "input", List.of(user))).when().post("/v1/responses")
+                .then().statusCode(200).extract().asString());
+        assertEquals(List.of("function_call"), types(first), first.toString());
+        assertEquals("exec_command", first.at("/output/0/name").asText());
+        assertEquals("{\"cmd\": \"ls -la\"}", first.at("/output/0/arguments").asText());
+
+        List<Object> transcript = new ArrayList<>(List.of(user));
+        first.path("output").forEach(item -> transcript.add(Requests.asMap(item)));
+        Map<String, Object> output = Map.of("type", "function_call_output", "call_id", first.at("/output/0/call_id").asText(),
+                "output", "a\nb");
+        JsonNode second = JSON.readTree(given().contentType(ContentType.JSON).body(Map.of("model", "llama3.1",
+                "instructions", INSTRUCTIONS, "tools", TOOLS, "previous_response_id", first.path("id").asText(),
+                "input", List.of(output))).when().post("/v1/responses").then().statusCode(200).extract().asString());
+        transcript.add(output);
+        assertEquals("There are two files: a and b.", second.at("/output/0/content/0/text").asText());
+        PromptRenderer llama = PromptRenderer.load(TokenizerOracle.tokenizerFile("llama3_1").getParent(),
+                TokenizerOracle.templateFile(FakeCompletionsServer.LLAMA_TEMPLATE), JSON);
+        List<JsonNode> tools = new ArrayList<>();
+        JSON.valueToTree(TOOLS).forEach(tools::add);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                llama.tokens(INSTRUCTIONS, ItemCodec.decodeStored(JSON.valueToTree(transcript), "transcript"), tools),
+                lastPrompt(), "the call and its result rendered as Llama 3.1's template writes them, then tokenized");
+    }
+
+    @Test
+    void aConversationTheTemplateRefusesFailsWithTheTemplatesReason() throws Exception {
+        // Llama 3.1's template takes one tool call per assistant message
+        List<Map<String, Object>> input = List.of(Map.of("type", "message", "role", "user", "content", "Two at once"),
+                Map.of("type", "function_call", "call_id", "c1", "name", "exec_command", "arguments", "{}"),
+                Map.of("type", "function_call", "call_id", "c2", "name", "exec_command", "arguments", "{}"),
+                Map.of("type", "function_call_output", "call_id", "c1", "output", "1"),
+                Map.of("type", "function_call_output", "call_id", "c2", "output", "2"));
+        JsonNode failed = JSON.readTree(given().contentType(ContentType.JSON).body(Map.of("model", "llama3.1",
+                "tools", TOOLS, "input", input)).when().post("/v1/responses").then().statusCode(200).extract().asString());
+        assertEquals("failed", failed.path("status").asText(), failed.toString());
+        assertEquals("invalid_prompt", failed.at("/error/code").asText());
+        org.junit.jupiter.api.Assertions.assertTrue(failed.at("/error/message").asText()
+                .contains("This model only supports single tool-calls at once!"), failed.toString());
     }
 
     private static JsonNode terminal(List<JsonNode> frames) {

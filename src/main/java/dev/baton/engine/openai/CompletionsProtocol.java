@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.engine.EngineEvent;
+import dev.baton.engine.EngineException;
 import dev.baton.engine.EngineRequest;
 import dev.baton.engine.tokens.OutputParsers;
 import dev.baton.engine.upstream.Endpoint;
 import dev.baton.engine.upstream.UpstreamProtocol;
+import dev.baton.render.jinja.TemplateException;
 import dev.baton.render.prompt.PromptCache;
 import dev.baton.render.prompt.PromptRenderer;
 import io.micrometer.core.instrument.Counter;
@@ -97,7 +99,14 @@ public class CompletionsProtocol implements UpstreamProtocol {
     }
 
     private Prompt body(EngineRequest request, Endpoint endpoint, PromptRenderer renderer) {
-        String text = renderer.render(request.instructions(), request.context().items(), request.tools());
+        String text;
+        try {
+            text = renderer.render(request.instructions(), request.context().items(), request.tools());
+        } catch (TemplateException e) {
+            // the model's own template refuses the conversation (Llama 3.1: one tool call per message): the client's to fix
+            throw new EngineException("invalid_prompt", "The chat template of the model '" + request.model()
+                    + "' cannot render this conversation: " + e.getMessage());
+        }
         EngineRequest.ChainPosition position = request.chain();
         // a turn tokenizes only what follows the prompt its parent turn already tokenized (same endpoint's tokenizer)
         PromptCache.Result tokens = prompts.tokens(renderer.tokenizer(), text,

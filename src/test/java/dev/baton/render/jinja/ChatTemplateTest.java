@@ -40,14 +40,27 @@ class ChatTemplateTest {
         TokenizerOracle.install();
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"qwen3", "llama3"})
-    void rendersExactlyAsTheReferenceRenderer(String model) throws Exception {
+    /** Templates kept as files: Llama 3.1's with tools, gpt-oss's (see src/test/tokenizers/templates). */
+    static final Map<String, String> TEMPLATE_FILES = Map.of("llama3_1", "meta-llama-Llama-3.1-8B-Instruct.jinja",
+            "gpt-oss", "openai-gpt-oss-120b.jinja");
+
+    /** The template of a model: its tokenizer folder's, or its file. */
+    static String templateSource(String model) throws Exception {
+        if (TEMPLATE_FILES.containsKey(model)) {
+            return Files.readString(TokenizerOracle.templateFile(TEMPLATE_FILES.get(model)));
+        }
         JsonNode config = JSON.readTree(Files.readString(TokenizerOracle.tokenizerFile(model).resolveSibling(
                 "tokenizer_config.json")));
-        JinjaTemplate template = JinjaTemplate.parse(config.path("chat_template").asText());
+        return config.path("chat_template").asText();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3", "llama3", "llama3_1", "gpt-oss"})
+    void rendersExactlyAsTheReferenceRenderer(String model) throws Exception {
+        JinjaTemplate template = JinjaTemplate.parse(templateSource(model));
         List<ObjectNode> cases = cases(model, 300);
-        TokenizerOracle.Result oracle = TokenizerOracle.run(List.of("node", "render.mjs", model),
+        String oracleTemplate = TEMPLATE_FILES.containsKey(model) ? "templates/" + TEMPLATE_FILES.get(model) : model;
+        TokenizerOracle.Result oracle = TokenizerOracle.run(List.of("node", "render.mjs", oracleTemplate),
                 JSON.writeValueAsString(cases), 300);
         assertEquals(0, oracle.exit(), oracle.output().substring(0, Math.min(2000, oracle.output().length())));
         JsonNode expected = JSON.readTree(oracle.output());
@@ -107,7 +120,8 @@ class ChatTemplateTest {
         for (int c = 0; c < count; c++) {
             ObjectNode context = JSON.createObjectNode();
             ArrayNode messages = context.putArray("messages");
-            boolean tools = random.nextInt(3) == 0 && model.equals("qwen3");
+            boolean singleCalls = model.equals("llama3_1") || model.equals("gpt-oss"); // their templates take one call per message
+            boolean tools = random.nextInt(3) == 0 && (model.equals("qwen3") || singleCalls);
             if (random.nextBoolean()) {
                 message(messages, "system", "You are a helpful agent. " + texts[random.nextInt(texts.length)]);
             }
@@ -126,23 +140,29 @@ class ChatTemplateTest {
                         default -> {
                         }
                     }
-                    if (tools && random.nextBoolean()) {
-                        ArrayNode calls = assistant.putArray("tool_calls");
-                        int n = 1 + random.nextInt(3);
-                        for (int k = 0; k < n; k++) {
-                            ObjectNode call = calls.addObject();
-                            call.put("type", "function").put("id", "call_" + t + "_" + k);
-                            ObjectNode function = call.putObject("function").put("name", "exec_command");
-                            if (random.nextBoolean()) {
-                                function.put("arguments", "{\"cmd\": \"ls -la " + k + "\"}");
-                            } else {
-                                function.putObject("arguments").put("cmd", "cat é" + k).putArray("flags").add(1).add(true);
-                            }
+                }
+                if (model.equals("gpt-oss") && random.nextBoolean()) {
+                    assistant.put("thinking", "analysis of step " + t);
+                    if (tools) {
+                        assistant.put("content", ""); // its template refuses content and thinking beside a call
+                    }
+                }
+                if (tools && random.nextBoolean()) {
+                    ArrayNode calls = assistant.putArray("tool_calls");
+                    int n = singleCalls ? 1 : 1 + random.nextInt(3);
+                    for (int k = 0; k < n; k++) {
+                        ObjectNode call = calls.addObject();
+                        call.put("type", "function").put("id", "call_" + t + "_" + k);
+                        ObjectNode function = call.putObject("function").put("name", "exec_command");
+                        if (random.nextBoolean() && !singleCalls) {
+                            function.put("arguments", "{\"cmd\": \"ls -la " + k + "\"}");
+                        } else {
+                            function.putObject("arguments").put("cmd", "cat é" + k).putArray("flags").add(1).add(true);
                         }
-                        for (int k = 0; k < n; k++) {
-                            message(messages, "tool", "result " + k + " " + texts[random.nextInt(texts.length)])
-                                    .put("tool_call_id", "call_" + t + "_" + k);
-                        }
+                    }
+                    for (int k = 0; k < n; k++) {
+                        message(messages, "tool", "result " + k + " " + texts[random.nextInt(texts.length)])
+                                .put("tool_call_id", "call_" + t + "_" + k);
                     }
                 }
             }
@@ -160,8 +180,9 @@ class ChatTemplateTest {
             if (model.equals("qwen3") && random.nextInt(4) == 0) {
                 context.put("enable_thinking", false);
             }
-            context.put("bos_token", model.equals("llama3") ? "<|begin_of_text|>" : "");
-            context.put("eos_token", model.equals("llama3") ? "<|eot_id|>" : "<|im_end|>");
+            boolean llama = model.startsWith("llama3");
+            context.put("bos_token", llama ? "<|begin_of_text|>" : model.equals("gpt-oss") ? "<|startoftext|>" : "");
+            context.put("eos_token", llama ? "<|eot_id|>" : model.equals("gpt-oss") ? "<|return|>" : "<|im_end|>");
             cases.add(context);
         }
         return cases;
