@@ -38,7 +38,7 @@ class HfTokenizerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3", "llama3"})
+    @ValueSource(strings = {"qwen3", "llama3", "llama3_1"})
     void encodesExactlyAsTheReferenceTokenizer(String model) throws Exception {
         HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile(model), JSON);
         List<String> corpus = corpus(model);
@@ -61,7 +61,7 @@ class HfTokenizerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3", "llama3"})
+    @ValueSource(strings = {"qwen3", "llama3", "llama3_1"})
     void specialTokensAreSingleIds(String model) {
         HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile(model), JSON);
         String special = model.equals("qwen3") ? "<|im_start|>" : "<|start_header_id|>";
