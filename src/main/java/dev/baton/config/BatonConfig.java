@@ -46,6 +46,11 @@ public interface BatonConfig {
     Optional<String> upstreams();
 
     /**
+     * A YAML or JSON file of safety classifiers run on each turn's new input (docs/safety.md); none: safety off.
+     */
+    Optional<String> safety();
+
+    /**
      * The single upstream of {@code BATON_ENGINE=openai-chat|openai-responses}, and the connection,
      * retry and health-check settings of every upstream endpoint.
      */

@@ -18,7 +18,7 @@ import java.util.Map;
         "incomplete_details", "instructions", "max_output_tokens", "max_tool_calls", "metadata", "model", "output",
         "parallel_tool_calls", "previous_response_id", "prompt_cache_key", "reasoning", "safety_identifier",
         "service_tier", "store", "temperature", "text", "tool_choice", "tools", "top_logprobs", "top_p", "truncation",
-        "usage", "user", "conversation"})
+        "usage", "user", "conversation", "baton_safety"})
 public record ResponseObject(
         String id,
         long createdAt,
@@ -49,7 +49,8 @@ public record ResponseObject(
         String truncation,
         Usage usage,
         String user,
-        JsonNode conversation) {
+        JsonNode conversation,
+        @JsonProperty("baton_safety") @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode batonSafety) {
 
     public static final String IN_PROGRESS = "in_progress";
     public static final String COMPLETED = "completed";
@@ -129,6 +130,7 @@ public record ResponseObject(
         private Usage usage;
         private String user;
         private JsonNode conversation;
+        private JsonNode batonSafety;
 
         private Builder(String id, long createdAt, String model) {
             this.id = id;
@@ -165,6 +167,7 @@ public record ResponseObject(
             usage = r.usage;
             user = r.user;
             conversation = r.conversation;
+            batonSafety = r.batonSafety;
         }
 
         public Builder status(String value) { status = value; return this; }
@@ -194,12 +197,14 @@ public record ResponseObject(
         public Builder usage(Usage value) { usage = value; return this; }
         public Builder user(String value) { user = value; return this; }
         public Builder conversation(JsonNode value) { conversation = value; return this; }
+        /** Baton's extension: the safety verdicts of the turn's input (docs/safety.md), or {@code null} when safety is off. */
+        public Builder batonSafety(JsonNode value) { batonSafety = value; return this; }
 
         public ResponseObject build() {
             return new ResponseObject(id, createdAt, status, background, completedAt, error, incompleteDetails,
                     instructions, maxOutputTokens, maxToolCalls, metadata, model, output, parallelToolCalls,
                     previousResponseId, promptCacheKey, reasoning, safetyIdentifier, serviceTier, store, temperature,
-                    text, toolChoice, tools, topLogprobs, topP, truncation, usage, user, conversation);
+                    text, toolChoice, tools, topLogprobs, topP, truncation, usage, user, conversation, batonSafety);
         }
     }
 }

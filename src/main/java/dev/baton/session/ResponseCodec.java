@@ -119,6 +119,7 @@ public final class ResponseCodec {
                 .usage(usage(r.get("usage")))
                 .user(text(r.get("user")))
                 .conversation(isNull(r.get("conversation")) ? null : r.get("conversation"))
+                .batonSafety(isNull(r.get("baton_safety")) ? null : r.get("baton_safety"))
                 .build();
     }
 

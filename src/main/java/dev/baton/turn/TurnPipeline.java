@@ -15,6 +15,7 @@ import dev.baton.protocol.StreamEvent;
 import dev.baton.protocol.Usage;
 import dev.baton.render.ContextFingerprint;
 import dev.baton.render.RenderedContext;
+import dev.baton.safety.SafetyStage;
 import dev.baton.session.Affinity;
 import dev.baton.session.ChainStore;
 import dev.baton.session.Ids;
@@ -38,8 +39,8 @@ import org.jboss.logging.Logger;
 /**
  * The one path every turn takes, whatever the transport: resolve the parent state, resolve and
  * render only the new input onto the parent's context, run the engine, translate its events, and
- * persist the finished response before announcing it. (Safety classification of the new items
- * slots in between resolving and rendering.)
+ * persist the finished response before announcing it. The safety stage screens the new items between
+ * resolving and rendering them (docs/safety.md).
  */
 @ApplicationScoped
 public class TurnPipeline {
@@ -48,6 +49,7 @@ public class TurnPipeline {
 
     private final ChainStore store;
     private final PrefixIndex prefixes;
+    private final SafetyStage safety;
     private final Engine engine;
     private final MeterRegistry metrics;
     private final Timer prepareTimer;
@@ -58,9 +60,11 @@ public class TurnPipeline {
 
     private final Offload offload;
 
-    public TurnPipeline(ChainStore store, PrefixIndex prefixes, Engine engine, MeterRegistry metrics, Offload offload) {
+    public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, MeterRegistry metrics,
+                        Offload offload) {
         this.store = store;
         this.prefixes = prefixes;
+        this.safety = safety;
         this.offload = offload;
         this.engine = engine;
         this.metrics = metrics;
@@ -107,11 +111,16 @@ public class TurnPipeline {
         }
         Context caller = Vertx.currentContext();
         // rendering a large input (ids, digests, token counts) is CPU work: the offload rule decides where it runs
-        return resolveParent(tenant, request, parent).flatMap(found -> offload.run(inputBytes(request), caller, () -> {
-            Turn turn = start(tenant, request, found, started);
-            prepareTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-            return turn;
-        }));
+        long bytes = inputBytes(request);
+        return resolveParent(tenant, request, parent)
+                .flatMap(found -> offload.run(bytes, caller, () -> resolve(tenant, request, found)))
+                .flatMap(resolved -> safety.screen(tenant, resolved.tail(), resolved.origin().base(), caller)
+                        .flatMap(screened -> offload.run(bytes, caller, () -> {
+                            Turn turn = start(tenant, request, resolved.parent(), resolved,
+                                    screened, started);
+                            prepareTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                            return turn;
+                        })));
     }
 
     private static long inputBytes(CreateResponseRequest request) {
@@ -138,15 +147,29 @@ public class TurnPipeline {
         });
     }
 
-    private Turn start(TenantId tenant, CreateResponseRequest request, StoredResponse parent, long startedNanos) {
+    /** A turn's parent, what it builds on, and its new items with references resolved (before safety). */
+    private record Resolved(StoredResponse parent, Origin origin, List<Item> tail) {
+    }
+
+    private Resolved resolve(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
         Origin origin = origin(tenant, request, parent);
-        RenderedContext base = origin.base();
         int skipped = origin.ownBase();
-        List<Item> tail = resolveInput(request.input().subList(skipped, request.input().size()), base, skipped);
+        return new Resolved(parent, origin,
+                resolveInput(request.input().subList(skipped, request.input().size()), origin.base(), skipped));
+    }
+
+    private Turn start(TenantId tenant, CreateResponseRequest request, StoredResponse parent, Resolved resolved,
+                       SafetyStage.Screened screened, long startedNanos) {
+        Origin origin = resolved.origin();
+        RenderedContext base = origin.base();
+        List<Item> tail = screened.items(); // redacted where a classifier asked: the engine and storage see only that
         RenderedContext context = base.append(tail);
-        List<Item> input = skipped == 0 ? tail : concat(base.items(), tail);
+        List<Item> input = origin.ownBase() == 0 ? tail : concat(base.items(), tail);
         byte[] preamble = ContextFingerprint.preamble(request.instructions(), request.tools());
         ResponseObject response = Settings.inProgress(Ids.response(), request);
+        if (screened.verdicts() != null) {
+            response = response.toBuilder().batonSafety(screened.verdicts()).build();
+        }
         Affinity inherited = origin.affinity();
         String affinityKey = request.promptCacheKey() != null ? request.promptCacheKey()
                 : inherited != null ? inherited.key() : response.id();

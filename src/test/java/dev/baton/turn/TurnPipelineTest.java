@@ -71,7 +71,8 @@ class TurnPipelineTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private List<StreamEvent> run(Engine engine) throws Exception {
-        TurnPipeline pipeline = new TurnPipeline(store, new PrefixIndex(1 << 20, java.time.Duration.ofMinutes(1), registry), engine, registry,
+        TurnPipeline pipeline = new TurnPipeline(store, new PrefixIndex(1 << 20, java.time.Duration.ofMinutes(1), registry),
+                dev.baton.safety.SafetyStage.off(registry), engine, registry,
                 new Offload(1 << 20));
         Turn turn = pipeline.prepare(new TenantId("t"),
                 RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null).await().atMost(DEADLINE);
