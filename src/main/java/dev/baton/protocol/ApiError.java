@@ -10,6 +10,14 @@ public record ApiError(int status, String type, String code, String param, Strin
     public static final String INVALID_REQUEST = "invalid_request_error";
     public static final String SERVER_ERROR = "server_error";
 
+    /** The code of an input a safety classifier refused (docs/safety.md). */
+    public static final String INPUT_BLOCKED = "input_blocked";
+
+    /** A turn's input refused by a safety classifier before anything ran: nothing stored, nothing to evict. */
+    public static ApiError inputBlocked(String message) {
+        return new ApiError(400, INVALID_REQUEST, INPUT_BLOCKED, "input", message);
+    }
+
     public static ApiError invalidRequest(String param, String code, String message) {
         return new ApiError(400, INVALID_REQUEST, code, param, message);
     }

@@ -60,7 +60,7 @@ public final class PatternClassifier implements Classifier {
                 new Rule("google_api_key", "\\bAIza[0-9A-Za-z_-]{35}"),
                 new Rule("gitlab_token", "\\bglpat-[A-Za-z0-9_-]{20,}"),
                 new Rule("jwt", "\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}"),
-                new Rule("credential", Pattern.compile("(?i)\\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
+                new Rule("credential", Pattern.compile("(?i)(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
                         + "client[_-]?secret|auth)[\"']?\\s*[:=]\\s*[\"']?([^\\s\"',;]{12,})"), PatternClassifier::highEntropy)));
     }
 

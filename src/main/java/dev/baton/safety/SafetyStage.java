@@ -42,7 +42,6 @@ import org.jboss.logging.Logger;
 public class SafetyStage {
 
     private static final Logger LOG = Logger.getLogger(SafetyStage.class);
-    static final String BLOCKED = "input_blocked";
 
     /** A turn's new items after screening (redacted where asked) and the verdicts for its response, or {@code null}. */
     public record Screened(List<Item> items, ObjectNode verdicts) {
@@ -182,7 +181,7 @@ public class SafetyStage {
         }
         verdicts.put("scanned_chars", outcomes.isEmpty() ? 0 : outcomes.get(0).scan().newChars());
         if (blocking != null) {
-            throw ApiError.invalidRequest("input", BLOCKED, blocking.failed()
+            throw ApiError.inputBlocked(blocking.failed()
                     ? "The input could not be checked by the safety classifier '" + blocking.spec().name()
                             + "', which blocks when it fails; try again."
                     : "The input was blocked by the safety classifier '" + blocking.spec().name() + "' ("

@@ -193,8 +193,13 @@ final class SocketSession {
                         },
                         failure -> {
                             sendError(failure, lane.streamId);
-                            finished(lane, held, null);
+                            // a refused input never ran, so the parent is as good as before: nothing to evict
+                            finished(lane, blockedInput(failure) ? null : held, null);
                         });
+    }
+
+    private static boolean blockedInput(Throwable failure) {
+        return failure instanceof ApiException api && ApiError.INPUT_BLOCKED.equals(api.error().code());
     }
 
     private void run(Lane lane, Turn turn, StoredResponse continued) {
