@@ -91,6 +91,23 @@ class StartupFailuresIT {
         }
     }
 
+    @Test
+    void aMistakeInTheSafetyFileStopsTheStartNamingFileClassifierAndField() throws Exception {
+        Path file = Files.createTempFile("safety", ".yaml");
+        try {
+            Files.writeString(file, """
+                    classifiers:
+                      - {name: pii, type: pii, action: drop}
+                    """);
+            Exit exit = start(Map.of("BATON_SAFETY", file.toString()));
+            assertNotEquals(0, exit.code());
+            assertTrue(exit.output().contains("BATON_SAFETY file " + file
+                    + ": classifiers[0] (name: pii) field action must be block, redact, flag, not 'drop'"), exit.output());
+        } finally {
+            deleteQuietly(file);
+        }
+    }
+
     private static void deleteQuietly(Path file) {
         try {
             Files.deleteIfExists(file);
