@@ -121,9 +121,13 @@ final class SafetyFile {
                 throw invalid(where + " field window_tokens must be a positive number with scope: window");
             }
         }
-        String applyTo = oneOf(node, "apply_to", "input", List.of("input", "output"), where);
-        if (applyTo.equals("output")) {
-            throw invalid(where + " field apply_to: output is not supported by this version (input only)");
+        String applyTo = oneOf(node, "apply_to", ClassifierSpec.INPUT, List.of(ClassifierSpec.INPUT, ClassifierSpec.OUTPUT), where);
+        if (applyTo.equals(ClassifierSpec.OUTPUT) && action.equals(ClassifierSpec.REDACT)) {
+            throw invalid(where + " field action: redact applies to input only (streamed output cannot be taken back); "
+                    + "use block or flag with apply_to: output");
+        }
+        if (applyTo.equals(ClassifierSpec.OUTPUT) && scope.equals(ClassifierSpec.WINDOW)) {
+            throw invalid(where + " field scope: window applies to input only (an output classifier reads the whole output)");
         }
         boolean blockOnError = oneOf(node, "on_error", "allow", List.of("allow", "block"), where).equals("block");
         Classifier classifier = switch (type) {
@@ -132,7 +136,7 @@ final class SafetyFile {
             case "injection" -> PatternClassifier.injection();
             default -> moderations(node, where);
         };
-        return new ClassifierSpec(name, type, action, scope, window, blockOnError, classifier);
+        return new ClassifierSpec(name, type, action, scope, window, blockOnError, applyTo, classifier);
     }
 
     private Classifier moderations(JsonNode node, String where) {

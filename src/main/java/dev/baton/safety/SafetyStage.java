@@ -52,9 +52,7 @@ public class SafetyStage {
 
     private final SafetyFile.Rules rules;
     private final ObjectMapper json;
-    private final MeterRegistry metrics;
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final SafetyMetrics metrics;
 
     @Inject
     public SafetyStage(BatonConfig config, Vertx vertx, ObjectMapper json, MeterRegistry metrics) {
@@ -65,7 +63,7 @@ public class SafetyStage {
     private SafetyStage(SafetyFile.Rules rules, ObjectMapper json, MeterRegistry metrics) {
         this.rules = rules;
         this.json = json;
-        this.metrics = metrics;
+        this.metrics = new SafetyMetrics(metrics);
     }
 
     /** A stage with no classifiers: every turn passes unscreened. */
@@ -96,7 +94,8 @@ public class SafetyStage {
      * @return fails with an {@link dev.baton.protocol.ApiException} ({@code input_blocked}) when a classifier blocks
      */
     public Uni<Screened> screen(TenantId tenant, List<Item> items, RenderedContext before, Context caller) {
-        List<ClassifierSpec> specs = rules == null ? List.of() : rules.forTenant(tenant.value());
+        List<ClassifierSpec> specs = rules == null ? List.of()
+                : rules.forTenant(tenant.value()).stream().filter(ClassifierSpec::onInput).toList();
         if (specs.isEmpty()) {
             return Uni.createFrom().item(new Screened(items, null));
         }
@@ -116,11 +115,28 @@ public class SafetyStage {
         return all.map(outcomes -> decide(outcomes, texts));
     }
 
+    /** The response's {@code baton_safety} with the output classifiers' verdicts added under {@code output}. */
+    public static com.fasterxml.jackson.databind.JsonNode withOutput(com.fasterxml.jackson.databind.JsonNode verdicts,
+                                                                     ArrayNode output) {
+        ObjectNode merged = verdicts instanceof ObjectNode object ? object.deepCopy() : new ObjectMapper().createObjectNode();
+        merged.set("output", output);
+        return merged;
+    }
+
+    /** The tenant's output classifiers for one turn, or {@code null} when it has none. */
+    public OutputScreen outputScreen(TenantId tenant) {
+        if (rules == null) {
+            return null;
+        }
+        List<ClassifierSpec> specs = rules.forTenant(tenant.value()).stream().filter(spec -> !spec.onInput()).toList();
+        return specs.isEmpty() ? null : new OutputScreen(specs, metrics, json);
+    }
+
     private Uni<Outcome> run(ClassifierSpec spec, ScanText scan) {
         long started = System.nanoTime();
-        counter("baton_safety_calls_total", spec.name(), "apply_to", "input").increment();
-        counter("baton_safety_scanned_chars_total", spec.name(), "part", "new").increment(scan.newChars());
-        counter("baton_safety_scanned_chars_total", spec.name(), "part", "window").increment(scan.window());
+        metrics.call(spec);
+        metrics.scanned(spec, "new", scan.newChars());
+        metrics.scanned(spec, "window", scan.window());
         Uni<List<Finding>> findings;
         try {
             findings = spec.classifier().scan(scan);
@@ -132,7 +148,7 @@ public class SafetyStage {
                     LOG.warnf("safety classifier %s failed: %s", spec.name(), failure.getMessage());
                     return new Outcome(spec, scan, List.of(), true);
                 })
-                .invoke(() -> timer(spec.name()).record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
+                .invoke(() -> metrics.took(spec, started));
     }
 
     private Screened decide(List<Outcome> outcomes, ItemTexts texts) {
@@ -154,7 +170,7 @@ public class SafetyStage {
             String result;
             if (outcome.failed()) {
                 result = spec.blockOnError() ? "blocked" : "error";
-                counter("baton_safety_errors_total", spec.name(), "on_error", spec.blockOnError() ? "block" : "allow").increment();
+                metrics.error(spec);
                 if (spec.blockOnError() && blocking == null) {
                     blocking = outcome;
                 }
@@ -173,7 +189,7 @@ public class SafetyStage {
                     collect(outcome.scan(), counted, redactions, redactionLabels);
                 }
             }
-            counter("baton_safety_verdicts_total", spec.name(), "result", result).increment();
+            metrics.verdict(spec, result);
             ObjectNode verdict = list.addObject().put("name", spec.name()).put("scope", spec.scope()).put("result", result);
             if (!labels.isEmpty()) {
                 labels.forEach(verdict.putArray("labels")::add);
@@ -260,16 +276,5 @@ public class SafetyStage {
             }
         }
         return String.join("\n", parts);
-    }
-
-    private Counter counter(String name, String classifier, String tag, String value) {
-        return counters.computeIfAbsent(name + '\u0000' + classifier + '\u0000' + value, key -> Counter.builder(name)
-                .tag("classifier", classifier).tag(tag, value).register(metrics));
-    }
-
-    private Timer timer(String classifier) {
-        return timers.computeIfAbsent(classifier, key -> Timer.builder("baton_safety_seconds").tag("classifier", classifier)
-                .description("Time a safety classifier took on a turn's input").publishPercentileHistogram()
-                .register(metrics));
     }
 }

@@ -40,6 +40,11 @@ public record ScanText(String text, int window, List<Segment> segments) {
         return new ScanText(out.toString(), windowLength, List.copyOf(segments));
     }
 
+    /** Generated text as it streams: {@code before} (output already screened) directly followed by {@code delta}. */
+    static ScanText continuing(String before, String delta) {
+        return new ScanText(before + delta, before.length(), List.of(new Segment(0, before.length(), delta.length())));
+    }
+
     /** True when the finding reaches into the new texts. */
     boolean counts(Finding finding) {
         return finding.end() > window;

@@ -15,6 +15,7 @@ import dev.baton.protocol.StreamEvent;
 import dev.baton.protocol.Usage;
 import dev.baton.render.ContextFingerprint;
 import dev.baton.render.RenderedContext;
+import dev.baton.safety.OutputScreen;
 import dev.baton.safety.SafetyStage;
 import dev.baton.session.Affinity;
 import dev.baton.session.ChainStore;
@@ -255,6 +256,8 @@ public class TurnPipeline {
         private final int depth;
         private final EngineRequest.ChainPosition position;
         private volatile boolean settled; // set where the terminal step is made, read when the stream completes
+        private volatile boolean outputBlocked; // an output classifier ended the turn: later engine events are dropped
+        private final OutputScreen outputScreen;
         private final OutputAssembler assembler = new OutputAssembler(0);
         private String servedBy;
         private final long startedNanos;
@@ -265,6 +268,7 @@ public class TurnPipeline {
         Run(TenantId tenant, ResponseObject response, List<Item> input, RenderedContext base, RenderedContext context,
             int depth, EngineRequest.ChainPosition position, long startedNanos) {
             this.base = base;
+            this.outputScreen = safety.outputScreen(tenant);
             this.startedNanos = startedNanos;
             this.depth = depth;
             this.position = position;
@@ -281,6 +285,7 @@ public class TurnPipeline {
 
         Multi<TurnStep> generate(EngineRequest request) {
             Multi<TurnStep> body = engine.stream(request)
+                    .select().first(event -> !outputBlocked) // a blocked output stops the engine at its next event
                     .onSubscription().invoke(this::engineStarted)
                     .onItem().transformToMultiAndConcatenate(this::onEngineEvent)
                     .onItem().invoke(this::timeFirstEvent)
@@ -321,17 +326,52 @@ public class TurnPipeline {
             if (engineFirstEventNanos == 0) {
                 engineFirstEventNanos = System.nanoTime();
             }
+            if (outputScreen != null && outputScreen.blocks(generatedText(event))) {
+                return filtered(null);
+            }
+            if (event instanceof EngineEvent.Finished done && outputScreen != null) {
+                return outputScreen.blocksAtEnd(null).onItem().transformToMulti(blocked -> blocked
+                        ? filtered(usage(done)) : finished(done));
+            }
             if (event instanceof EngineEvent.Finished done) {
-                List<StreamEvent> closing = assembler.closeOpenItem();
-                Usage usage = Usage.of(done.inputTokens(), done.cachedTokens(), done.outputTokens(), done.reasoningTokens());
-                String status = done.stopReason() == null ? ResponseObject.COMPLETED : ResponseObject.INCOMPLETE;
-                ResponseObject.IncompleteDetails details = done.stopReason() == null ? null
-                        : new ResponseObject.IncompleteDetails(done.stopReason());
-                Multi<TurnStep> terminal = finish(status, assembler.output(), usage, null, details).toMulti();
-                return closing.isEmpty() ? terminal
-                        : Multi.createBy().concatenating().streams(steps(closing), terminal);
+                return finished(done);
             }
             return steps(assembler.on(event));
+        }
+
+        /** The text an event adds to the output, for the output classifiers ("" for events that add none). */
+        private static String generatedText(EngineEvent event) {
+            if (event instanceof EngineEvent.TextDelta delta) {
+                return delta.text();
+            }
+            if (event instanceof EngineEvent.ArgumentsDelta delta) {
+                return delta.delta();
+            }
+            return event instanceof EngineEvent.ReasoningDelta delta ? delta.text() : "";
+        }
+
+        /** An output classifier blocked: the open item closes without the blocked delta, the turn ends incomplete. */
+        private Multi<TurnStep> filtered(Usage usage) {
+            outputBlocked = true;
+            List<StreamEvent> closing = assembler.closeOpenItem();
+            Multi<TurnStep> terminal = finish(ResponseObject.INCOMPLETE, assembler.output(), usage, null,
+                    new ResponseObject.IncompleteDetails("content_filter")).toMulti();
+            return closing.isEmpty() ? terminal : Multi.createBy().concatenating().streams(steps(closing), terminal);
+        }
+
+        private static Usage usage(EngineEvent.Finished done) {
+            return Usage.of(done.inputTokens(), done.cachedTokens(), done.outputTokens(), done.reasoningTokens());
+        }
+
+        private Multi<TurnStep> finished(EngineEvent.Finished done) {
+            List<StreamEvent> closing = assembler.closeOpenItem();
+            Usage usage = usage(done);
+            String status = done.stopReason() == null ? ResponseObject.COMPLETED : ResponseObject.INCOMPLETE;
+            ResponseObject.IncompleteDetails details = done.stopReason() == null ? null
+                    : new ResponseObject.IncompleteDetails(done.stopReason());
+            Multi<TurnStep> terminal = finish(status, assembler.output(), usage, null, details).toMulti();
+            return closing.isEmpty() ? terminal
+                    : Multi.createBy().concatenating().streams(steps(closing), terminal);
         }
 
         private static Multi<TurnStep> steps(List<StreamEvent> events) {
@@ -352,7 +392,9 @@ public class TurnPipeline {
         /** Builds the terminal response, persists it (store=true) and only then emits the terminal event. */
         private Uni<TurnStep> finish(String status, List<Item> output, Usage usage,
                                         ResponseObject.ResponseError error, ResponseObject.IncompleteDetails details) {
-            ResponseObject done = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
+            ResponseObject finished = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
+            ResponseObject done = outputScreen == null ? finished : finished.toBuilder()
+                    .batonSafety(SafetyStage.withOutput(finished.batonSafety(), outputScreen.finish())).build();
             RenderedContext after = done.continuable() ? context.append(output) : null;
             StoredResponse stored = StoredResponse.of(tenant, done, input, after, depth, affinity());
             if (after != null) {

@@ -77,6 +77,8 @@ public class FakeModerationsServer implements QuarkusTestResourceLifecycleManage
                       - {name: pii, type: pii, action: redact}
                       - {name: injection, type: injection, action: flag}
                       - {name: injection-window, type: injection, action: flag, scope: window, window_tokens: 200}
+                      - {name: output-secrets, type: secrets, action: block, apply_to: output}
+                      - {name: output-pii, type: pii, action: flag, apply_to: output}
                       - name: moderation
                         type: openai-moderations
                         url: http://127.0.0.1:%d/v1

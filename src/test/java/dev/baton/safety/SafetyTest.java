@@ -205,4 +205,48 @@ class SafetyTest {
                 .statusCode(200).extract().asString());
         assertEquals(body.path("baton_safety"), stored.path("baton_safety"), "the verdicts are stored with the response");
     }
+
+    @Test
+    void aSecretInTheOutputStopsTheStreamBeforeItIsSent() throws Exception {
+        List<String> deltas = new ArrayList<>();
+        String terminal = null;
+        JsonNode response = null;
+        for (String line : given().contentType(ContentType.JSON).body(Map.of("model", "leaky", "input", "the key?",
+                "stream", true)).when().post("/v1/responses").then().statusCode(200).extract().asString().split("\n")) {
+            if (!line.startsWith("data: ")) {
+                continue;
+            }
+            JsonNode event = JSON.readTree(line.substring(6));
+            if (event.path("type").asText().equals("response.output_text.delta")) {
+                deltas.add(event.path("delta").asText());
+            }
+            if (event.path("type").asText().startsWith("response.") && event.has("response")) {
+                terminal = event.path("type").asText();
+                response = event.path("response");
+            }
+        }
+        String streamed = String.join("", deltas);
+        assertFalse(streamed.contains("AKIAIOSFODNN7EXAMPLE"), "the delta that completes the key is never sent: " + streamed);
+        assertTrue(streamed.startsWith("Sure, here is"), streamed);
+        assertEquals("response.incomplete", terminal);
+        assertEquals("content_filter", response.at("/incomplete_details/reason").asText());
+        JsonNode output = response.at("/baton_safety/output");
+        assertEquals("blocked", output.get(0).path("result").asText(), response.toString());
+        assertEquals("aws_access_key", output.get(0).at("/labels/0").asText());
+        assertFalse(response.toString().contains("AKIAIOSFODNN7EXAMPLE"));
+        assertFalse(given().when().get("/v1/responses/" + response.path("id").asText()).asString().contains("AKIAIOSFODNN7EXAMPLE"),
+                "nor stored");
+    }
+
+    @Test
+    void aFlaggedOutputCompletesWithItsVerdict() throws Exception {
+        JsonNode response = JSON.readTree(post(Map.of("model", "contact", "input", "who do I write to?")).then()
+                .statusCode(200).extract().asString());
+        assertEquals("completed", response.path("status").asText());
+        assertTrue(response.at("/output/0/content/0/text").asText().contains("sales@example.com"));
+        JsonNode verdicts = response.at("/baton_safety/output");
+        assertEquals("clear", verdicts.get(0).path("result").asText(), "output-secrets");
+        assertEquals("flagged", verdicts.get(1).path("result").asText(), "output-pii");
+        assertEquals(List.of("email"), JSON.convertValue(verdicts.get(1).path("labels"), List.class));
+    }
 }
