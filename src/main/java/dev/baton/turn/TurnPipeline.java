@@ -2,8 +2,6 @@ package dev.baton.turn;
 
 import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
-import dev.baton.engine.EngineEvent;
-import dev.baton.engine.EngineException;
 import dev.baton.engine.EngineRequest;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
@@ -11,11 +9,8 @@ import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ItemReference;
 import dev.baton.protocol.ResponseObject;
-import dev.baton.protocol.StreamEvent;
-import dev.baton.protocol.Usage;
 import dev.baton.render.ContextFingerprint;
 import dev.baton.render.RenderedContext;
-import dev.baton.safety.OutputScreen;
 import dev.baton.safety.SafetyStage;
 import dev.baton.session.Affinity;
 import dev.baton.session.ChainStore;
@@ -30,12 +25,9 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
-import org.jboss.logging.Logger;
 
 /**
  * The one path every turn takes, whatever the transport: resolve the parent state, resolve and
@@ -46,18 +38,13 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class TurnPipeline {
 
-    private static final Logger LOG = Logger.getLogger(TurnPipeline.class);
-
     private final ChainStore store;
     private final PrefixIndex prefixes;
     private final SafetyStage safety;
     private final Engine engine;
     private final MeterRegistry metrics;
     private final Timer prepareTimer;
-    private final Timer overheadToEngine;
-    private final Timer overheadToFirstEvent;
-    private final java.util.Map<String, io.micrometer.core.instrument.Counter> responsesByStatus =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final TurnMetrics turnMetrics;
 
     private final Offload offload;
 
@@ -72,29 +59,7 @@ public class TurnPipeline {
         this.prepareTimer = Timer.builder("baton_turn_prepare_seconds")
                 .description("Gateway work before the engine starts: state lookup, input resolution, rendering")
                 .register(metrics);
-        this.overheadToEngine = overheadTimer("engine_start", metrics);
-        this.overheadToFirstEvent = overheadTimer("first_event", metrics);
-    }
-
-    /**
-     * Baton's own share of a turn's latency, with histogram buckets fine enough for sub-millisecond
-     * percentiles: {@code engine_start} from the start of a turn (its request parsed) to the engine's
-     * stream being subscribed; {@code first_event} to the engine's first output event leaving the
-     * pipeline for the transport, minus the engine's own time to that event.
-     */
-    private static Timer overheadTimer(String stage, MeterRegistry metrics) {
-        return Timer.builder("baton_gateway_overhead_seconds")
-                .description("Gateway time per turn, the engine's own time excluded")
-                .tag("stage", stage)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(java.time.Duration.ofNanos(10_000))
-                .maximumExpectedValue(java.time.Duration.ofSeconds(10))
-                .register(metrics);
-    }
-
-    /** The outcome counter, looked up once per status (a registry lookup takes a lock on every turn). */
-    private io.micrometer.core.instrument.Counter responses(String status) {
-        return responsesByStatus.computeIfAbsent(status, key -> metrics.counter("baton_responses_total", "status", key));
+        this.turnMetrics = new TurnMetrics(metrics);
     }
 
     /**
@@ -181,8 +146,8 @@ public class TurnPipeline {
                 request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
                 request.topP(), request.promptCacheKey(), request.reasoning(), request.text(), request.include(),
                 position);
-        Run run = new Run(tenant, response, input, base, context, parent == null ? 1 : parent.depth() + 1, position,
-                startedNanos);
+        TurnRun run = new TurnRun(store, prefixes, engine, turnMetrics, safety.outputScreen(tenant), tenant, response,
+                input, base, context, parent == null ? 1 : parent.depth() + 1, position, startedNanos);
         Multi<TurnStep> steps = request.generate() ? run.generate(engineRequest) : run.warmUp();
         return new Turn(response, engineRequest.fingerprint(), steps);
     }
@@ -244,187 +209,5 @@ public class TurnPipeline {
             }
         }
         return null;
-    }
-
-    /** The running state of one turn. */
-    private final class Run {
-        private final TenantId tenant;
-        private final ResponseObject response;
-        private final List<Item> input;
-        private final RenderedContext base;
-        private final RenderedContext context;
-        private final int depth;
-        private final EngineRequest.ChainPosition position;
-        private volatile boolean settled; // set where the terminal step is made, read when the stream completes
-        private volatile boolean outputBlocked; // an output classifier ended the turn: later engine events are dropped
-        private final OutputScreen outputScreen;
-        private final OutputAssembler assembler = new OutputAssembler(0);
-        private String servedBy;
-        private final long startedNanos;
-        private long engineStartedNanos;
-        private long engineFirstEventNanos;
-        private boolean firstEventTimed;
-
-        Run(TenantId tenant, ResponseObject response, List<Item> input, RenderedContext base, RenderedContext context,
-            int depth, EngineRequest.ChainPosition position, long startedNanos) {
-            this.base = base;
-            this.outputScreen = safety.outputScreen(tenant);
-            this.startedNanos = startedNanos;
-            this.depth = depth;
-            this.position = position;
-            this.tenant = tenant;
-            this.response = response;
-            this.input = input;
-            this.context = context;
-        }
-
-        Multi<TurnStep> warmUp() {
-            return Multi.createBy().concatenating().streams(opening(),
-                    finish(ResponseObject.COMPLETED, List.of(), Usage.ZERO, null, null).toMulti());
-        }
-
-        Multi<TurnStep> generate(EngineRequest request) {
-            Multi<TurnStep> body = engine.stream(request)
-                    .select().first(event -> !outputBlocked) // a blocked output stops the engine at its next event
-                    .onSubscription().invoke(this::engineStarted)
-                    .onItem().transformToMultiAndConcatenate(this::onEngineEvent)
-                    .onItem().invoke(this::timeFirstEvent)
-                    .onCompletion().switchTo(() -> settled ? Multi.createFrom().empty()
-                            : fail(new EngineException("server_error",
-                                    "The engine ended its stream without finishing the response.")).toMulti())
-                    .onFailure().recoverWithMulti(failure -> fail(failure).toMulti());
-            return Multi.createBy().concatenating().streams(opening(), body);
-        }
-
-        private Multi<TurnStep> opening() {
-            return Multi.createFrom().items(
-                    () -> Stream.of(
-                            TurnStep.of(new StreamEvent.Lifecycle(StreamEvent.Lifecycle.CREATED,
-                                    assembler.nextSequenceNumber(), response)),
-                            TurnStep.of(new StreamEvent.Lifecycle(StreamEvent.Lifecycle.IN_PROGRESS,
-                                    assembler.nextSequenceNumber(), response))));
-        }
-
-        private void engineStarted() {
-            engineStartedNanos = System.nanoTime();
-            overheadToEngine.record(engineStartedNanos - startedNanos, TimeUnit.NANOSECONDS);
-        }
-
-        private void timeFirstEvent() {
-            if (!firstEventTimed && engineFirstEventNanos != 0) {
-                firstEventTimed = true;
-                long engineOwn = engineFirstEventNanos - engineStartedNanos;
-                overheadToFirstEvent.record(Math.max(0, System.nanoTime() - startedNanos - engineOwn), TimeUnit.NANOSECONDS);
-            }
-        }
-
-        private Multi<TurnStep> onEngineEvent(EngineEvent event) {
-            if (event instanceof EngineEvent.Routed routed) {
-                servedBy = routed.endpoint();
-                return Multi.createFrom().empty();
-            }
-            if (engineFirstEventNanos == 0) {
-                engineFirstEventNanos = System.nanoTime();
-            }
-            if (outputScreen != null && outputScreen.blocks(generatedText(event))) {
-                return filtered(null);
-            }
-            if (event instanceof EngineEvent.Finished done && outputScreen != null) {
-                return outputScreen.blocksAtEnd(null).onItem().transformToMulti(blocked -> blocked
-                        ? filtered(usage(done)) : finished(done));
-            }
-            if (event instanceof EngineEvent.Finished done) {
-                return finished(done);
-            }
-            return steps(assembler.on(event));
-        }
-
-        /** The text an event adds to the output, for the output classifiers ("" for events that add none). */
-        private static String generatedText(EngineEvent event) {
-            if (event instanceof EngineEvent.TextDelta delta) {
-                return delta.text();
-            }
-            if (event instanceof EngineEvent.ArgumentsDelta delta) {
-                return delta.delta();
-            }
-            return event instanceof EngineEvent.ReasoningDelta delta ? delta.text() : "";
-        }
-
-        /** An output classifier blocked: the open item closes without the blocked delta, the turn ends incomplete. */
-        private Multi<TurnStep> filtered(Usage usage) {
-            outputBlocked = true;
-            List<StreamEvent> closing = assembler.closeOpenItem();
-            Multi<TurnStep> terminal = finish(ResponseObject.INCOMPLETE, assembler.output(), usage, null,
-                    new ResponseObject.IncompleteDetails("content_filter")).toMulti();
-            return closing.isEmpty() ? terminal : Multi.createBy().concatenating().streams(steps(closing), terminal);
-        }
-
-        private static Usage usage(EngineEvent.Finished done) {
-            return Usage.of(done.inputTokens(), done.cachedTokens(), done.outputTokens(), done.reasoningTokens());
-        }
-
-        private Multi<TurnStep> finished(EngineEvent.Finished done) {
-            List<StreamEvent> closing = assembler.closeOpenItem();
-            Usage usage = usage(done);
-            String status = done.stopReason() == null ? ResponseObject.COMPLETED : ResponseObject.INCOMPLETE;
-            ResponseObject.IncompleteDetails details = done.stopReason() == null ? null
-                    : new ResponseObject.IncompleteDetails(done.stopReason());
-            Multi<TurnStep> terminal = finish(status, assembler.output(), usage, null, details).toMulti();
-            return closing.isEmpty() ? terminal
-                    : Multi.createBy().concatenating().streams(steps(closing), terminal);
-        }
-
-        private static Multi<TurnStep> steps(List<StreamEvent> events) {
-            return Multi.createFrom().iterable(events).map(TurnStep::of);
-        }
-
-        private Uni<TurnStep> fail(Throwable failure) {
-            ResponseObject.ResponseError error;
-            if (failure instanceof EngineException engineFailure) {
-                error = new ResponseObject.ResponseError(engineFailure.code(), engineFailure.getMessage());
-            } else {
-                LOG.errorf(failure, "Turn %s failed inside the gateway", response.id());
-                error = new ResponseObject.ResponseError("server_error", "The gateway failed while generating the response.");
-            }
-            return finish(ResponseObject.FAILED, assembler.output(), null, error, null);
-        }
-
-        /** Builds the terminal response, persists it (store=true) and only then emits the terminal event. */
-        private Uni<TurnStep> finish(String status, List<Item> output, Usage usage,
-                                        ResponseObject.ResponseError error, ResponseObject.IncompleteDetails details) {
-            ResponseObject finished = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
-            ResponseObject done = outputScreen == null ? finished : finished.toBuilder()
-                    .batonSafety(SafetyStage.withOutput(finished.batonSafety(), outputScreen.finish())).build();
-            RenderedContext after = done.continuable() ? context.append(output) : null;
-            StoredResponse stored = StoredResponse.of(tenant, done, input, after, depth, affinity());
-            if (after != null) {
-                prefixes.remember(tenant, base, after, done.id(), stored.affinity());
-            }
-            responses(status).increment();
-            Uni<Void> persisted = done.store() ? store.save(stored) : Uni.createFrom().voidItem();
-            return persisted.map(ignored -> terminal(stored))
-                    .onFailure().recoverWithItem(failure -> notDurable(done, failure));
-        }
-
-        private TurnStep terminal(StoredResponse stored) {
-            settled = true;
-            return new TurnStep(StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), stored.response()), stored);
-        }
-
-        /** The state store refused the response: it ends failed, so nobody continues from state that was lost. */
-        private TurnStep notDurable(ResponseObject done, Throwable failure) {
-            String message = failure instanceof ApiException api ? api.error().message()
-                    : "The response could not be stored.";
-            ResponseObject failed = done.finish(ResponseObject.FAILED, Instant.now().getEpochSecond(), done.output(),
-                    done.usage(), new ResponseObject.ResponseError("state_unavailable", message), null);
-            responses("not_durable").increment();
-            return terminal(StoredResponse.of(tenant, failed, input, null, depth, affinity()));
-        }
-
-        /** The chain keeps the home endpoint of its first turn; a chain without one adopts this turn's. */
-        private Affinity affinity() {
-            String home = position.homeEndpoint() != null ? position.homeEndpoint() : servedBy;
-            return home == null ? null : new Affinity(position.affinityKey(), home);
-        }
     }
 }

@@ -1,0 +1,224 @@
+package dev.baton.turn;
+
+import dev.baton.engine.Engine;
+import dev.baton.engine.EngineEvent;
+import dev.baton.engine.EngineException;
+import dev.baton.engine.EngineRequest;
+import dev.baton.protocol.ApiException;
+import dev.baton.protocol.Item;
+import dev.baton.protocol.ResponseObject;
+import dev.baton.protocol.StreamEvent;
+import dev.baton.protocol.Usage;
+import dev.baton.render.RenderedContext;
+import dev.baton.safety.OutputScreen;
+import dev.baton.safety.SafetyStage;
+import dev.baton.session.Affinity;
+import dev.baton.session.ChainStore;
+import dev.baton.session.PrefixIndex;
+import dev.baton.session.StoredResponse;
+import dev.baton.session.TenantId;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * One turn running: the engine's events become the Responses stream ({@link OutputAssembler}), the output
+ * classifiers read each delta before it leaves, and the finished response is indexed for full resends and
+ * persisted ({@code store=true}) before its terminal event is emitted. Made by {@link TurnPipeline}.
+ */
+final class TurnRun {
+
+    private static final Logger LOG = Logger.getLogger(TurnRun.class);
+
+    private final ChainStore store;
+    private final PrefixIndex prefixes;
+    private final Engine engine;
+    private final TurnMetrics metrics;
+    private final TenantId tenant;
+    private final ResponseObject response;
+    private final List<Item> input;
+    private final RenderedContext base;
+    private final RenderedContext context;
+    private final int depth;
+    private final EngineRequest.ChainPosition position;
+    private volatile boolean settled; // set where the terminal step is made, read when the stream completes
+    private volatile boolean outputBlocked; // an output classifier ended the turn: later engine events are dropped
+    private final OutputScreen outputScreen;
+    private final OutputAssembler assembler = new OutputAssembler(0);
+    private String servedBy;
+    private final long startedNanos;
+    private long engineStartedNanos;
+    private long engineFirstEventNanos;
+    private boolean firstEventTimed;
+
+    TurnRun(ChainStore store, PrefixIndex prefixes, Engine engine, TurnMetrics metrics, OutputScreen outputScreen,
+            TenantId tenant, ResponseObject response, List<Item> input, RenderedContext base, RenderedContext context,
+            int depth, EngineRequest.ChainPosition position, long startedNanos) {
+        this.store = store;
+        this.prefixes = prefixes;
+        this.engine = engine;
+        this.metrics = metrics;
+        this.base = base;
+        this.outputScreen = outputScreen;
+        this.startedNanos = startedNanos;
+        this.depth = depth;
+        this.position = position;
+        this.tenant = tenant;
+        this.response = response;
+        this.input = input;
+        this.context = context;
+    }
+
+    Multi<TurnStep> warmUp() {
+        return Multi.createBy().concatenating().streams(opening(),
+                finish(ResponseObject.COMPLETED, List.of(), Usage.ZERO, null, null).toMulti());
+    }
+
+    Multi<TurnStep> generate(EngineRequest request) {
+        Multi<TurnStep> body = engine.stream(request)
+                .select().first(event -> !outputBlocked) // a blocked output stops the engine at its next event
+                .onSubscription().invoke(this::engineStarted)
+                .onItem().transformToMultiAndConcatenate(this::onEngineEvent)
+                .onItem().invoke(this::timeFirstEvent)
+                .onCompletion().switchTo(() -> settled ? Multi.createFrom().empty()
+                        : fail(new EngineException("server_error",
+                                "The engine ended its stream without finishing the response.")).toMulti())
+                .onFailure().recoverWithMulti(failure -> fail(failure).toMulti());
+        return Multi.createBy().concatenating().streams(opening(), body);
+    }
+
+    private Multi<TurnStep> opening() {
+        return Multi.createFrom().items(
+                () -> Stream.of(
+                        TurnStep.of(new StreamEvent.Lifecycle(StreamEvent.Lifecycle.CREATED,
+                                assembler.nextSequenceNumber(), response)),
+                        TurnStep.of(new StreamEvent.Lifecycle(StreamEvent.Lifecycle.IN_PROGRESS,
+                                assembler.nextSequenceNumber(), response))));
+    }
+
+    private void engineStarted() {
+        engineStartedNanos = System.nanoTime();
+        metrics.toEngine().record(engineStartedNanos - startedNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void timeFirstEvent() {
+        if (!firstEventTimed && engineFirstEventNanos != 0) {
+            firstEventTimed = true;
+            long engineOwn = engineFirstEventNanos - engineStartedNanos;
+            metrics.toFirstEvent().record(Math.max(0, System.nanoTime() - startedNanos - engineOwn), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private Multi<TurnStep> onEngineEvent(EngineEvent event) {
+        if (event instanceof EngineEvent.Routed routed) {
+            servedBy = routed.endpoint();
+            return Multi.createFrom().empty();
+        }
+        if (engineFirstEventNanos == 0) {
+            engineFirstEventNanos = System.nanoTime();
+        }
+        if (outputScreen != null && outputScreen.blocks(generatedText(event))) {
+            return filtered(null);
+        }
+        if (event instanceof EngineEvent.Finished done && outputScreen != null) {
+            return outputScreen.blocksAtEnd(null).onItem().transformToMulti(blocked -> blocked
+                    ? filtered(usage(done)) : finished(done));
+        }
+        if (event instanceof EngineEvent.Finished done) {
+            return finished(done);
+        }
+        return steps(assembler.on(event));
+    }
+
+    /** The text an event adds to the output, for the output classifiers ("" for events that add none). */
+    private static String generatedText(EngineEvent event) {
+        if (event instanceof EngineEvent.TextDelta delta) {
+            return delta.text();
+        }
+        if (event instanceof EngineEvent.ArgumentsDelta delta) {
+            return delta.delta();
+        }
+        return event instanceof EngineEvent.ReasoningDelta delta ? delta.text() : "";
+    }
+
+    /** An output classifier blocked: the open item closes without the blocked delta, the turn ends incomplete. */
+    private Multi<TurnStep> filtered(Usage usage) {
+        outputBlocked = true;
+        List<StreamEvent> closing = assembler.closeOpenItem();
+        Multi<TurnStep> terminal = finish(ResponseObject.INCOMPLETE, assembler.output(), usage, null,
+                new ResponseObject.IncompleteDetails("content_filter")).toMulti();
+        return closing.isEmpty() ? terminal : Multi.createBy().concatenating().streams(steps(closing), terminal);
+    }
+
+    private static Usage usage(EngineEvent.Finished done) {
+        return Usage.of(done.inputTokens(), done.cachedTokens(), done.outputTokens(), done.reasoningTokens());
+    }
+
+    private Multi<TurnStep> finished(EngineEvent.Finished done) {
+        List<StreamEvent> closing = assembler.closeOpenItem();
+        Usage usage = usage(done);
+        String status = done.stopReason() == null ? ResponseObject.COMPLETED : ResponseObject.INCOMPLETE;
+        ResponseObject.IncompleteDetails details = done.stopReason() == null ? null
+                : new ResponseObject.IncompleteDetails(done.stopReason());
+        Multi<TurnStep> terminal = finish(status, assembler.output(), usage, null, details).toMulti();
+        return closing.isEmpty() ? terminal
+                : Multi.createBy().concatenating().streams(steps(closing), terminal);
+    }
+
+    private static Multi<TurnStep> steps(List<StreamEvent> events) {
+        return Multi.createFrom().iterable(events).map(TurnStep::of);
+    }
+
+    private Uni<TurnStep> fail(Throwable failure) {
+        ResponseObject.ResponseError error;
+        if (failure instanceof EngineException engineFailure) {
+            error = new ResponseObject.ResponseError(engineFailure.code(), engineFailure.getMessage());
+        } else {
+            LOG.errorf(failure, "Turn %s failed inside the gateway", response.id());
+            error = new ResponseObject.ResponseError("server_error", "The gateway failed while generating the response.");
+        }
+        return finish(ResponseObject.FAILED, assembler.output(), null, error, null);
+    }
+
+    /** Builds the terminal response, persists it (store=true) and only then emits the terminal event. */
+    private Uni<TurnStep> finish(String status, List<Item> output, Usage usage,
+                                    ResponseObject.ResponseError error, ResponseObject.IncompleteDetails details) {
+        ResponseObject finished = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
+        ResponseObject done = outputScreen == null ? finished : finished.toBuilder()
+                .batonSafety(SafetyStage.withOutput(finished.batonSafety(), outputScreen.finish())).build();
+        RenderedContext after = done.continuable() ? context.append(output) : null;
+        StoredResponse stored = StoredResponse.of(tenant, done, input, after, depth, affinity());
+        if (after != null) {
+            prefixes.remember(tenant, base, after, done.id(), stored.affinity());
+        }
+        metrics.responses(status).increment();
+        Uni<Void> persisted = done.store() ? store.save(stored) : Uni.createFrom().voidItem();
+        return persisted.map(ignored -> terminal(stored))
+                .onFailure().recoverWithItem(failure -> notDurable(done, failure));
+    }
+
+    private TurnStep terminal(StoredResponse stored) {
+        settled = true;
+        return new TurnStep(StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), stored.response()), stored);
+    }
+
+    /** The state store refused the response: it ends failed, so nobody continues from state that was lost. */
+    private TurnStep notDurable(ResponseObject done, Throwable failure) {
+        String message = failure instanceof ApiException api ? api.error().message()
+                : "The response could not be stored.";
+        ResponseObject failed = done.finish(ResponseObject.FAILED, Instant.now().getEpochSecond(), done.output(),
+                done.usage(), new ResponseObject.ResponseError("state_unavailable", message), null);
+        metrics.responses("not_durable").increment();
+        return terminal(StoredResponse.of(tenant, failed, input, null, depth, affinity()));
+    }
+
+    /** The chain keeps the home endpoint of its first turn; a chain without one adopts this turn's. */
+    private Affinity affinity() {
+        String home = position.homeEndpoint() != null ? position.homeEndpoint() : servedBy;
+        return home == null ? null : new Affinity(position.affinityKey(), home);
+    }
+}
