@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 public class FakeModerationsServer implements QuarkusTestResourceLifecycleManager {
 
-    static final List<JsonNode> REQUESTS = new CopyOnWriteArrayList<>();
+    public static final List<JsonNode> REQUESTS = new CopyOnWriteArrayList<>();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> CATEGORIES = List.of("harassment", "hate", "self-harm", "sexual", "violence");
 
