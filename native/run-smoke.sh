@@ -15,10 +15,20 @@ if command -v redis-server > /dev/null 2>&1; then
   export BATON_REDIS_URL="redis://127.0.0.1:$redis_port"
   for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping > /dev/null 2>&1 && break; sleep 0.05; done
 fi
+# safety classifiers in the image too: regular expressions, the YAML file, the verdicts on the response
+safety=$(mktemp --suffix=.yaml)
+cat > "$safety" <<'YAML'
+classifiers:
+  - {name: secrets, type: secrets, action: block}
+  - {name: pii, type: pii, action: redact}
+  - {name: injection, type: injection, action: flag, scope: window, window_tokens: 200}
+  - {name: output-pii, type: pii, action: flag, apply_to: output}
+YAML
+export BATON_SAFETY="$safety"
 start=$(date +%s%N)
 QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 "$@" > "$log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; [ -n "$redis_pid" ] && kill $redis_pid 2>/dev/null || true' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$safety"; [ -n "$redis_pid" ] && kill $redis_pid 2>/dev/null || true' EXIT
 deadline=$((SECONDS + 60))
 until curl -sf "http://127.0.0.1:$port/q/health/ready" > /dev/null; do
   if ! kill -0 $pid 2>/dev/null; then cat "$log"; echo "run-smoke: the process exited" >&2; exit 1; fi
@@ -27,6 +37,16 @@ until curl -sf "http://127.0.0.1:$port/q/health/ready" > /dev/null; do
 done
 ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 "$HERE/smoke-test.sh" "http://127.0.0.1:$port" || { cat "$log"; exit 1; }
+blocked=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+  -d '{"model":"baton-simulator","input":"my key is AKIAIOSFODNN7EXAMPLE"}' "http://127.0.0.1:$port/v1/responses")
+[ "$blocked" = 400 ] || { cat "$log"; echo "run-smoke: a secret was not blocked ($blocked)" >&2; exit 1; }
+redacted=$(curl -sf -H 'content-type: application/json' \
+  -d '{"model":"baton-simulator","input":"mail jane@example.com"}' "http://127.0.0.1:$port/v1/responses")
+echo "$redacted" | grep -q '"result":"redacted"' || { cat "$log"; echo "run-smoke: no redaction verdict: $redacted" >&2; exit 1; }
+id=$(echo "$redacted" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+curl -sf "http://127.0.0.1:$port/v1/responses/$id/input_items" | grep -q 'REDACTED:email' \
+  || { cat "$log"; echo "run-smoke: the stored input is not redacted" >&2; exit 1; }
+echo "run-smoke: safety ok (blocked, redacted)"
 if [ -n "$redis_pid" ]; then
   curl -sf "http://127.0.0.1:$port/q/health/ready" | grep -qE '"redis": ?"up"' || { cat "$log"; echo "run-smoke: Redis tier not up" >&2; exit 1; }
   keys=$(redis-cli -p "$redis_port" --scan --pattern 'baton:*' | wc -l)
