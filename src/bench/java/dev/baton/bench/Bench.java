@@ -16,7 +16,7 @@ import java.util.Map;
  * its variants interleaved, and writes {@code results.json}, {@code results.md} and SVG plots.
  *
  * <pre>
- *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,token-in,memory,profiles,startup]
+ *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,token-in,safety,memory,profiles,startup]
  *   Bench --render DIR     (results.md and plots again from DIR/results.json)
  * </pre>
  * {@code --quick} (under two minutes) is what the test command runs: small sizes, it fails only on errors.
@@ -112,6 +112,11 @@ public final class Bench {
                 log("token-in render skipped: the Qwen3 tokenizer folder is installed by the tests (./mvnw verify)");
             }
         }
+        if (options.runs("safety")) {
+            log("safety scan");
+            results.put("safety_scan", new SafetyScan().run(options.quick() ? List.of(10, 50)
+                    : List.of(1, 10, 25, 50, 100, 200), options.quick() ? 5 : 31));
+        }
         if (options.runs("memory")) {
             log("memory");
             results.put("memory", List.of(new Memory().run(options.quick())));
@@ -139,7 +144,7 @@ public final class Bench {
         Map<String, Class<?>> types = Map.of("agent_loop", AgentLoop.Result.class,
                 "history_overhead", HistoryOverhead.Point.class, "relay", Relay.Point.class,
                 "cold_resume", ColdResume.Point.class, "memory", Memory.Result.class, "profiles", Profiles.Profile.class,
-                "startup", Startup.Point.class, "token_in", TokenInRender.Point.class);
+                "startup", Startup.Point.class, "token_in", TokenInRender.Point.class, "safety_scan", SafetyScan.Point.class);
         json.fields().forEachRemaining(field -> {
             Class<?> type = types.get(field.getKey());
             results.put(field.getKey(), type == null ? Wire.JSON.convertValue(field.getValue(), Object.class)

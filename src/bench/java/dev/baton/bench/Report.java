@@ -37,6 +37,9 @@ final class Report {
         if (results.get("token_in") instanceof List<?> points && !points.isEmpty()) {
             tokenIn(out, md, (List<TokenInRender.Point>) points);
         }
+        if (results.get("safety_scan") instanceof List<?> points && !points.isEmpty()) {
+            safetyScan(out, md, (List<SafetyScan.Point>) points);
+        }
         if (results.get("memory") instanceof List<?> memory && !memory.isEmpty()) {
             Memory.Result m = (Memory.Result) memory.get(0);
             md.append("## 6. Memory\n\n| measure | value |\n|---|---|\n")
@@ -177,6 +180,22 @@ final class Report {
         md.append('\n');
         Files.writeString(out.resolve("token-in.svg"), Svg.lines("Prompt tokens for a turn", "prompt tokens",
                 "ms, p50", true, lines));
+    }
+
+    private static void safetyScan(Path out, StringBuilder md, List<SafetyScan.Point> points) throws IOException {
+        md.append("## 8. Safety on new input (built-in classifiers, in process)\n\n![safety](safety-scan.svg)\n\n")
+                .append("| turn | chars scanned, new input | chars scanned, whole conversation | new input p50, µs "
+                        + "| whole conversation p50, µs |\n|---|---|---|---|---|\n");
+        Map<String, List<double[]>> lines = new LinkedHashMap<>();
+        for (SafetyScan.Point p : points) {
+            md.append(String.format(Locale.ROOT, "| %d | %,d | %,d | %.0f | %.0f |%n", p.turn(), p.newChars(), p.wholeChars(),
+                    p.newMicros(), p.wholeMicros()));
+            lines.computeIfAbsent("new input only (scope: new)", k -> new ArrayList<>()).add(new double[] {p.turn(), p.newMicros()});
+            lines.computeIfAbsent("whole conversation", k -> new ArrayList<>()).add(new double[] {p.turn(), p.wholeMicros()});
+        }
+        md.append('\n');
+        Files.writeString(out.resolve("safety-scan.svg"), Svg.lines("Safety classifiers per turn of an agent loop", "turn",
+                "µs, p50", false, lines));
     }
 
     private static void relay(Path out, StringBuilder md, List<Relay.Point> points) throws IOException {

@@ -32,8 +32,8 @@ public final class PatternClassifier implements Classifier {
         return Uni.createFrom().item(find(scan.text()));
     }
 
-    /** Every accepted match of every rule, in rule order. */
-    List<Finding> find(String text) {
+    /** Every accepted match of every rule in {@code text}, in rule order. */
+    public List<Finding> find(String text) {
         List<Finding> findings = new ArrayList<>();
         for (Rule rule : rules) {
             Matcher m = rule.pattern().matcher(text);
