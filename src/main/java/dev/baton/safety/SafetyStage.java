@@ -66,6 +66,11 @@ public class SafetyStage {
         this.metrics = new SafetyMetrics(metrics);
     }
 
+    /** A stage with the given rules (tests). */
+    static SafetyStage of(SafetyFile.Rules rules, MeterRegistry metrics) {
+        return new SafetyStage(rules, new ObjectMapper(), metrics);
+    }
+
     /** A stage with no classifiers: every turn passes unscreened. */
     public static SafetyStage off(MeterRegistry metrics) {
         return new SafetyStage(null, new ObjectMapper(), metrics);
