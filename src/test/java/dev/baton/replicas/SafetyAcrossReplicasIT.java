@@ -1,6 +1,7 @@
 package dev.baton.replicas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -72,12 +73,32 @@ class SafetyAcrossReplicasIT {
                 "turn " + turns + ": only its new input");
     }
 
+    /** Characters a classifier has scanned on both replicas, of the new input or of its window. */
+    private static double scanned(String classifier, String part) {
+        double sum = 0;
+        for (Cluster.Replica replica : cluster.replicas()) {
+            String exposition = replica.metrics();
+            sum += exposition.lines()
+                    .filter(line -> line.startsWith("baton_safety_scanned_chars_total{")
+                            && line.contains("classifier=\"" + classifier + "\"") && line.contains("part=\"" + part + "\""))
+                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+        }
+        return sum;
+    }
+
     @Test
     void aChainAlternatingBetweenReplicasIsScreenedOncePerTurnWithItsNewInputOnly() throws Exception {
         String nonce = UUID.randomUUID().toString();
         String previous = null;
+        List<String> classifiers = List.of("secrets", "pii", "injection", "injection-window", "moderation");
+        Map<String, Double> before = new HashMap<>();
+        classifiers.forEach(name -> before.put(name, scanned(name, "new")));
+        double windowBefore = scanned("injection-window", "window");
+        long newChars = 0;
+        long historyChars = 0;
         for (int t = 1; t <= 50; t++) {
             String text = "alternating step " + t + " " + nonce;
+            newChars += text.length();
             Map<String, Object> body = new HashMap<>(Map.of("model", "baton-simulator", "input", text));
             if (previous != null) {
                 body.put("previous_response_id", previous);
@@ -86,7 +107,15 @@ class SafetyAcrossReplicasIT {
             assertEquals(text.length(), response.at("/baton_safety/scanned_chars").asInt());
             assertScreenedOnce(nonce, t, text);
             previous = response.path("id").asText();
+            historyChars += text.length() + response.at("/output/0/content/0/text").asText().length();
         }
+        for (String name : classifiers) {
+            assertEquals(newChars, scanned(name, "new") - before.get(name), 0.0,
+                    name + " read each turn's new input exactly once, and nothing else as new input");
+        }
+        double window = scanned("injection-window", "window") - windowBefore;
+        assertTrue(window <= 50 * 2000, "the window is bounded per turn (200 tokens): " + window);
+        assertTrue(window < historyChars * 49 / 2, "far less than rescanning the history: " + window + " vs " + historyChars);
     }
 
     @Test
