@@ -205,6 +205,19 @@ public interface BatonConfig {
         Duration ttl();
     }
 
+    Usage usage();
+
+    interface Usage {
+
+        /** Where usage events go: {@code log} (one JSON line each), {@code none}, or {@code rabbitmq} (docs/operations.md). */
+        @WithDefault("log")
+        String sink();
+
+        /** Events waiting for a slow or absent broker; more are dropped and counted. */
+        @WithDefault("10000")
+        int buffer();
+    }
+
     Redis redis();
 
     interface Redis {

@@ -67,6 +67,8 @@ public final class SettingsCheck {
                 problems.add(env("baton.redis.url") + "=" + url + ": must be redis://host:port[/db] (or rediss://)");
             }
         });
+        oneOf("baton.usage.sink", config.usage().sink(), Set.of("log", "none", "rabbitmq"));
+        atLeast("baton.usage.buffer", config.usage().buffer(), 1);
         oneOf("baton.redis.durability", redis.durability(), Set.of("sync", "async"));
         oneOf("baton.redis.on-write-failure", redis.onWriteFailure(), Set.of("degrade", "fail"));
         atLeast("baton.redis.checkpoint-every", redis.checkpointEvery(), 1);

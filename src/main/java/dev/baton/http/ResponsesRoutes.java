@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
+import dev.baton.events.UsageEvent;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.Item;
@@ -96,7 +97,8 @@ public class ResponsesRoutes {
                     rejectHttpOnlyViolations(request);
                     return request;
                 })
-                .flatMap(request -> pipeline.prepare(tenant(ctx), request, null)
+                .flatMap(request -> pipeline.prepare(tenant(ctx), request, null,
+                                request.stream() ? UsageEvent.SSE : UsageEvent.HTTP)
                         .map(turn -> new Prepared(request, turn)))
                 .subscribe().with(prepared -> {
                     ctx.response().putHeader(FINGERPRINT_HEADER, prepared.turn().fingerprint());

@@ -9,6 +9,8 @@ import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ItemReference;
 import dev.baton.protocol.ResponseObject;
+import dev.baton.events.UsageEvent;
+import dev.baton.events.UsageEvents;
 import dev.baton.render.ContextFingerprint;
 import dev.baton.render.RenderedContext;
 import dev.baton.safety.SafetyStage;
@@ -44,12 +46,12 @@ public class TurnPipeline {
     private final Engine engine;
     private final MeterRegistry metrics;
     private final Timer prepareTimer;
-    private final TurnMetrics turnMetrics;
+    private final TurnRun.Services services;
 
     private final Offload offload;
 
-    public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, MeterRegistry metrics,
-                        Offload offload) {
+    public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, UsageEvents usage,
+                        MeterRegistry metrics, Offload offload) {
         this.store = store;
         this.prefixes = prefixes;
         this.safety = safety;
@@ -59,17 +61,18 @@ public class TurnPipeline {
         this.prepareTimer = Timer.builder("baton_turn_prepare_seconds")
                 .description("Gateway work before the engine starts: state lookup, input resolution, rendering")
                 .register(metrics);
-        this.turnMetrics = new TurnMetrics(metrics);
+        this.services = new TurnRun.Services(store, prefixes, engine, new TurnMetrics(metrics), usage);
     }
 
     /**
      * Prepares a turn. Fails with an {@link dev.baton.protocol.ApiException} for request-level
      * errors (unknown or non-continuable {@code previous_response_id}, bad item references).
      *
-     * @param parent the parent the transport already holds (a connection slot), or {@code null}
-     *               to resolve {@code previous_response_id} through the shared tiers
+     * @param parent    the parent the transport already holds (a connection slot), or {@code null}
+     *                  to resolve {@code previous_response_id} through the shared tiers
+     * @param transport {@link UsageEvent#HTTP}, {@link UsageEvent#SSE} or {@link UsageEvent#WEBSOCKET}, for usage events
      */
-    public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
+    public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent, String transport) {
         long started = System.nanoTime();
         if (request.generate() && !engine.serves(request.model())) {
             return Uni.createFrom().failure(ApiError.invalidRequest("model", "model_not_found",
@@ -82,8 +85,8 @@ public class TurnPipeline {
                 .flatMap(found -> offload.run(bytes, caller, () -> resolve(tenant, request, found)))
                 .flatMap(resolved -> safety.screen(tenant, resolved.tail(), resolved.origin().base(), caller)
                         .flatMap(screened -> offload.run(bytes, caller, () -> {
-                            Turn turn = start(tenant, request, resolved.parent(), resolved,
-                                    screened, started);
+                            Turn turn = start(tenant, request, resolved.parent(), resolved, screened, transport,
+                                    started);
                             prepareTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
                             return turn;
                         })));
@@ -125,7 +128,7 @@ public class TurnPipeline {
     }
 
     private Turn start(TenantId tenant, CreateResponseRequest request, StoredResponse parent, Resolved resolved,
-                       SafetyStage.Screened screened, long startedNanos) {
+                       SafetyStage.Screened screened, String transport, long startedNanos) {
         Origin origin = resolved.origin();
         RenderedContext base = origin.base();
         List<Item> tail = screened.items(); // redacted where a classifier asked: the engine and storage see only that
@@ -146,8 +149,8 @@ public class TurnPipeline {
                 request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
                 request.topP(), request.promptCacheKey(), request.reasoning(), request.text(), request.include(),
                 position);
-        TurnRun run = new TurnRun(store, prefixes, engine, turnMetrics, safety.outputScreen(tenant), tenant, response,
-                input, base, context, parent == null ? 1 : parent.depth() + 1, position, startedNanos);
+        TurnRun run = new TurnRun(services, transport, safety.outputScreen(tenant), tenant, response, input, base,
+                context, parent == null ? 1 : parent.depth() + 1, position, startedNanos);
         Multi<TurnStep> steps = request.generate() ? run.generate(engineRequest) : run.warmUp();
         return new Turn(response, engineRequest.fingerprint(), steps);
     }

@@ -4,6 +4,8 @@ import dev.baton.engine.Engine;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineException;
 import dev.baton.engine.EngineRequest;
+import dev.baton.events.UsageEvent;
+import dev.baton.events.UsageEvents;
 import dev.baton.protocol.ApiException;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ResponseObject;
@@ -38,6 +40,8 @@ final class TurnRun {
     private final PrefixIndex prefixes;
     private final Engine engine;
     private final TurnMetrics metrics;
+    private final UsageEvents usage;
+    private final String transport;
     private final TenantId tenant;
     private final ResponseObject response;
     private final List<Item> input;
@@ -55,13 +59,19 @@ final class TurnRun {
     private long engineFirstEventNanos;
     private boolean firstEventTimed;
 
-    TurnRun(ChainStore store, PrefixIndex prefixes, Engine engine, TurnMetrics metrics, OutputScreen outputScreen,
-            TenantId tenant, ResponseObject response, List<Item> input, RenderedContext base, RenderedContext context,
-            int depth, EngineRequest.ChainPosition position, long startedNanos) {
-        this.store = store;
-        this.prefixes = prefixes;
-        this.engine = engine;
-        this.metrics = metrics;
+    /** What every turn uses, made once by the pipeline. */
+    record Services(ChainStore store, PrefixIndex prefixes, Engine engine, TurnMetrics metrics, UsageEvents usage) {
+    }
+
+    TurnRun(Services services, String transport, OutputScreen outputScreen, TenantId tenant, ResponseObject response,
+            List<Item> input, RenderedContext base, RenderedContext context, int depth,
+            EngineRequest.ChainPosition position, long startedNanos) {
+        this.store = services.store();
+        this.prefixes = services.prefixes();
+        this.engine = services.engine();
+        this.metrics = services.metrics();
+        this.usage = services.usage();
+        this.transport = transport;
         this.base = base;
         this.outputScreen = outputScreen;
         this.startedNanos = startedNanos;
@@ -84,6 +94,7 @@ final class TurnRun {
                 .onSubscription().invoke(this::engineStarted)
                 .onItem().transformToMultiAndConcatenate(this::onEngineEvent)
                 .onItem().invoke(this::timeFirstEvent)
+                .onCancellation().invoke(this::cancelled)
                 .onCompletion().switchTo(() -> settled ? Multi.createFrom().empty()
                         : fail(new EngineException("server_error",
                                 "The engine ended its stream without finishing the response.")).toMulti())
@@ -203,7 +214,26 @@ final class TurnRun {
 
     private TurnStep terminal(StoredResponse stored) {
         settled = true;
-        return new TurnStep(StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), stored.response()), stored);
+        ResponseObject done = stored.response();
+        usage.publish(usageEvent(done.status(), done.usage(), done.batonSafety()));
+        return new TurnStep(StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), done), stored);
+    }
+
+    /** The client went away before the turn ended: its usage so far (the engine's count never came). */
+    private void cancelled() {
+        if (!settled) {
+            settled = true;
+            usage.publish(usageEvent("cancelled", null, response.batonSafety()));
+        }
+    }
+
+    private UsageEvent usageEvent(String status, Usage counts, Object safety) {
+        long now = System.nanoTime();
+        Long ttft = engineFirstEventNanos == 0 ? null : (engineFirstEventNanos - startedNanos) / 1_000_000;
+        return new UsageEvent(response.id(), tenant.value(), response.model(), transport, servedBy,
+                counts == null ? 0 : counts.inputTokens(), counts == null ? 0 : counts.inputTokensDetails().cachedTokens(),
+                counts == null ? 0 : counts.outputTokens(), counts == null ? 0 : counts.outputTokensDetails().reasoningTokens(), ttft,
+                (now - startedNanos) / 1_000_000, status, java.time.Instant.now().getEpochSecond(), safety);
     }
 
     /** The state store refused the response: it ends failed, so nobody continues from state that was lost. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
+import dev.baton.events.UsageEvent;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CreateResponseRequest;
@@ -180,7 +181,7 @@ final class SocketSession {
         if (request.previousResponseId() != null) {
             metrics.slotLookup(held != null);
         }
-        pipeline.prepare(tenant, request, held)
+        pipeline.prepare(tenant, request, held, UsageEvent.WEBSOCKET)
                 .emitOn(this::runOnLoop)
                 .subscribe().with(
                         turn -> {

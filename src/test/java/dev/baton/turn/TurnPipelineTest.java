@@ -72,10 +72,10 @@ class TurnPipelineTest {
 
     private List<StreamEvent> run(Engine engine) throws Exception {
         TurnPipeline pipeline = new TurnPipeline(store, new PrefixIndex(1 << 20, java.time.Duration.ofMinutes(1), registry),
-                dev.baton.safety.SafetyStage.off(registry), engine, registry,
-                new Offload(1 << 20));
+                dev.baton.safety.SafetyStage.off(registry), engine,
+                new dev.baton.events.UsageEvents("none", 16, JSON, registry), registry, new Offload(1 << 20));
         Turn turn = pipeline.prepare(new TenantId("t"),
-                RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null).await().atMost(DEADLINE);
+                RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null, "http").await().atMost(DEADLINE);
         List<TurnStep> steps = turn.steps().collect().asList().await().atMost(DEADLINE);
         TurnStep last = steps.get(steps.size() - 1);
         assertEquals(turn.response().id(), last.settled().id(), "the terminal step carries the settled response");
