@@ -22,12 +22,15 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two replicas from the built jar behind HAProxy, sharing one Redis: a client that loses its replica
+ * Two replicas from the built jar (or the native executable named by {@code BATON_TEST_EXECUTABLE}) behind HAProxy,
+ * sharing one Redis: a client that loses its replica
  * (SIGKILL, or a SIGTERM drain in a rolling restart) reconnects through the load balancer and
  * continues from its last completed response on the other replica, with nothing lost.
  */
 class MultiReplicaIT {
 
+    /** A native executable to run the replicas from (CI sets it after building one), else the jar. */
+    private static final String EXECUTABLE = System.getenv("BATON_TEST_EXECUTABLE");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     // ~80 output tokens at 100 tokens/s: a turn stays in flight for most of a second
@@ -115,7 +118,7 @@ class MultiReplicaIT {
 
     @Test
     void continuesTheChainOnAnotherReplicaAfterSigkill() throws Exception {
-        try (Cluster cluster = Cluster.start(2, ENV)) {
+        try (Cluster cluster = Cluster.start(2, ENV, EXECUTABLE)) {
             Conversation conversation = new Conversation();
             WsClient ws = WsClient.connect(cluster.front());
             for (int i = 0; i < 10; i++) {
@@ -134,7 +137,7 @@ class MultiReplicaIT {
 
     @Test
     void aRollingRestartWithSigtermLosesNoCompletedTurn() throws Exception {
-        try (Cluster cluster = Cluster.start(2, ENV)) {
+        try (Cluster cluster = Cluster.start(2, ENV, EXECUTABLE)) {
             Conversation conversation = new Conversation();
             WsClient ws = WsClient.connect(cluster.front());
             for (Cluster.Replica ignored : List.copyOf(cluster.replicas())) {
@@ -161,7 +164,7 @@ class MultiReplicaIT {
 
     @Test
     void aDeleteOnOneReplicaIsSeenByTheOther() throws Exception {
-        try (Cluster cluster = Cluster.start(2, ENV)) {
+        try (Cluster cluster = Cluster.start(2, ENV, EXECUTABLE)) {
             String r1 = "http://127.0.0.1:" + cluster.replicas().get(0).port;
             String r2 = "http://127.0.0.1:" + cluster.replicas().get(1).port;
             String body = HTTP.send(HttpRequest.newBuilder(URI.create(r1 + "/v1/responses"))
@@ -179,7 +182,7 @@ class MultiReplicaIT {
 
     @Test
     void aStoredChildOfAStoreFalseParentContinuesOnAnotherReplica() throws Exception {
-        try (Cluster cluster = Cluster.start(2, ENV)) {
+        try (Cluster cluster = Cluster.start(2, ENV, EXECUTABLE)) {
             URL r1 = new URL("http://127.0.0.1:" + cluster.replicas().get(0).port + "/");
             String r2 = "http://127.0.0.1:" + cluster.replicas().get(1).port;
             Conversation conversation = new Conversation();
