@@ -222,7 +222,12 @@ public interface BatonConfig {
 
     interface Redis {
 
-        /** {@code redis://host:port[/db]}; unset: in-memory state only (every feature but cross-replica resume works). */
+        /**
+         * {@code redis://[user:password@]host:port[/db]}, {@code rediss://...} for TLS (CA: {@code
+         * QUARKUS_TLS_REDIS_TRUST_STORE_PEM_CERTS}), or the Sentinels' addresses with {@code
+         * QUARKUS_REDIS_CLIENT_TYPE=sentinel}; unset: in-memory state only (every feature but
+         * cross-replica resume works).
+         */
         Optional<String> url();
 
         /** {@code sync}: a store=true response is in Redis before response.completed; {@code async}: written after. */
