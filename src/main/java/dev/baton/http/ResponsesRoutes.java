@@ -38,6 +38,8 @@ import java.time.Instant;
 public class ResponsesRoutes {
 
     private static final String FINGERPRINT_HEADER = "x-baton-context-fingerprint";
+    /** The turn's OpenTelemetry trace id, when tracing is on. */
+    private static final String TRACE_HEADER = "x-baton-trace-id";
 
     private final TurnPipeline pipeline;
     private final ResponseQueries queries;
@@ -102,6 +104,9 @@ public class ResponsesRoutes {
                         .map(turn -> new Prepared(request, turn)))
                 .subscribe().with(prepared -> {
                     ctx.response().putHeader(FINGERPRINT_HEADER, prepared.turn().fingerprint());
+                    if (prepared.turn().traceId() != null) {
+                        ctx.response().putHeader(TRACE_HEADER, prepared.turn().traceId());
+                    }
                     if (prepared.request().stream()) {
                         stream(ctx, prepared.turn(), vertxContext);
                     } else {

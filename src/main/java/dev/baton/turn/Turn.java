@@ -9,11 +9,12 @@ import io.smallrye.mutiny.Multi;
  *
  * @param response    the in-progress response (id, echoed settings)
  * @param fingerprint the context fingerprint of what the engine receives
+ * @param traceId     the turn's OpenTelemetry trace id, or {@code null} when tracing is off
  * @param steps       the turn's events, {@code response.created} first and one terminal step last, which
  *                    carries the response as the tiers keep it; subscribe once. A {@code store=true}
  *                    response is saved before its terminal step.
  */
-public record Turn(ResponseObject response, String fingerprint, Multi<TurnStep> steps) {
+public record Turn(ResponseObject response, String fingerprint, String traceId, Multi<TurnStep> steps) {
 
     /** The streaming events alone, for transports that need no settled state. */
     public Multi<StreamEvent> events() {

@@ -15,6 +15,8 @@ import dev.baton.render.ContextFingerprint;
 import dev.baton.render.RenderedContext;
 import dev.baton.safety.SafetyStage;
 import dev.baton.session.Affinity;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import dev.baton.session.ChainStore;
 import dev.baton.session.Ids;
 import dev.baton.session.PrefixIndex;
@@ -47,11 +49,13 @@ public class TurnPipeline {
     private final MeterRegistry metrics;
     private final Timer prepareTimer;
     private final TurnRun.Services services;
+    private final Tracer tracer;
 
     private final Offload offload;
 
     public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, UsageEvents usage,
-                        MeterRegistry metrics, Offload offload) {
+                        Tracer tracer, MeterRegistry metrics, Offload offload) {
+        this.tracer = tracer;
         this.store = store;
         this.prefixes = prefixes;
         this.safety = safety;
@@ -81,15 +85,23 @@ public class TurnPipeline {
         Context caller = Vertx.currentContext();
         // rendering a large input (ids, digests, token counts) is CPU work: the offload rule decides where it runs
         long bytes = inputBytes(request);
+        TurnTrace trace = TurnTrace.start(tracer, transport, request.model());
+        Span state = trace.stage("baton.state");
         return resolveParent(tenant, request, parent)
                 .flatMap(found -> offload.run(bytes, caller, () -> resolve(tenant, request, found)))
-                .flatMap(resolved -> safety.screen(tenant, resolved.tail(), resolved.origin().base(), caller)
-                        .flatMap(screened -> offload.run(bytes, caller, () -> {
-                            Turn turn = start(tenant, request, resolved.parent(), resolved, screened, transport,
-                                    started);
-                            prepareTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-                            return turn;
-                        })));
+                .onTermination().invoke(state::end)
+                .flatMap(resolved -> {
+                    Span screening = trace.stage("baton.safety");
+                    return safety.screen(tenant, resolved.tail(), resolved.origin().base(), caller)
+                            .onTermination().invoke(screening::end)
+                            .flatMap(screened -> offload.run(bytes, caller, () -> {
+                                Turn turn = start(tenant, request, resolved.parent(), resolved, screened, transport,
+                                        trace, started);
+                                prepareTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                                return turn;
+                            }));
+                })
+                .onFailure().invoke(trace::refused);
     }
 
     private static long inputBytes(CreateResponseRequest request) {
@@ -128,7 +140,7 @@ public class TurnPipeline {
     }
 
     private Turn start(TenantId tenant, CreateResponseRequest request, StoredResponse parent, Resolved resolved,
-                       SafetyStage.Screened screened, String transport, long startedNanos) {
+                       SafetyStage.Screened screened, String transport, TurnTrace trace, long startedNanos) {
         Origin origin = resolved.origin();
         RenderedContext base = origin.base();
         List<Item> tail = screened.items(); // redacted where a classifier asked: the engine and storage see only that
@@ -149,10 +161,11 @@ public class TurnPipeline {
                 request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
                 request.topP(), request.promptCacheKey(), request.reasoning(), request.text(), request.include(),
                 position);
-        TurnRun run = new TurnRun(services, transport, safety.outputScreen(tenant), tenant, response, input, base,
+        trace.responseId(response.id());
+        TurnRun run = new TurnRun(services, transport, trace, safety.outputScreen(tenant), tenant, response, input, base,
                 context, parent == null ? 1 : parent.depth() + 1, position, startedNanos);
         Multi<TurnStep> steps = request.generate() ? run.generate(engineRequest) : run.warmUp();
-        return new Turn(response, engineRequest.fingerprint(), steps);
+        return new Turn(response, engineRequest.fingerprint(), trace.traceId(), steps);
     }
 
     /**

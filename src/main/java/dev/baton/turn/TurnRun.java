@@ -5,6 +5,7 @@ import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineException;
 import dev.baton.engine.EngineRequest;
 import dev.baton.events.UsageEvent;
+import io.opentelemetry.api.trace.Span;
 import dev.baton.events.UsageEvents;
 import dev.baton.protocol.ApiException;
 import dev.baton.protocol.Item;
@@ -42,6 +43,9 @@ final class TurnRun {
     private final TurnMetrics metrics;
     private final UsageEvents usage;
     private final String transport;
+    private final TurnTrace trace;
+    private Span engineSpan;
+    private Span streamSpan;
     private final TenantId tenant;
     private final ResponseObject response;
     private final List<Item> input;
@@ -63,7 +67,8 @@ final class TurnRun {
     record Services(ChainStore store, PrefixIndex prefixes, Engine engine, TurnMetrics metrics, UsageEvents usage) {
     }
 
-    TurnRun(Services services, String transport, OutputScreen outputScreen, TenantId tenant, ResponseObject response,
+    TurnRun(Services services, String transport, TurnTrace trace, OutputScreen outputScreen, TenantId tenant,
+            ResponseObject response,
             List<Item> input, RenderedContext base, RenderedContext context, int depth,
             EngineRequest.ChainPosition position, long startedNanos) {
         this.store = services.store();
@@ -72,6 +77,7 @@ final class TurnRun {
         this.metrics = services.metrics();
         this.usage = services.usage();
         this.transport = transport;
+        this.trace = trace;
         this.base = base;
         this.outputScreen = outputScreen;
         this.startedNanos = startedNanos;
@@ -112,6 +118,7 @@ final class TurnRun {
     }
 
     private void engineStarted() {
+        engineSpan = trace.stage("baton.engine.first_token");
         engineStartedNanos = System.nanoTime();
         metrics.toEngine().record(engineStartedNanos - startedNanos, TimeUnit.NANOSECONDS);
     }
@@ -131,6 +138,10 @@ final class TurnRun {
         }
         if (engineFirstEventNanos == 0) {
             engineFirstEventNanos = System.nanoTime();
+            if (engineSpan != null) {
+                engineSpan.end();
+            }
+            streamSpan = trace.stage("baton.stream");
         }
         if (outputScreen != null && outputScreen.blocks(generatedText(event))) {
             return filtered(null);
@@ -207,8 +218,11 @@ final class TurnRun {
             prefixes.remember(tenant, base, after, done.id(), stored.affinity());
         }
         metrics.responses(status).increment();
+        endStage(streamSpan);
+        endStage(engineSpan);
+        Span persist = trace.stage("baton.persist");
         Uni<Void> persisted = done.store() ? store.save(stored) : Uni.createFrom().voidItem();
-        return persisted.map(ignored -> terminal(stored))
+        return persisted.onTermination().invoke(persist::end).map(ignored -> terminal(stored))
                 .onFailure().recoverWithItem(failure -> notDurable(done, failure));
     }
 
@@ -216,6 +230,7 @@ final class TurnRun {
         settled = true;
         ResponseObject done = stored.response();
         usage.publish(usageEvent(done.status(), done.usage(), done.batonSafety()));
+        trace.end(done.status());
         return new TurnStep(StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), done), stored);
     }
 
@@ -224,6 +239,15 @@ final class TurnRun {
         if (!settled) {
             settled = true;
             usage.publish(usageEvent("cancelled", null, response.batonSafety()));
+            endStage(streamSpan);
+            endStage(engineSpan);
+            trace.end("cancelled");
+        }
+    }
+
+    private static void endStage(Span span) {
+        if (span != null) {
+            span.end(); // ending twice is harmless: the first end counts
         }
     }
 

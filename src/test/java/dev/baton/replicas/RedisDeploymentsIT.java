@@ -139,7 +139,8 @@ class RedisDeploymentsIT {
                 "--tls-auth-clients", "no", "--save", "", "--appendonly", "no"), Map.of());
         awaitRedis(port, "--tls", "--cacert", cert);
         chainSurvivesInRedis(Map.of("BATON_REDIS_URL", "rediss://127.0.0.1:" + port,
-                "QUARKUS_TLS_REDIS_TRUST_STORE_PEM_CERTS", cert), port, "--tls", "--cacert", cert);
+                "QUARKUS_REDIS_TLS_CONFIGURATION_NAME", "redis", "QUARKUS_TLS_REDIS_TRUST_STORE_PEM_CERTS", cert), port,
+                "--tls", "--cacert", cert);
     }
 
     @Test
