@@ -21,6 +21,7 @@ import dev.baton.turn.TurnPipeline;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -28,6 +29,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The HTTP surface of PROTOCOL.md Part A.1 and B §6, as Vert.x routes on the event loop:
@@ -73,6 +79,36 @@ public class ResponsesRoutes {
         router.get("/v1/models").handler(this::models);
         router.get("/v1/models/:id").handler(this::model);
         router.route("/v1/*").failureHandler(this::failure);
+        // what no route takes answers in the OpenAI envelope too, never an HTML page or an empty body
+        router.errorHandler(404, ctx -> replies.fail(ctx, ApiError.notFound(
+                "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ").").exception()));
+        router.errorHandler(405, ctx -> {
+            String allowed = allowedMethods(router, ctx.request().path());
+            if (!allowed.isEmpty()) {
+                ctx.response().putHeader("allow", allowed);
+            }
+            replies.fail(ctx, new ApiError(405, ApiError.INVALID_REQUEST, "method_not_allowed", null, "The method "
+                    + ctx.request().method() + " is not allowed for " + ctx.request().path()
+                    + (allowed.isEmpty() ? "" : " (allowed: " + allowed + ")") + ".").exception());
+        });
+    }
+
+    /** The methods the router's routes take for {@code path} ({@code :param} segments match any segment). */
+    private static String allowedMethods(Router router, String path) {
+        Set<String> methods = new TreeSet<>();
+        for (Route route : router.getRoutes()) {
+            String pattern = route.getPath();
+            if (pattern == null || route.methods() == null || route.isRegexPath()) {
+                continue;
+            }
+            String regex = Arrays.stream(pattern.split("/", -1))
+                    .map(segment -> segment.startsWith(":") ? "[^/]+" : Pattern.quote(segment))
+                    .collect(Collectors.joining("/"));
+            if (path.matches(regex)) {
+                route.methods().forEach(method -> methods.add(method.name()));
+            }
+        }
+        return String.join(", ", methods);
     }
 
     /**

@@ -158,4 +158,24 @@ class RequestErrorsTest {
             assertTrue(reply.contains("\"code\":\"payload_too_large\""), reply);
         }
     }
+
+    @Test
+    void anUnknownRouteIsAJsonNotFoundInTheEnvelope() {
+        for (String path : List.of("/v1/nope", "/nope", "/v1/responses/x/y/z")) {
+            given().when().get(path).then().statusCode(404)
+                    .contentType(ContentType.JSON)
+                    .body("error.type", equalTo("invalid_request_error"))
+                    .body("error.message", equalTo("Invalid URL (GET " + path + ")."));
+        }
+    }
+
+    @Test
+    void aWrongMethodIsAJsonMethodNotAllowedNamingTheAllowedOnes() {
+        given().when().put("/v1/responses").then().statusCode(405)
+                .contentType(ContentType.JSON)
+                .header("allow", containsString("POST"))
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.code", equalTo("method_not_allowed"))
+                .body("error.message", containsString("The method PUT is not allowed for /v1/responses (allowed: "));
+    }
 }
