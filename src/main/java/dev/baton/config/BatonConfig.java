@@ -268,6 +268,25 @@ public interface BatonConfig {
         String keyPrefix();
     }
 
+    Limits limits();
+
+    /** Limits of one turn, checked before the engine runs (HTTP and WebSocket alike). */
+    interface Limits {
+
+        /** Items one request may carry in {@code input}; more is a 400 naming the limit. */
+        @WithName("max-input-items")
+        @WithDefault("10000")
+        int maxInputItems();
+
+        /**
+         * Prompt tokens a chain's context may reach (Baton's count, o200k); a turn beyond it is refused with
+         * {@code context_length_exceeded} before the engine runs. 0: no limit (the engine's own applies).
+         */
+        @WithName("max-context-tokens")
+        @WithDefault("0")
+        long maxContextTokens();
+    }
+
     interface Http {
 
         /** Largest accepted request body, in bytes. */

@@ -67,6 +67,8 @@ public final class SettingsCheck {
                 problems.add(env("baton.redis.url") + "=" + url + ": must be redis://host:port[/db] (or rediss://)");
             }
         });
+        atLeast("baton.limits.max-input-items", config.limits().maxInputItems(), 1);
+        atLeast("baton.limits.max-context-tokens", config.limits().maxContextTokens(), 0);
         oneOf("baton.usage.sink", config.usage().sink(), Set.of("log", "none", "rabbitmq"));
         atLeast("baton.usage.buffer", config.usage().buffer(), 1);
         oneOf("baton.redis.durability", redis.durability(), Set.of("sync", "async"));

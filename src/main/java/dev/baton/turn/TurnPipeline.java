@@ -1,5 +1,6 @@
 package dev.baton.turn;
 
+import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineRequest;
@@ -29,6 +30,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,11 +52,19 @@ public class TurnPipeline {
     private final Timer prepareTimer;
     private final TurnRun.Services services;
     private final Tracer tracer;
+    private final BatonConfig.Limits limits;
 
     private final Offload offload;
 
+    @Inject
     public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, UsageEvents usage,
-                        Tracer tracer, MeterRegistry metrics, Offload offload) {
+                        Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig config) {
+        this(store, prefixes, safety, engine, usage, tracer, metrics, offload, config.limits());
+    }
+
+    public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, UsageEvents usage,
+                        Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig.Limits limits) {
+        this.limits = limits;
         this.tracer = tracer;
         this.store = store;
         this.prefixes = prefixes;
@@ -78,6 +88,11 @@ public class TurnPipeline {
      */
     public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent, String transport) {
         long started = System.nanoTime();
+        if (request.input().size() > limits.maxInputItems()) {
+            return Uni.createFrom().failure(ApiError.invalidRequest("input", "too_many_items", "The input has "
+                    + request.input().size() + " items; at most " + limits.maxInputItems()
+                    + " are accepted (BATON_LIMITS_MAX_INPUT_ITEMS).").exception());
+        }
         if (request.generate() && !engine.serves(request.model())) {
             return Uni.createFrom().failure(ApiError.invalidRequest("model", "model_not_found",
                     "The model '" + request.model() + "' does not exist or is not served by this gateway.").exception());
@@ -145,6 +160,11 @@ public class TurnPipeline {
         RenderedContext base = origin.base();
         List<Item> tail = screened.items(); // redacted where a classifier asked: the engine and storage see only that
         RenderedContext context = base.append(tail);
+        if (limits.maxContextTokens() > 0 && context.tokens() > limits.maxContextTokens()) {
+            throw ApiError.invalidRequest("input", "context_length_exceeded", "The conversation would reach "
+                    + context.tokens() + " tokens; this gateway accepts at most " + limits.maxContextTokens()
+                    + " (BATON_LIMITS_MAX_CONTEXT_TOKENS). Start a new conversation or compact this one.").exception();
+        }
         List<Item> input = origin.ownBase() == 0 ? tail : concat(base.items(), tail);
         byte[] preamble = ContextFingerprint.preamble(request.instructions(), request.tools());
         ResponseObject response = Settings.inProgress(Ids.response(), request);

@@ -178,4 +178,17 @@ class RequestErrorsTest {
                 .body("error.code", equalTo("method_not_allowed"))
                 .body("error.message", containsString("The method PUT is not allowed for /v1/responses (allowed: "));
     }
+
+    @Test
+    void tooManyInputItemsAreRefusedNamingTheLimit() {
+        List<Map<String, Object>> items = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_001; i++) {
+            items.add(Map.of("role", "user", "content", "x"));
+        }
+        given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", items))
+                .when().post("/v1/responses").then().statusCode(400)
+                .body("error.code", equalTo("too_many_items"))
+                .body("error.param", equalTo("input"))
+                .body("error.message", containsString("at most 10000"));
+    }
 }

@@ -74,7 +74,18 @@ class TurnPipelineTest {
         TurnPipeline pipeline = new TurnPipeline(store, new PrefixIndex(1 << 20, java.time.Duration.ofMinutes(1), registry),
                 dev.baton.safety.SafetyStage.off(registry), engine,
                 new dev.baton.events.UsageEvents("none", 16, JSON, registry),
-                io.opentelemetry.api.OpenTelemetry.noop().getTracer("test"), registry, new Offload(1 << 20));
+                io.opentelemetry.api.OpenTelemetry.noop().getTracer("test"), registry, new Offload(1 << 20),
+                new dev.baton.config.BatonConfig.Limits() {
+                    @Override
+                    public int maxInputItems() {
+                        return 100;
+                    }
+
+                    @Override
+                    public long maxContextTokens() {
+                        return 0;
+                    }
+                });
         Turn turn = pipeline.prepare(new TenantId("t"),
                 RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null, "http").await().atMost(DEADLINE);
         List<TurnStep> steps = turn.steps().collect().asList().await().atMost(DEADLINE);
