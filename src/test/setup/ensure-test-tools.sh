@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs the real servers the tests start themselves (redis-server, haproxy) where they are missing.
+# Installs the real servers and tools the tests start themselves where they are missing: redis-server and
+# redis-sentinel, haproxy, rabbitmq-server (usage events), kubectl (Debian's kubernetes-client, for the k8s/
+# overlays) and openssl (Redis TLS).
 # Run by the Maven build before the tests (see pom.xml); idempotent; needs root + apt only when something is missing.
 set -euo pipefail
 missing=()
 command -v redis-server > /dev/null 2>&1 || missing+=(redis-server)
 command -v haproxy > /dev/null 2>&1 || missing+=(haproxy)
+[ -x /usr/bin/redis-sentinel ] || missing+=(redis-sentinel)
+[ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)
+command -v kubectl > /dev/null 2>&1 || missing+=(kubernetes-client)
+command -v openssl > /dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then
   echo "ensure-test-tools: installing ${missing[*]}"
