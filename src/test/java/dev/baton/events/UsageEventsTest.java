@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Usage events to a real RabbitMQ broker of the test's own: every finished response of an HTTP, SSE and WebSocket
  * turn arrives once on the topic exchange {@code baton.usage}, routed by tenant, with the token counts of the
- * response; and with the broker gone, turns go on unaffected while the buffer stays within its bound.
+ * response; with the broker gone, turns go on unaffected while the buffer stays within its bound; and when it comes
+ * back, events flow again without a restart.
  */
 @QuarkusTest
 @TestProfile(UsageEventsTest.ToRabbitMq.class)
@@ -45,7 +46,8 @@ class UsageEventsTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("baton.usage.sink", "rabbitmq", "baton.usage.buffer", "5",
-                    "mp.messaging.outgoing.usage.max-inflight-messages", "4");
+                    "mp.messaging.outgoing.usage.max-inflight-messages", "4",
+                    "mp.messaging.outgoing.usage.reconnect-interval", "1");
         }
 
         @Override
@@ -133,6 +135,15 @@ class UsageEventsTest {
         // at most 4 wait in the connector (max-inflight-messages) and 5 in the buffer: the rest are dropped, counted
         double dropped = Metrics.sum(metrics(), "baton_usage_events_total", "result=\"dropped\"") - droppedBefore;
         assertTrue(dropped >= 20 - 4 - 5, "dropped and counted: " + dropped);
+
+        // the broker comes back: the connector reconnects by itself and events flow again
+        double sentBefore = Metrics.sum(metrics(), "baton_usage_events_total", "result=\"sent\"");
+        RabbitMqServer.current().restart();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", "back again"))
+                    .when().post("/v1/responses").then().statusCode(200);
+            return Metrics.sum(metrics(), "baton_usage_events_total", "result=\"sent\"") > sentBefore;
+        });
     }
 
     private static String metrics() {

@@ -100,6 +100,13 @@ public class RabbitMqServer implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    /** Starts the broker again on the same port, after {@link #kill()}. */
+    public synchronized void restart() {
+        if (process == null) {
+            launch();
+        }
+    }
+
     /** Stops the broker and everything it started, and waits until its port is closed. */
     public synchronized void kill() {
         if (process == null) {
