@@ -145,8 +145,4 @@ public class UsageEvents {
             throw new IllegalStateException("a usage event is plain data", e);
         }
     }
-
-    public String sink() {
-        return sink;
-    }
 }

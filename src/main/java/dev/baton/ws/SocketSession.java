@@ -23,7 +23,6 @@ import io.vertx.core.Context;
 import io.vertx.core.http.HttpConnection;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
