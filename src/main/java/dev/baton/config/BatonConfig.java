@@ -297,6 +297,16 @@ public interface BatonConfig {
 
     interface WebSocket {
 
+        /** Open WebSocket connections of one tenant on one replica; more upgrades get 429 rate_limit_exceeded. */
+        @WithName("max-sockets-per-tenant")
+        @WithDefault("1000")
+        int maxSocketsPerTenant();
+
+        /** Open WebSocket connections of one replica, all tenants together; more upgrades get 429. */
+        @WithName("max-sockets")
+        @WithDefault("10000")
+        int maxSockets();
+
         /** Responses running at once on one connection, across lanes; more creates wait in their lanes. */
         @WithName("max-in-flight")
         @WithDefault("16")

@@ -88,6 +88,8 @@ public final class SettingsCheck {
         atLeast("baton.ws.max-in-flight", ws.maxInFlight(), 1);
         atLeast("baton.ws.max-named-lanes", ws.maxNamedLanes(), 0);
         atLeast("baton.ws.max-queued", ws.maxQueued(), 1);
+        atLeast("baton.ws.max-sockets-per-tenant", ws.maxSocketsPerTenant(), 1);
+        atLeast("baton.ws.max-sockets", ws.maxSockets(), 1);
         positive("baton.ws.max-age", ws.maxAge());
         atLeast("baton.ws.max-message-bytes", ws.maxMessageBytes(), 1);
         atMost("baton.ws.max-message-bytes", ws.maxMessageBytes(), TRANSPORT_MAX_MESSAGE_BYTES);

@@ -3,6 +3,7 @@ package dev.baton.ws;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
 import dev.baton.session.TenantDirectory;
+import dev.baton.session.TenantId;
 import dev.baton.turn.TurnPipeline;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -27,6 +28,7 @@ public class ResponsesSocket {
     private static final UserData.TypedKey<SocketSession> SESSION = new UserData.TypedKey<>("baton.session");
     private static final UserData.TypedKey<Long> AGE_TIMER = UserData.TypedKey.forLong("baton.age-timer");
     private static final UserData.TypedKey<Long> DEADLINE_TIMER = UserData.TypedKey.forLong("baton.deadline-timer");
+    private static final UserData.TypedKey<TenantId> TENANT = new UserData.TypedKey<>("baton.tenant");
 
     private final TurnPipeline pipeline;
     private final TenantDirectory tenants;
@@ -36,9 +38,11 @@ public class ResponsesSocket {
     private final Vertx vertx;
     private final UpgradeGate gate;
     private final Drain drain;
+    private final SocketCounts sockets;
 
     public ResponsesSocket(TurnPipeline pipeline, TenantDirectory tenants, ObjectMapper json, BatonConfig config,
-                           SocketMetrics metrics, Vertx vertx, UpgradeGate gate, Drain drain) {
+                           SocketMetrics metrics, Vertx vertx, UpgradeGate gate, Drain drain, SocketCounts sockets) {
+        this.sockets = sockets;
         this.pipeline = pipeline;
         this.tenants = tenants;
         this.json = json;
@@ -52,8 +56,10 @@ public class ResponsesSocket {
     @OnOpen
     Uni<Void> open(WebSocketConnection connection) {
         Context context = Vertx.currentContext();
-        SocketSession session = new SocketSession(connection,
-                tenants.authenticate(connection.handshakeRequest().header("Authorization")),
+        TenantId tenant = tenants.authenticate(connection.handshakeRequest().header("Authorization"));
+        sockets.opened(tenant);
+        connection.userData().put(TENANT, tenant);
+        SocketSession session = new SocketSession(connection, tenant,
                 context, pipeline, json, config.ws(), config.render().inlineMaxBytes() / 2, metrics,
                 gate.claim(connection.handshakeRequest().remoteAddress()));
         connection.userData().put(SESSION, session);
@@ -87,6 +93,10 @@ public class ResponsesSocket {
             session.onClosed();
             drain.closed(session);
             metrics.connections(-1);
+        }
+        TenantId tenant = connection.userData().get(TENANT);
+        if (tenant != null) {
+            sockets.closed(tenant);
         }
         Long ageTimer = connection.userData().get(AGE_TIMER);
         Long deadlineTimer = connection.userData().get(DEADLINE_TIMER);

@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs before the WebSocket upgrade on {@code /v1/responses}: refuses a bad bearer key with a JSON
- * 401 before any 101 (PROTOCOL.md Part A.2), and remembers the TCP connection so that a session can
+ * 401 before any 101 (PROTOCOL.md Part A.2), and an upgrade beyond the socket limits ({@link SocketCounts}) with a
+ * JSON 429, and remembers the TCP connection so that a session can
  * drop it when a close frame can no longer be delivered (a reader that stopped reading).
  */
 @ApplicationScoped
@@ -26,9 +27,11 @@ public class UpgradeGate {
     private final TenantDirectory tenants;
     private final Vertx vertx;
     private final Drain drain;
+    private final SocketCounts sockets;
     private final Map<String, HttpConnection> upgrading = new ConcurrentHashMap<>();
 
-    public UpgradeGate(TenantDirectory tenants, Vertx vertx, Drain drain) {
+    public UpgradeGate(TenantDirectory tenants, Vertx vertx, Drain drain, SocketCounts sockets) {
+        this.sockets = sockets;
         this.tenants = tenants;
         this.vertx = vertx;
         this.drain = drain;
@@ -48,7 +51,11 @@ public class UpgradeGate {
                 throw new ApiError(503, ApiError.SERVER_ERROR, "server_draining",
                         null, "This replica is shutting down; connect again to reach another one.").exception();
             }
-            tenants.authenticate(ctx.request().getHeader("Authorization"));
+            ApiError limited = sockets.refusal(tenants.authenticate(ctx.request().getHeader("Authorization")));
+            if (limited != null) {
+                ctx.response().putHeader("retry-after", Integer.toString(SocketCounts.RETRY_AFTER_SECONDS));
+                throw limited.exception();
+            }
         } catch (ApiException e) {
             ctx.response().setStatusCode(e.error().status()).putHeader("content-type", "application/json")
                     .end(Buffer.buffer("{\"error\":{\"message\":\"" + e.error().message() + "\",\"type\":\""
