@@ -103,9 +103,10 @@ public class SafetyStage {
         ItemTexts texts = new ItemTexts(items);
         List<Uni<Outcome>> scans = new ArrayList<>(specs.size());
         boolean remote = false;
+        ScanText newInput = ScanText.of("", texts.texts()); // what every scope-new classifier reads: joined once
         for (ClassifierSpec spec : specs) {
-            String window = spec.scope().equals(ClassifierSpec.WINDOW) ? windowText(before, spec.windowTokens()) : "";
-            ScanText scan = ScanText.of(window, texts.texts());
+            ScanText scan = spec.scope().equals(ClassifierSpec.WINDOW)
+                    ? ScanText.of(windowText(before, spec.windowTokens()), texts.texts()) : newInput;
             scans.add(run(spec, scan));
             remote |= spec.classifier() instanceof ModerationsClassifier;
         }

@@ -113,14 +113,9 @@ public class HotCache {
         if (context == null || parentId == null || evicted.carried() == 0) {
             return;
         }
-        long carriedFrom = context.retainedBytes() - evicted.carried();
         cache.asMap().computeIfPresent(new Key(evicted.response().tenant(), parentId), (key, parent) -> {
-            RenderedContext parentContext = parent.response().context();
-            if (parentContext == null || context.dropLast(context.size() - parentContext.size()) != parentContext) {
-                return parent;
-            }
-            long returned = parentContext.retainedBytes() - carriedFrom;
-            return returned <= 0 ? parent : parent.carrying(parent.carried() + returned);
+            long returned = CarriedHistory.handedBack(context, evicted.carried(), parent.response().context());
+            return returned == 0 ? parent : parent.carrying(parent.carried() + returned);
         });
     }
 

@@ -178,14 +178,9 @@ public class PrefixIndex {
         if (removed.parent() == null || removed.carried() == 0) {
             return;
         }
-        RenderedContext tip = removed.tip();
-        long carriedFrom = tip.retainedBytes() - removed.carried();
         entries.asMap().computeIfPresent(removed.parent(), (key, parent) -> {
-            if (parent.tip().size() > tip.size() || tip.dropLast(tip.size() - parent.tip().size()) != parent.tip()) {
-                return parent;
-            }
-            long returned = parent.tip().retainedBytes() - carriedFrom;
-            return returned <= 0 ? parent : parent.carrying(parent.carried() + returned);
+            long returned = CarriedHistory.handedBack(removed.tip(), removed.carried(), parent.tip());
+            return returned == 0 ? parent : parent.carrying(parent.carried() + returned);
         });
     }
 

@@ -83,15 +83,7 @@ final class ChatRequestMapper {
                 body.set("tool_choice", toolChoice(request.toolChoice()));
             }
         }
-        if (request.maxOutputTokens() != null) {
-            body.put("max_tokens", request.maxOutputTokens());
-        }
-        if (request.temperature() != null) {
-            body.put("temperature", request.temperature());
-        }
-        if (request.topP() != null) {
-            body.put("top_p", request.topP());
-        }
+        sampling(request, body);
         JsonNode format = request.text() == null ? null : request.text().get("format");
         if (format != null && format.isObject()) {
             responseFormat(format, body);
@@ -147,6 +139,19 @@ final class ChatRequestMapper {
     private static void copy(JsonNode from, ObjectNode to, String field) {
         if (from.has(field)) {
             to.set(field, from.get(field));
+        }
+    }
+
+    /** {@code max_tokens}, {@code temperature} and {@code top_p} as the OpenAI-compatible servers take them. */
+    static void sampling(EngineRequest request, ObjectNode body) {
+        if (request.maxOutputTokens() != null) {
+            body.put("max_tokens", request.maxOutputTokens());
+        }
+        if (request.temperature() != null) {
+            body.put("temperature", request.temperature());
+        }
+        if (request.topP() != null) {
+            body.put("top_p", request.topP());
         }
     }
 }

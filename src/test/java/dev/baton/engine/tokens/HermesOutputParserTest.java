@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -19,40 +18,12 @@ class HermesOutputParserTest {
             + "<tool_call>\n{\"name\": \"ls\", \"arguments\": {\"path\": \"<dir>\"}}\n</tool_call>\n"
             + "<tool_call>\n{\"name\": \"cat\", \"arguments\": \"{\\\"f\\\": 1}\"}\n</tool_call>";
 
-    /** The events with call ids and delta boundaries normalised: what a client ends up with. */
     private static List<String> summary(List<EngineEvent> events) {
-        List<String> out = new ArrayList<>();
-        StringBuilder text = new StringBuilder();
-        for (EngineEvent event : events) {
-            if (event instanceof EngineEvent.TextDelta d) {
-                text.append(d.text());
-            } else if (event instanceof EngineEvent.ReasoningDelta d) {
-                text.append(d.text());
-            } else if (event instanceof EngineEvent.ArgumentsDelta d) {
-                text.append(d.delta());
-            } else {
-                if (text.length() > 0) {
-                    out.add("text:" + text);
-                    text.setLength(0);
-                }
-                out.add(event instanceof EngineEvent.FunctionCallStarted call ? "call:" + call.name()
-                        : event.getClass().getSimpleName());
-            }
-        }
-        return out;
+        return ParserRuns.summary(events);
     }
 
     private static List<EngineEvent> parse(String output, Random cuts) {
-        HermesOutputParser parser = new HermesOutputParser(JSON, false);
-        List<EngineEvent> events = new ArrayList<>();
-        int from = 0;
-        while (from < output.length()) {
-            int to = cuts == null ? output.length() : Math.min(output.length(), from + 1 + cuts.nextInt(6));
-            events.addAll(parser.feed(output.substring(from, to)));
-            from = to;
-        }
-        events.addAll(parser.end());
-        return events;
+        return ParserRuns.run(new HermesOutputParser(JSON, false), output, cuts);
     }
 
     @Test

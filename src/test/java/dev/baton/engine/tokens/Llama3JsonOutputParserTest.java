@@ -3,8 +3,6 @@ package dev.baton.engine.tokens;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.engine.EngineEvent;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -14,38 +12,8 @@ class Llama3JsonOutputParserTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The events with call ids and delta boundaries normalised: what a client ends up with. */
-    private static List<String> summary(List<EngineEvent> events) {
-        List<String> out = new ArrayList<>();
-        StringBuilder text = new StringBuilder();
-        for (EngineEvent event : events) {
-            if (event instanceof EngineEvent.TextDelta d) {
-                text.append(d.text());
-            } else if (event instanceof EngineEvent.ArgumentsDelta d) {
-                text.append(d.delta());
-            } else {
-                if (text.length() > 0) {
-                    out.add("text:" + text);
-                    text.setLength(0);
-                }
-                out.add(event instanceof EngineEvent.FunctionCallStarted call ? "call:" + call.name()
-                        : event.getClass().getSimpleName());
-            }
-        }
-        return out;
-    }
-
     private static List<String> parse(String output, Random cuts) {
-        OutputParser parser = OutputParsers.create(OutputParsers.LLAMA3_JSON, JSON, false);
-        List<EngineEvent> events = new ArrayList<>();
-        int from = 0;
-        while (from < output.length()) {
-            int to = cuts == null ? output.length() : Math.min(output.length(), from + 1 + cuts.nextInt(6));
-            events.addAll(parser.feed(output.substring(from, to)));
-            from = to;
-        }
-        events.addAll(parser.end());
-        return summary(events);
+        return ParserRuns.summary(ParserRuns.run(OutputParsers.create(OutputParsers.LLAMA3_JSON, JSON, false), output, cuts));
     }
 
     @Test
