@@ -25,6 +25,18 @@ public interface BatonConfig {
     @WithName("api-keys")
     Optional<List<String>> apiKeys();
 
+    /**
+     * A YAML or JSON file of tenants, each with the SHA-256 hashes of its keys and optional limits
+     * (docs/operations.md "Keys and tenants"); re-read while Baton runs. Combines with {@code BATON_API_KEYS}.
+     */
+    @WithName("api-keys-file")
+    Optional<String> apiKeysFile();
+
+    /** How often the keys file is checked for changes; a changed valid file takes effect at once. */
+    @WithName("api-keys-file-reload")
+    @WithDefault("5s")
+    Duration apiKeysFileReload();
+
     Simulator simulator();
 
     Store store();
@@ -285,6 +297,30 @@ public interface BatonConfig {
         @WithName("max-context-tokens")
         @WithDefault("0")
         long maxContextTokens();
+
+        /**
+         * Turns one tenant may have running on one replica at once (HTTP, SSE and WebSocket together); one more
+         * is answered 429 {@code rate_limit_exceeded}. 0: no limit. A keys file may set it per tenant.
+         */
+        @WithName("max-in-flight-turns")
+        @WithDefault("1000")
+        int maxInFlightTurns();
+
+        /**
+         * Turns one tenant may start per minute across all replicas (a token bucket in Redis holding up to a
+         * minute's worth; per replica without Redis); beyond it 429 with {@code Retry-After}. 0: no limit.
+         */
+        @WithName("turns-per-minute")
+        @WithDefault("0")
+        int turnsPerMinute();
+
+        /**
+         * Bytes of one tenant's chains the hot cache keeps on one replica; beyond it that tenant's oldest entries
+         * leave first, so one tenant cannot evict everyone else's. 0: no share of its own (the whole cache).
+         */
+        @WithName("hot-cache-bytes-per-tenant")
+        @WithDefault("0")
+        long hotCacheBytesPerTenant();
     }
 
     interface Http {

@@ -69,6 +69,10 @@ public final class SettingsCheck {
         });
         atLeast("baton.limits.max-input-items", config.limits().maxInputItems(), 1);
         atLeast("baton.limits.max-context-tokens", config.limits().maxContextTokens(), 0);
+        atLeast("baton.limits.max-in-flight-turns", config.limits().maxInFlightTurns(), 0);
+        atLeast("baton.limits.turns-per-minute", config.limits().turnsPerMinute(), 0);
+        atLeast("baton.limits.hot-cache-bytes-per-tenant", config.limits().hotCacheBytesPerTenant(), 0);
+        positive("baton.api-keys-file-reload", config.apiKeysFileReload());
         oneOf("baton.usage.sink", config.usage().sink(), Set.of("log", "none", "rabbitmq"));
         atLeast("baton.usage.buffer", config.usage().buffer(), 1);
         oneOf("baton.redis.durability", redis.durability(), Set.of("sync", "async"));

@@ -36,6 +36,9 @@ class HttpReplies {
         ApiError error;
         if (failure instanceof ApiException api) {
             error = api.error();
+            if (api.retryAfterSeconds() > 0 && !ctx.response().headWritten()) {
+                ctx.response().putHeader("retry-after", Integer.toString(api.retryAfterSeconds()));
+            }
         } else {
             String requestId = requestId(ctx);
             LOG.errorf(failure, "[%s] %s %s failed", requestId, ctx.request().method(), ctx.request().path());

@@ -40,6 +40,11 @@ public record ApiError(int status, String type, String code, String param, Strin
                 "Incorrect API key provided. Pass a key configured in BATON_API_KEYS as 'Authorization: Bearer <key>'.");
     }
 
+    /** An overload refusal: 429 {@code rate_limit_exceeded}, as OpenAI answers a client beyond its limits. */
+    public static ApiError rateLimited(String message) {
+        return new ApiError(429, "requests", "rate_limit_exceeded", null, message);
+    }
+
     public static ApiError internal(String requestId) {
         return new ApiError(500, SERVER_ERROR, "server_error", null,
                 "The server had an error while processing your request. Request id: " + requestId + ".");

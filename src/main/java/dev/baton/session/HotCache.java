@@ -10,7 +10,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToLongFunction;
 
 /**
  * The replica's hot tier: a Caffeine cache bounded by the bytes its entries keep alive, expiring after
@@ -24,6 +29,10 @@ import java.time.Duration;
  * carried whole by its entry. The weights therefore follow what the cache actually keeps alive, and
  * the byte bound holds for cold working sets too.
  *
+ * <p>Each tenant's entries are also counted apart: beyond the tenant's share ({@code BATON_LIMITS_HOT_CACHE_BYTES_PER_TENANT}
+ * or the keys file's {@code hot_cache_bytes}) that tenant's oldest entries leave, so one tenant's burst of chains
+ * cannot evict everyone else's ({@code baton_hot_cache_tenant_evictions_total{tenant}}).
+ *
  * <p>Limit of the estimate: when a carrier is evicted while its parent is not cached but an older
  * ancestor is, that ancestor's part of the history is no longer counted until a descendant is cached again.
  */
@@ -34,19 +43,32 @@ public class HotCache {
     static final int RESPONSE_BYTES = 1024;
 
     private final Cache<Key, Entry> cache;
+    private final ToLongFunction<TenantId> tenantShare;
+    private final Map<TenantId, TenantEntries> byTenant = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
 
     @Inject
-    public HotCache(BatonConfig config, MeterRegistry registry) {
-        this(config.store().hotCacheBytes(), config.store().ttl(), registry);
+    public HotCache(BatonConfig config, TenantDirectory tenants, MeterRegistry registry) {
+        this(config.store().hotCacheBytes(), tenant -> tenants.limits(tenant).hotCacheBytes(), config.store().ttl(),
+                registry);
     }
 
     HotCache(long maxBytes, Duration ttl, MeterRegistry registry) {
+        this(maxBytes, tenant -> 0, ttl, registry);
+    }
+
+    /** {@code tenantShare}: the bytes one tenant's entries may weigh, 0 for no share of its own. */
+    HotCache(long maxBytes, ToLongFunction<TenantId> tenantShare, Duration ttl, MeterRegistry registry) {
+        this.tenantShare = tenantShare;
+        this.registry = registry;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((Key key, Entry entry) -> (int) Math.min(Integer.MAX_VALUE, entry.weight()))
                 .expireAfter(new ExpireAfterCreate(ttl))
+                .executor(Runnable::run) // removals are counted before the call that caused them returns
                 .removalListener((Key key, Entry entry, RemovalCause cause) -> {
                     if (cause != RemovalCause.REPLACED && entry != null) {
+                        tenant(key.tenant()).removed(key.responseId(), entry.weight());
                         handBack(entry);
                     }
                 })
@@ -70,7 +92,7 @@ public class HotCache {
         }
         RenderedContext context = response.context();
         if (context == null) {
-            cache.put(key(response), new Entry(response, response.weightBytes(), 0));
+            add(key(response), new Entry(response, response.weightBytes(), 0));
             return;
         }
         int added = response.inputItems().size() + response.response().output().size();
@@ -84,10 +106,48 @@ public class HotCache {
                     return parent; // the same items, but other objects (rebuilt from Redis): nothing shared
                 }
                 takenOver[0] = parent.carried();
-                return parent.carried() == 0 ? parent : parent.carrying(0);
+                if (parent.carried() == 0) {
+                    return parent;
+                }
+                tenant(key.tenant()).reweighed(-parent.carried());
+                return parent.carrying(0);
             });
         }
-        cache.put(key(response), new Entry(response, RESPONSE_BYTES, takenOver[0] + turnBytes));
+        add(key(response), new Entry(response, RESPONSE_BYTES, takenOver[0] + turnBytes));
+    }
+
+    private void add(Key key, Entry entry) {
+        TenantEntries entries = tenant(key.tenant());
+        entries.added(key.responseId(), entry.weight());
+        Entry replaced = cache.asMap().put(key, entry);
+        if (replaced != null) {
+            entries.reweighed(-replaced.weight());
+        }
+        long share = tenantShare.applyAsLong(key.tenant());
+        if (share > 0) {
+            keepWithin(key.tenant(), entries, share);
+        }
+    }
+
+    /** Evicts the tenant's oldest entries until what they weigh is within its share. */
+    private void keepWithin(TenantId tenant, TenantEntries entries, long share) {
+        String oldest;
+        while (entries.bytes() > share && (oldest = entries.oldest()) != null) {
+            if (cache.asMap().remove(new Key(tenant, oldest)) == null) {
+                entries.forget(oldest); // already gone (expired, evicted concurrently)
+            }
+            entries.evictions(registry, tenant).increment();
+        }
+    }
+
+    /** The bytes {@code tenant}'s entries weigh now. */
+    long tenantBytes(TenantId tenant) {
+        TenantEntries entries = byTenant.get(tenant);
+        return entries == null ? 0 : entries.bytes();
+    }
+
+    private TenantEntries tenant(TenantId tenant) {
+        return byTenant.computeIfAbsent(tenant, key -> new TenantEntries());
     }
 
     /** True when the response was cached. */
@@ -115,7 +175,11 @@ public class HotCache {
         }
         cache.asMap().computeIfPresent(new Key(evicted.response().tenant(), parentId), (key, parent) -> {
             long returned = CarriedHistory.handedBack(context, evicted.carried(), parent.response().context());
-            return returned == 0 ? parent : parent.carrying(parent.carried() + returned);
+            if (returned == 0) {
+                return parent;
+            }
+            tenant(key.tenant()).reweighed(returned);
+            return parent.carrying(parent.carried() + returned);
         });
     }
 
@@ -124,6 +188,48 @@ public class HotCache {
     }
 
     private record Key(TenantId tenant, String responseId) {
+    }
+
+    /** One tenant's cached entries, oldest first, and what they weigh together. */
+    private static final class TenantEntries {
+        private final LinkedHashMap<String, Boolean> order = new LinkedHashMap<>();
+        private long bytes;
+        private Counter evictions;
+
+        synchronized void added(String responseId, long weight) {
+            order.put(responseId, Boolean.TRUE);
+            bytes += weight;
+        }
+
+        synchronized void removed(String responseId, long weight) {
+            order.remove(responseId);
+            bytes -= weight;
+        }
+
+        synchronized void reweighed(long delta) {
+            bytes += delta;
+        }
+
+        synchronized void forget(String responseId) {
+            order.remove(responseId);
+        }
+
+        synchronized long bytes() {
+            return bytes;
+        }
+
+        synchronized String oldest() {
+            return order.isEmpty() ? null : order.keySet().iterator().next();
+        }
+
+        synchronized Counter evictions(MeterRegistry registry, TenantId tenant) {
+            if (evictions == null) {
+                evictions = Counter.builder("baton_hot_cache_tenant_evictions_total")
+                        .description("Hot-cache entries evicted because their tenant was beyond its share")
+                        .tag("tenant", tenant.value()).register(registry);
+            }
+            return evictions;
+        }
     }
 
     /** A cached response and the bytes it accounts for: its own, and the part of its context it carries. */

@@ -38,6 +38,7 @@ public final class RedisTier {
     private final RedisScript loadScript = RedisScript.resource("load");
     private final RedisScript saveScript = RedisScript.resource("save");
     private final RedisScript deleteScript = RedisScript.resource("delete");
+    private final RedisScript turnBucketScript = RedisScript.resource("turn_bucket");
     private final MeterRegistry metrics;
     private final Offload offload;
     private final Timer latency;
@@ -155,6 +156,16 @@ public final class RedisTier {
         return config.keyPrefix() + ":evictions";
     }
 
+    /**
+     * Takes one turn from the tenant's turns-per-minute bucket, shared by every replica (it holds up to a minute's
+     * worth and refills continuously): 0 when taken, else the milliseconds until one is free.
+     */
+    public Uni<Long> takeTurn(TenantId tenant, int turnsPerMinute) {
+        String bucket = config.keyPrefix() + ":{" + HexFormat.of().formatHex(tenant.value().getBytes(StandardCharsets.UTF_8))
+                + "}:turns";
+        return eval("turn_bucket", turnBucketScript, 1, bucket, Integer.toString(turnsPerMinute)).map(Response::toLong);
+    }
+
     public Uni<Void> ping() {
         return call("ping", "PING").replaceWithVoid();
     }
@@ -168,6 +179,7 @@ public final class RedisTier {
         return call("script_load", "SCRIPT", "LOAD", loadScript.source())
                 .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", saveScript.source()))
                 .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", deleteScript.source()))
+                .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", turnBucketScript.source()))
                 .replaceWithVoid();
     }
 

@@ -13,8 +13,15 @@ import io.smallrye.mutiny.Multi;
  * @param steps       the turn's events, {@code response.created} first and one terminal step last, which
  *                    carries the response as the tiers keep it; subscribe once. A {@code store=true}
  *                    response is saved before its terminal step.
+ * @param release     frees what admitting the turn took; every ending of {@code steps} does it too
  */
-public record Turn(ResponseObject response, String fingerprint, String traceId, Multi<TurnStep> steps) {
+public record Turn(ResponseObject response, String fingerprint, String traceId, Multi<TurnStep> steps,
+                   Runnable release) {
+
+    /** A turn whose transport went away before running it: frees what admitting it took (the engine never ran). */
+    public void abandon() {
+        release.run();
+    }
 
     /** The streaming events alone, for transports that need no settled state. */
     public Multi<StreamEvent> events() {

@@ -4,6 +4,7 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineRequest;
+import dev.baton.limits.TurnAdmission;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CreateResponseRequest;
@@ -53,17 +54,20 @@ public class TurnPipeline {
     private final TurnRun.Services services;
     private final Tracer tracer;
     private final BatonConfig.Limits limits;
+    private final TurnAdmission admission;
 
     private final Offload offload;
 
     @Inject
     public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, UsageEvents usage,
-                        Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig config) {
-        this(store, prefixes, safety, engine, usage, tracer, metrics, offload, config.limits());
+                        Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig config, TurnAdmission admission) {
+        this(store, prefixes, safety, engine, usage, tracer, metrics, offload, config.limits(), admission);
     }
 
     public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, UsageEvents usage,
-                        Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig.Limits limits) {
+                        Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig.Limits limits,
+                        TurnAdmission admission) {
+        this.admission = admission;
         this.limits = limits;
         this.tracer = tracer;
         this.store = store;
@@ -87,6 +91,14 @@ public class TurnPipeline {
      * @param transport {@link UsageEvent#HTTP}, {@link UsageEvent#SSE} or {@link UsageEvent#WEBSOCKET}, for usage events
      */
     public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent, String transport) {
+        return admission.admit(tenant).flatMap(ticket -> prepareAdmitted(tenant, request, parent, transport)
+                .map(turn -> new Turn(turn.response(), turn.fingerprint(), turn.traceId(),
+                        turn.steps().onTermination().invoke(ticket::release), ticket::release))
+                .onFailure().invoke(ticket::release));
+    }
+
+    private Uni<Turn> prepareAdmitted(TenantId tenant, CreateResponseRequest request, StoredResponse parent,
+                                      String transport) {
         long started = System.nanoTime();
         if (request.input().size() > limits.maxInputItems()) {
             return Uni.createFrom().failure(ApiError.invalidRequest("input", "too_many_items", "The input has "
@@ -185,7 +197,7 @@ public class TurnPipeline {
         TurnRun run = new TurnRun(services, transport, trace, safety.outputScreen(tenant), tenant, response, input, base,
                 context, parent == null ? 1 : parent.depth() + 1, position, startedNanos);
         Multi<TurnStep> steps = request.generate() ? run.generate(engineRequest) : run.warmUp();
-        return new Turn(response, engineRequest.fingerprint(), trace.traceId(), steps);
+        return new Turn(response, engineRequest.fingerprint(), trace.traceId(), steps, () -> { });
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.baton.ws;
 
 import dev.baton.config.BatonConfig;
 import dev.baton.protocol.ApiError;
+import dev.baton.session.TenantDirectory;
 import dev.baton.session.TenantId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,6 +11,7 @@ import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 
 /**
  * Open WebSocket connections of this replica, per tenant and in all, against {@code BATON_WS_MAX_SOCKETS_PER_TENANT}
@@ -24,7 +26,7 @@ public class SocketCounts {
     /** Seconds a refused client is told to wait. */
     static final int RETRY_AFTER_SECONDS = 5;
 
-    private final int perTenant;
+    private final ToIntFunction<TenantId> perTenant;
     private final int perReplica;
     private final Map<TenantId, AtomicInteger> byTenant = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
@@ -32,11 +34,11 @@ public class SocketCounts {
     private final Counter replicaRefusals;
 
     @Inject
-    public SocketCounts(BatonConfig config, MeterRegistry metrics) {
-        this(config.ws().maxSocketsPerTenant(), config.ws().maxSockets(), metrics);
+    public SocketCounts(BatonConfig config, TenantDirectory tenants, MeterRegistry metrics) {
+        this(tenant -> tenants.limits(tenant).maxSockets(), config.ws().maxSockets(), metrics);
     }
 
-    SocketCounts(int perTenant, int perReplica, MeterRegistry metrics) {
+    SocketCounts(ToIntFunction<TenantId> perTenant, int perReplica, MeterRegistry metrics) {
         this.perTenant = perTenant;
         this.perReplica = perReplica;
         this.tenantRefusals = metrics.counter("baton_ws_refused_upgrades_total", "reason", "tenant_sockets");
@@ -47,20 +49,18 @@ public class SocketCounts {
     ApiError refusal(TenantId tenant) {
         if (total.get() >= perReplica) {
             replicaRefusals.increment();
-            return limited("This replica holds its maximum of " + perReplica
+            return ApiError.rateLimited("This replica holds its maximum of " + perReplica
                     + " WebSocket connections (BATON_WS_MAX_SOCKETS); connect again shortly, possibly to another replica.");
         }
         AtomicInteger open = byTenant.get(tenant);
-        if (open != null && open.get() >= perTenant) {
+        int allowed = perTenant.applyAsInt(tenant);
+        if (open != null && open.get() >= allowed) {
             tenantRefusals.increment();
-            return limited("This API key's tenant holds its maximum of " + perTenant
-                    + " WebSocket connections on this replica (BATON_WS_MAX_SOCKETS_PER_TENANT); close one or retry shortly.");
+            return ApiError.rateLimited("This API key's tenant holds its maximum of " + allowed
+                    + " WebSocket connections on this replica (BATON_WS_MAX_SOCKETS_PER_TENANT or the keys file's"
+                    + " max_sockets); close one or retry shortly.");
         }
         return null;
-    }
-
-    private static ApiError limited(String message) {
-        return new ApiError(429, "requests", "rate_limit_exceeded", null, message);
     }
 
     void opened(TenantId tenant) {

@@ -204,6 +204,7 @@ final class SocketSession {
 
     private void run(Lane lane, Turn turn, StoredResponse continued) {
         if (closed) {
+            turn.abandon();
             return;
         }
         TurnRelay relay = new TurnRelay(lane.streamId, this::serialize, this::sendFrame, outbound, running,

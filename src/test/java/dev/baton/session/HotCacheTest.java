@@ -43,10 +43,14 @@ class HotCacheTest {
 
     /** The next turn of a chain: one user item in, one assistant item out, sharing the parent's context. */
     private static StoredResponse turn(StoredResponse parent, String text) {
+        return turn(TENANT, parent, text);
+    }
+
+    private static StoredResponse turn(TenantId tenant, StoredResponse parent, String text) {
         MessageItem in = message("user", text);
         MessageItem out = message("assistant", text);
         RenderedContext base = parent == null ? RenderedContext.EMPTY : parent.context();
-        return StoredResponse.of(TENANT, response("resp_" + UUID.randomUUID(), parent == null ? null : parent.id(), out),
+        return StoredResponse.of(tenant, response("resp_" + UUID.randomUUID(), parent == null ? null : parent.id(), out),
                 List.of(in), base.append(List.of(in, out)), parent == null ? 1 : parent.depth() + 1, null);
     }
 
@@ -117,6 +121,41 @@ class HotCacheTest {
                 "the cache kept " + (retained >> 20) + " MiB alive under a bound of " + (bound >> 20) + " MiB");
         assertTrue(retained > bound / 4, "the weights reflect real memory: retained " + (retained >> 20) + " MiB");
         assertTrue(cache.get(TENANT, "resp_missing") == null);
+    }
+
+    @Test
+    void aTenantBeyondItsShareLosesItsOwnOldestChainsNotOthers() {
+        TenantId busy = new TenantId("busy");
+        long share = 256L << 10;
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        HotCache cache = new HotCache(64L << 20, tenant -> tenant.equals(busy) ? share : 0, Duration.ofHours(1), registry);
+        List<StoredResponse> quiet = new ArrayList<>();
+        StoredResponse quietTip = null;
+        for (int i = 0; i < 20; i++) {
+            quietTip = turn(quietTip, "quiet " + i + " " + "q".repeat(2_000));
+            cache.put(quietTip);
+            quiet.add(quietTip);
+        }
+        long quietBytes = cache.tenantBytes(TENANT);
+        List<StoredResponse> newest = new ArrayList<>();
+        for (int chain = 0; chain < 200; chain++) { // ~1.6 MB of chains from one tenant, six times its share
+            StoredResponse tip = null;
+            for (int i = 0; i < 4; i++) {
+                tip = turn(busy, tip, "busy " + chain + " " + i + " " + "b".repeat(2_000));
+                cache.put(tip);
+            }
+            newest.add(tip);
+            assertTrue(cache.tenantBytes(busy) <= share, "busy weighs " + cache.tenantBytes(busy) + " after chain " + chain);
+        }
+        for (StoredResponse kept : quiet) {
+            assertTrue(cache.get(TENANT, kept.id()) != null, "the quiet tenant lost " + kept.id());
+        }
+        assertEquals(quietBytes, cache.tenantBytes(TENANT));
+        assertTrue(cache.get(busy, newest.get(newest.size() - 1).id()) != null, "the busy tenant's newest chain stays");
+        assertTrue(cache.get(busy, newest.get(0).id()) == null, "the busy tenant's oldest chain left");
+        assertEquals(cache.weightedBytes(), cache.tenantBytes(TENANT) + cache.tenantBytes(busy),
+                "the tenants' bytes add up to what the cache weighs");
+        assertTrue(registry.counter("baton_hot_cache_tenant_evictions_total", "tenant", "busy").count() > 0);
     }
 
     private static long usedHeapAfterGc() {

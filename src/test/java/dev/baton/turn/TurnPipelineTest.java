@@ -82,10 +82,26 @@ class TurnPipelineTest {
                     }
 
                     @Override
+                    public int maxInFlightTurns() {
+                        return 0;
+                    }
+
+                    @Override
+                    public int turnsPerMinute() {
+                        return 0;
+                    }
+
+                    @Override
+                    public long hotCacheBytesPerTenant() {
+                        return 0;
+                    }
+
+                    @Override
                     public long maxContextTokens() {
                         return 0;
                     }
-                });
+                }, new dev.baton.limits.TurnAdmission(dev.baton.session.TenantDirectory.of(java.util.List.of(),
+                        new dev.baton.session.TenantLimits(10, 0, 0, 0), registry), (dev.baton.session.RedisTier) null, registry));
         Turn turn = pipeline.prepare(new TenantId("t"),
                 RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null, "http").await().atMost(DEADLINE);
         List<TurnStep> steps = turn.steps().collect().asList().await().atMost(DEADLINE);
