@@ -308,7 +308,12 @@ public class ResponsesRoutes {
                     "The request body is empty; expected a JSON object.").exception();
         }
         try {
-            return replies.json().readTree(body.getBytes());
+            JsonNode json = replies.json().readTree(body.getBytes());
+            if (json == null || json.isMissingNode()) { // only white space
+                throw ApiError.invalidRequest(null, "invalid_json",
+                        "The request body is empty; expected a JSON object.").exception();
+            }
+            return json;
         } catch (IOException e) {
             throw ApiError.invalidRequest(null, "invalid_json",
                     "We could not parse the JSON body of your request: " + firstLine(e.getMessage())).exception();

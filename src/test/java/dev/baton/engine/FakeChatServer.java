@@ -18,13 +18,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The last user message picks the behaviour: {@code [text]}, {@code [tools]} (two parallel calls),
  * {@code [reasoning]} ({@code reasoning_content} deltas), {@code [slow]} (40 chunks, 25 ms apart),
  * {@code [stall]} (silent after its first chunk), {@code [length]}, {@code [disconnect]} (dies mid-stream), {@code [malformed]}, {@code [bad-request]}
- * (400), {@code [flaky]} (503 on the first attempt). Requests are recorded for assertions.
+ * (400), {@code [flaky]} (503 on the first attempt), {@code [overloaded]} (503 always). Requests are recorded for
+ * assertions. {@link #forcedMode} makes every request behave one way, whatever it says: an engine gone bad.
  */
 public class FakeChatServer implements QuarkusTestResourceLifecycleManager {
 
     public static final List<JsonNode> REQUESTS = new CopyOnWriteArrayList<>();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger FLAKY = new AtomicInteger();
+
+    /** When set (e.g. {@code "[stall]"}), every request behaves so; {@code null}: each request's own mode. */
+    public static volatile String forcedMode;
 
     private Vertx vertx;
     private HttpServer server;
@@ -69,14 +73,17 @@ public class FakeChatServer implements QuarkusTestResourceLifecycleManager {
                 request.response().setStatusCode(400).end();
                 return;
             }
-            REQUESTS.add(json);
-            String mode = lastUser(json);
+            if (forcedMode == null) {
+                REQUESTS.add(json); // a forced run is a load test: nothing asserts on its requests
+            }
+            String forced = forcedMode;
+            String mode = forced != null ? forced : lastUser(json);
             if (mode.contains("[bad-request]")) {
                 request.response().setStatusCode(400).putHeader("content-type", "application/json")
                         .end("{\"error\":{\"message\":\"This model's maximum context length is 8192 tokens.\",\"type\":\"invalid_request_error\"}}");
                 return;
             }
-            if (mode.contains("[flaky]") && FLAKY.getAndIncrement() % 2 == 0) {
+            if (mode.contains("[overloaded]") || mode.contains("[flaky]") && FLAKY.getAndIncrement() % 2 == 0) {
                 request.response().setStatusCode(503).end("{\"error\":{\"message\":\"overloaded\"}}");
                 return;
             }

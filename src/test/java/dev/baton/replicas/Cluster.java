@@ -28,15 +28,16 @@ public final class Cluster implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private final RedisServer redis = new RedisServer();
+    private final RedisServer redis;
     private final List<Replica> replicas = new ArrayList<>();
     private final Map<String, String> env;
     private final int frontPort = freePort();
     private Process haproxy;
     private String executable;
 
-    private Cluster(Map<String, String> env) {
+    private Cluster(Map<String, String> env, RedisServer redis) {
         this.env = env;
+        this.redis = redis;
     }
 
     public static Cluster start(int size, Map<String, String> env) {
@@ -45,7 +46,16 @@ public final class Cluster implements AutoCloseable {
 
     /** @param executable a native executable to run instead of the jar, or {@code null} for the jar */
     public static Cluster start(int size, Map<String, String> env, String executable) {
-        Cluster cluster = new Cluster(env);
+        return start(size, env, executable, new RedisServer());
+    }
+
+    /** A cluster whose Redis keeps every acknowledged write across a SIGKILL (see {@link RedisServer#RedisServer(boolean)}). */
+    public static Cluster withDurableRedis(int size, Map<String, String> env) {
+        return start(size, env, null, new RedisServer(true));
+    }
+
+    private static Cluster start(int size, Map<String, String> env, String executable, RedisServer redis) {
+        Cluster cluster = new Cluster(env, redis);
         cluster.executable = executable;
         try {
             cluster.redis.start();
@@ -68,6 +78,10 @@ public final class Cluster implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    public RedisServer redis() {
+        return redis;
     }
 
     public List<Replica> replicas() {

@@ -117,6 +117,18 @@ class RedisTierTest {
     }
 
     @Test
+    void textWithALoneSurrogateReadsBackFromRedisAsTheHotTierHasIt() {
+        String parent = as("sk-alpha").body("{\"model\":\"baton-simulator\",\"input\":\"half a pair \\ud83d here\"}")
+                .when().post("/v1/responses").then().statusCode(200).extract().path("id");
+        Map<String, Object> next = Map.of("model", "baton-simulator", "previous_response_id", parent, "input", "next",
+                "store", false);
+        String hotFingerprint = turn("sk-alpha", next).header("x-baton-context-fingerprint");
+        hot.clear();
+        assertEquals(hotFingerprint, turn("sk-alpha", next).header("x-baton-context-fingerprint"),
+                "the context rebuilt from Redis is the one the hot tier held");
+    }
+
+    @Test
     void aColdLoadRebuildsFromTheNearestAncestorThisReplicaHolds() {
         Chain chain = chain(12);
         TenantId alpha = new TenantId("alpha");

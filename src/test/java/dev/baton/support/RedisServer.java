@@ -19,8 +19,21 @@ import java.util.concurrent.TimeUnit;
 public class RedisServer implements QuarkusTestResourceLifecycleManager {
 
     private static volatile RedisServer current;
+    private final boolean durable;
     private int port;
     private Process process;
+
+    public RedisServer() {
+        this(false);
+    }
+
+    /**
+     * {@code durable}: every write is in an append-only file fsynced before Redis answers, so a SIGKILLed and restarted
+     * server keeps every acknowledged write, as a production Redis with {@code appendfsync always} does.
+     */
+    public RedisServer(boolean durable) {
+        this.durable = durable;
+    }
 
     @Override
     public Map<String, String> start() {
@@ -43,6 +56,7 @@ public class RedisServer implements QuarkusTestResourceLifecycleManager {
         return "redis://127.0.0.1:" + port;
     }
 
+    /** The port; a killed server launched again listens on the same one. */
     public int port() {
         return port;
     }
@@ -62,8 +76,11 @@ public class RedisServer implements QuarkusTestResourceLifecycleManager {
     public synchronized void launch() {
         String binary = System.getenv().getOrDefault("BATON_REDIS_SERVER", "redis-server");
         try {
+            File dir = new File("target/redis-" + port);
+            dir.mkdirs();
             process = new ProcessBuilder(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--protected-mode", "no")
+                    "--save", "", "--appendonly", durable ? "yes" : "no", "--appendfsync", "always",
+                    "--dir", dir.getAbsolutePath(), "--protected-mode", "no")
                     .redirectErrorStream(true).redirectOutput(new File("target/redis-" + port + ".log")).start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + binary + " (install redis-server, or set BATON_REDIS_SERVER)", e);

@@ -91,6 +91,28 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
+    /**
+     * The next frame; {@code null} once the socket is closed and every frame it delivered was read; an AssertionError
+     * after {@code deadline} with neither.
+     */
+    public JsonNode nextUnlessClosed(Duration deadline) {
+        long end = System.nanoTime() + deadline.toNanos();
+        try {
+            while (System.nanoTime() < end) {
+                JsonNode frame = frames.poll(50, TimeUnit.MILLISECONDS);
+                if (frame != null) {
+                    return frame;
+                }
+                if (closeCode.isDone() && frames.isEmpty()) {
+                    return null;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new AssertionError("no frame and no close within " + deadline);
+    }
+
     /** Frames until (and including) the first that matches. */
     public List<JsonNode> until(Predicate<JsonNode> last) {
         List<JsonNode> received = new ArrayList<>();
