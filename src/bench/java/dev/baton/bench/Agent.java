@@ -109,13 +109,13 @@ final class Agent {
         return message;
     }
 
-    private static ObjectNode toolOutput(String callId, String output) {
+    static ObjectNode toolOutput(String callId, String output) {
         ObjectNode item = Wire.JSON.createObjectNode();
         item.put("type", "function_call_output").put("call_id", callId).put("output", output);
         return item;
     }
 
-    private static String lastCallId(JsonNode response) {
+    static String lastCallId(JsonNode response) {
         String id = null;
         for (JsonNode item : response.path("output")) {
             if ("function_call".equals(item.path("type").asText())) {

@@ -16,7 +16,7 @@ import java.util.Map;
  * its variants interleaved, and writes {@code results.json}, {@code results.md} and SVG plots.
  *
  * <pre>
- *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,token-in,safety,memory,profiles,startup]
+ *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,token-in,safety,memory,sockets,profiles,startup]
  *   Bench --render DIR     (results.md and plots again from DIR/results.json)
  * </pre>
  * {@code --quick} (under two minutes) is what the test command runs: small sizes, it fails only on errors.
@@ -121,6 +121,10 @@ public final class Bench {
             log("memory");
             results.put("memory", List.of(new Memory().run(options.quick())));
         }
+        if (options.runs("sockets")) {
+            log("sockets");
+            results.put("sockets", new Sockets().run(options.quick(), nativeExecutable(options)));
+        }
         if (options.runs("profiles")) {
             log("profiles");
             results.put("profiles", Profiles.run(options.out(), options.quick()));
@@ -144,7 +148,7 @@ public final class Bench {
         Map<String, Class<?>> types = Map.of("agent_loop", AgentLoop.Result.class,
                 "history_overhead", HistoryOverhead.Point.class, "relay", Relay.Point.class,
                 "cold_resume", ColdResume.Point.class, "memory", Memory.Result.class, "profiles", Profiles.Profile.class,
-                "startup", Startup.Point.class, "token_in", TokenInRender.Point.class, "safety_scan", SafetyScan.Point.class);
+                "startup", Startup.Point.class, "token_in", TokenInRender.Point.class, "safety_scan", SafetyScan.Point.class, "sockets", Sockets.Point.class);
         json.fields().forEachRemaining(field -> {
             Class<?> type = types.get(field.getKey());
             results.put(field.getKey(), type == null ? Wire.JSON.convertValue(field.getValue(), Object.class)

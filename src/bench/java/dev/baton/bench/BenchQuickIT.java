@@ -33,6 +33,9 @@ class BenchQuickIT {
         assertFalse(((List<?>) results.get("cold_resume")).isEmpty());
         assertFalse(((List<?>) results.get("startup")).isEmpty());
         assertFalse(((List<?>) results.get("memory")).isEmpty());
+        @SuppressWarnings("unchecked")
+        List<Sockets.Point> sockets = (List<Sockets.Point>) results.get("sockets");
+        assertTrue(sockets.get(0).turns() > sockets.get(0).sockets(), "every socket ran agent turns: " + sockets.get(0));
         assertEquals(3, ((List<?>) results.get("profiles")).size());
         for (String file : List.of("results.json", "results.md", "agent-loop-e2e.svg", "agent-loop-ttfd.svg",
                 "agent-loop-overhead.svg", "history-overhead.svg", "cold-resume.svg", "relay.svg", "startup.svg", "profile-ws-lb.svg", "profile-ws-relay.svg")) {

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * A seeded fuzzer over HTTP ({@link Fuzz}): raw bodies to {@code POST /v1/responses} (invalid UTF-8 and binary
  * included), sequentially and many at once, plus hostile paths, methods and ids. No answer is a 5xx, every error is the
  * OpenAI envelope, every SSE stream ends with one terminal event, and a control chain made before continues afterwards
- * with the same context fingerprint. {@code -Dbaton.fuzz.inputs=N} for the long run (docs/reliability.md).
+ * with the same context fingerprint. {@code -Dfuzz.inputs=N} for the long run (docs/reliability.md).
  */
 @QuarkusTest
 class HttpFuzzTest {

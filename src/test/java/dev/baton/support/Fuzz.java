@@ -160,12 +160,12 @@ public final class Fuzz {
         return options[random.nextInt(options.length)];
     }
 
-    /** How many inputs a fuzz test sends: {@code -Dbaton.fuzz.inputs=N} for the long run (docs/reliability.md). */
+    /** How many inputs a fuzz test sends: {@code -Dfuzz.inputs=N} for the long run (docs/reliability.md). */
     public static int inputs(int quick) {
-        return Integer.getInteger("baton.fuzz.inputs", quick);
+        return Integer.getInteger("fuzz.inputs", quick);
     }
 
     public static long seed() {
-        return Long.getLong("baton.fuzz.seed", 20261126L);
+        return Long.getLong("fuzz.seed", 20261126L);
     }
 }

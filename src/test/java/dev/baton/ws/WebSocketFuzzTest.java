@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * A seeded fuzzer over WebSocket ({@link Fuzz}): one frame at a time and pipelined (frames arriving in the middle of
  * other responses' streams). Every frame gets exactly one answer — one response up to its terminal event, or one
  * {@code error} — the socket stays usable, and a control chain made before is continued afterwards with the same
- * context fingerprint. {@code -Dbaton.fuzz.inputs=N} for the long run (docs/reliability.md).
+ * context fingerprint. {@code -Dfuzz.inputs=N} for the long run (docs/reliability.md).
  */
 @QuarkusTest
 class WebSocketFuzzTest {
