@@ -85,4 +85,38 @@ class TenantIsolationTest {
         given().header("Authorization", "Bearer sk-beta").when().delete("/v1/responses/" + id).then().statusCode(404);
         given().header("Authorization", "Bearer sk-alpha").when().get("/v1/responses/" + id).then().statusCode(200);
     }
+
+    /** Every way to name a response: the foreign id's whole answer is the unknown id's, with the id swapped. */
+    @Test
+    void anotherTenantsIdGetsTheUnknownIdsWholeAnswerOnEveryPath() {
+        String id = create("sk-alpha");
+        for (String[] call : new String[][] {{"GET", "/v1/responses/%s"}, {"DELETE", "/v1/responses/%s"},
+                {"GET", "/v1/responses/%s/input_items"}, {"POST", "/v1/responses/%s/cancel"}}) {
+            var unknown = given().header("Authorization", "Bearer sk-beta").when()
+                    .request(call[0], call[1].formatted("resp_unknown0000"));
+            var foreign = given().header("Authorization", "Bearer sk-beta").when().request(call[0], call[1].formatted(id));
+            org.junit.jupiter.api.Assertions.assertEquals(unknown.statusCode(), foreign.statusCode(), call[0] + " " + call[1]);
+            org.junit.jupiter.api.Assertions.assertEquals(unknown.asString().replace("resp_unknown0000", id),
+                    foreign.asString(), call[0] + " " + call[1]);
+        }
+        for (boolean stream : new boolean[] {false, true}) {
+            String unknown = given().header("Authorization", "Bearer sk-beta").contentType(ContentType.JSON)
+                    .body(Map.of("model", "baton-simulator", "input", "x", "stream", stream,
+                            "previous_response_id", "resp_unknown0000"))
+                    .when().post("/v1/responses").then().extract().asString();
+            String foreign = given().header("Authorization", "Bearer sk-beta").contentType(ContentType.JSON)
+                    .body(Map.of("model", "baton-simulator", "input", "x", "stream", stream, "previous_response_id", id))
+                    .when().post("/v1/responses").then().extract().asString();
+            org.junit.jupiter.api.Assertions.assertEquals(unknown.replace("resp_unknown0000", id), foreign,
+                    stream ? "SSE" : "HTTP");
+        }
+        try (var ws = dev.baton.support.WsClient.connect(root, Map.of("Authorization", "Bearer sk-beta"))) {
+            ws.send(Map.of("type", "response.create", "model", "baton-simulator", "input", "x",
+                    "previous_response_id", "resp_unknown0000"));
+            String unknown = ws.next().toString();
+            ws.send(Map.of("type", "response.create", "model", "baton-simulator", "input", "x", "previous_response_id", id));
+            org.junit.jupiter.api.Assertions.assertEquals(unknown.replace("resp_unknown0000", id), ws.next().toString(),
+                    "WebSocket");
+        }
+    }
 }
