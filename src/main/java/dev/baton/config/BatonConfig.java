@@ -282,6 +282,22 @@ public interface BatonConfig {
 
     Limits limits();
 
+    Compaction compaction();
+
+    /** Compaction ({@code POST /v1/responses/compact}, {@code context_management}; docs/protocol.md). */
+    interface Compaction {
+
+        /**
+         * Keys that seal compaction items, as {@code id:base64} of 32 random bytes ({@code openssl rand -base64 32}),
+         * comma-separated: the first seals, every one opens (rotate by putting a new key first). Every replica needs the
+         * same keys. None: a random key for this process only, so its items open nowhere else (logged at start).
+         */
+        Optional<List<String>> keys();
+
+        /** What Baton appends to a conversation to have the engine summarize it. */
+        Optional<String> prompt();
+    }
+
     /** Limits of one turn, checked before the engine runs (HTTP and WebSocket alike). */
     interface Limits {
 

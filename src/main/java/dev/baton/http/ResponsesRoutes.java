@@ -7,6 +7,7 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.events.UsageEvent;
+import dev.baton.compaction.Compactor;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.Item;
@@ -56,8 +57,11 @@ public class ResponsesRoutes {
     private final Offload offload;
     private final long startedAt = Instant.now().getEpochSecond();
 
+    private final Compactor compactor;
+
     public ResponsesRoutes(TurnPipeline pipeline, ResponseQueries queries, TenantDirectory tenants, Engine engine,
-                           HttpReplies replies, BatonConfig config, Offload offload) {
+                           HttpReplies replies, BatonConfig config, Offload offload, Compactor compactor) {
+        this.compactor = compactor;
         this.offload = offload;
         this.pipeline = pipeline;
         this.queries = queries;
@@ -71,6 +75,7 @@ public class ResponsesRoutes {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes());
         router.route("/v1/*").order(-10).handler(this::begin);
         router.post("/v1/responses/input_tokens").handler(body).handler(this::inputTokens);
+        router.post("/v1/responses/compact").handler(body).handler(this::compact);
         router.post("/v1/responses").handler(body).handler(this::create);
         router.get("/v1/responses/:id/input_items").handler(this::inputItems);
         router.post("/v1/responses/:id/cancel").handler(this::cancel);
@@ -245,6 +250,10 @@ public class ResponsesRoutes {
             list.put("has_more", page.hasMore());
             return list;
         }));
+    }
+
+    private void compact(RoutingContext ctx) {
+        reply(ctx, offload.run(bodyBytes(ctx), () -> readJson(ctx)).flatMap(body -> compactor.compact(tenant(ctx), body)));
     }
 
     private void inputTokens(RoutingContext ctx) {

@@ -5,7 +5,8 @@ package dev.baton.protocol;
  * Items are immutable; an item that left a response keeps its id in every later context.
  */
 public sealed interface Item
-        permits MessageItem, FunctionCallItem, FunctionCallOutputItem, ReasoningItem, ItemReference, OpaqueItem {
+        permits MessageItem, FunctionCallItem, FunctionCallOutputItem, ReasoningItem, ItemReference, CompactionItem,
+        OpaqueItem {
 
     /** The wire {@code type} of the item. */
     String type();

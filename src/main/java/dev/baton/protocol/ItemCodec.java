@@ -47,6 +47,7 @@ public final class ItemCodec {
                     node.hasNonNull("content") ? node.get("content") : null,
                     optString(node, "encrypted_content", path));
             case "item_reference" -> new ItemReference(requireString(node, "id", path));
+            case "compaction" -> new CompactionItem(optString(node, "id", path), requireString(node, "encrypted_content", path));
             default -> new OpaqueItem(type, optString(node, "id", path), (ObjectNode) node);
         };
     }

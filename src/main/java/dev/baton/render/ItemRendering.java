@@ -7,6 +7,7 @@ import dev.baton.protocol.FunctionCallItem;
 import dev.baton.protocol.FunctionCallOutputItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.MessageItem;
+import dev.baton.protocol.CompactionItem;
 import dev.baton.protocol.OpaqueItem;
 import dev.baton.protocol.ReasoningItem;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,8 @@ public final class ItemRendering {
             out.append(r.summary()).append('\u001f').append(r.content()).append('\u001f').append(r.encryptedContent());
         } else if (item instanceof OpaqueItem o) {
             out.append(o.content());
+        } else if (item instanceof CompactionItem c) {
+            out.append(c.encryptedContent());
         } else {
             throw new IllegalArgumentException("unresolved " + item.type() + " " + item.id());
         }
@@ -70,6 +73,11 @@ public final class ItemRendering {
         }
         if (item instanceof OpaqueItem o) {
             return TokenCounter.count(o.content().toString());
+        }
+        if (item instanceof CompactionItem c) {
+            // the summary's tokens, estimated from the sealed size (base64 of the text plus ~40 bytes of seal) at the
+            // ~4 bytes per token of English: counting the summary itself would open the seal on every render
+            return Math.max(1, (c.encryptedContent().length() * 3 / 4 - 40) / 4);
         }
         return 0;
     }

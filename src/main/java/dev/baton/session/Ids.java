@@ -35,6 +35,7 @@ public final class Ids {
             case "function_call" -> functionCall();
             case "function_call_output" -> "fco_" + random();
             case "reasoning" -> "rs_" + random();
+            case "compaction" -> "cmp_" + random();
             default -> "item_" + random();
         };
     }

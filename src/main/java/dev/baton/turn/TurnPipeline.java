@@ -4,6 +4,7 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineRequest;
+import dev.baton.compaction.CompactionSeal;
 import dev.baton.limits.TurnAdmission;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
@@ -55,18 +56,21 @@ public class TurnPipeline {
     private final Tracer tracer;
     private final BatonConfig.Limits limits;
     private final TurnAdmission admission;
+    private final CompactionSeal seal;
 
     private final Offload offload;
 
     @Inject
     public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, UsageEvents usage,
-                        Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig config, TurnAdmission admission) {
-        this(store, prefixes, safety, engine, usage, tracer, metrics, offload, config.limits(), admission);
+                        Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig config, TurnAdmission admission,
+                        CompactionSeal seal) {
+        this(store, prefixes, safety, engine, usage, tracer, metrics, offload, config.limits(), admission, seal);
     }
 
     public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, UsageEvents usage,
                         Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig.Limits limits,
-                        TurnAdmission admission) {
+                        TurnAdmission admission, CompactionSeal seal) {
+        this.seal = seal;
         this.admission = admission;
         this.limits = limits;
         this.tracer = tracer;
@@ -162,8 +166,9 @@ public class TurnPipeline {
     private Resolved resolve(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
         Origin origin = origin(tenant, request, parent);
         int skipped = origin.ownBase();
-        return new Resolved(parent, origin,
-                resolveInput(request.input().subList(skipped, request.input().size()), origin.base(), skipped));
+        List<Item> tail = resolveInput(request.input().subList(skipped, request.input().size()), origin.base(), skipped);
+        seal.verify(tenant, tail, skipped);
+        return new Resolved(parent, origin, tail);
     }
 
     private Turn start(TenantId tenant, CreateResponseRequest request, StoredResponse parent, Resolved resolved,

@@ -8,6 +8,7 @@ import dev.baton.engine.EngineRequest;
 import dev.baton.protocol.ContentPart;
 import dev.baton.protocol.FunctionCallItem;
 import dev.baton.protocol.FunctionCallOutputItem;
+import dev.baton.protocol.CompactionItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.MessageItem;
 
@@ -38,7 +39,8 @@ final class ChatRequestMapper {
             messages.addObject().put("role", "system").put("content", request.instructions());
         }
         ObjectNode openAssistant = null;
-        for (Item item : request.context().items()) {
+        for (Item contextItem : request.context().items()) {
+            Item item = contextItem instanceof CompactionItem compaction ? compaction.asUserMessage() : contextItem;
             if (item instanceof MessageItem message) {
                 openAssistant = null;
                 ObjectNode mapped = messages.addObject();

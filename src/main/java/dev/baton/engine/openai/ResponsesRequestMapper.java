@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.engine.EngineRequest;
+import dev.baton.protocol.CompactionItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ReasoningItem;
 import java.util.List;
@@ -43,7 +44,9 @@ final class ResponsesRequestMapper {
             body.put("instructions", request.instructions());
         }
         ArrayNode input = body.putArray("input");
-        for (Item item : items) {
+        for (Item listed : items) {
+            // Baton seals its own compaction items: an upstream gets the summary inside, as a message
+            Item item = listed instanceof CompactionItem compaction ? compaction.asUserMessage() : listed;
             if (item instanceof ReasoningItem reasoning && reasoning.encryptedContent() == null) {
                 continue;
             }

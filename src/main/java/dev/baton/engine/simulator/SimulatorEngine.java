@@ -8,6 +8,7 @@ import dev.baton.config.BatonConfig;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineRequest;
+import dev.baton.protocol.CompactionItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.MessageItem;
 import dev.baton.render.ContextFingerprint;
@@ -83,7 +84,10 @@ public class SimulatorEngine implements Engine {
             long start = System.nanoTime();
             String fingerprint = request.fingerprint();
             SimulatorScript.Turn turn = scriptedTurn(request);
-            List<Output> outputs = turn == null ? List.of(new Output(null, generatedText(request, fingerprint)))
+            String lastUser = lastUserText(request.context());
+            List<Output> outputs = lastUser != null && lastUser.startsWith(CompactionItem.DEFAULT_PROMPT)
+                    ? List.of(new Output(null, summaryOf(request.context())))
+                    : turn == null ? List.of(new Output(null, generatedText(request, fingerprint)))
                     : scriptedOutputs(turn, request, fingerprint);
             Uni<Plan> plan = Uni.createFrom().item(() -> plan(request, outputs));
             if (outputs.stream().mapToLong(output -> output.text().length()).sum() * 2 > inlineMaxBytes) {
@@ -211,9 +215,27 @@ public class SimulatorEngine implements Engine {
         return text.append(". [context ").append(fingerprint).append(']').toString();
     }
 
+    /**
+     * The simulator's answer to a compaction request: deterministic, so tests can check what a summary carried — every
+     * earlier user message (its first 60 characters) in order, an earlier summary whole.
+     */
+    private static String summaryOf(RenderedContext context) {
+        List<String> said = new ArrayList<>();
+        for (Item item : context.items()) {
+            if (item instanceof CompactionItem compaction) {
+                said.add("[" + compaction.summary() + "]");
+            } else if (item instanceof MessageItem message && "user".equals(message.role())
+                    && !message.text().startsWith(CompactionItem.DEFAULT_PROMPT)) {
+                String text = message.text().strip();
+                said.add(text.length() > 60 ? text.substring(0, 60) + "…" : text);
+            }
+        }
+        return "Summary of " + said.size() + " user messages: " + String.join(" | ", said);
+    }
+
     private static String lastUserText(RenderedContext context) {
         for (RenderedContext node = context; node.size() > 0; node = node.previous()) {
-            Item item = node.last();
+            Item item = node.last() instanceof CompactionItem compaction ? compaction.asUserMessage() : node.last();
             if (item instanceof MessageItem message && "user".equals(message.role())) {
                 return message.text().strip();
             }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.protocol.FunctionCallItem;
 import dev.baton.protocol.FunctionCallOutputItem;
+import dev.baton.protocol.CompactionItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.MessageItem;
 import dev.baton.protocol.ReasoningItem;
@@ -39,7 +40,8 @@ public final class TemplateMessages {
             messages.add(message("system", instructions));
         }
         Map<String, Object> assistant = null; // the assistant message the current response is still adding to
-        for (Item item : items) {
+        for (Item listed : items) {
+            Item item = listed instanceof CompactionItem compaction ? compaction.asUserMessage() : listed;
             if (item instanceof ReasoningItem reasoning) {
                 assistant = message("assistant", null);
                 assistant.put("reasoning_content", reasoningText(reasoning));

@@ -1,0 +1,135 @@
+package dev.baton.compaction;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.config.BatonConfig;
+import dev.baton.events.UsageEvent;
+import dev.baton.protocol.ApiError;
+import dev.baton.protocol.CompactionItem;
+import dev.baton.protocol.Item;
+import dev.baton.protocol.MessageItem;
+import dev.baton.protocol.RequestParser;
+import dev.baton.protocol.ResponseObject;
+import dev.baton.session.Ids;
+import dev.baton.session.StoredResponse;
+import dev.baton.session.TenantId;
+import dev.baton.turn.TurnPipeline;
+import dev.baton.turn.TurnStep;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code POST /v1/responses/compact}: one summarization turn on the engine over the conversation (the items of
+ * {@code previous_response_id}'s chain and/or {@code input}), answered as OpenAI does — a {@code response.compaction}
+ * whose {@code output} is the new input window: every user message of the conversation, verbatim and in order, then one
+ * {@code compaction} item sealed by {@link CompactionSeal}. The turn runs like any other (tenant limits, safety on the
+ * new input, usage events) and stores nothing; a client starts its next chain with the window plus its new items.
+ */
+@ApplicationScoped
+public class Compactor {
+
+    private static final Set<String> FIELDS = Set.of("model", "input", "instructions", "previous_response_id",
+            "prompt_cache_key", "service_tier", "prompt_cache_retention", "prompt_cache_options");
+
+    private final TurnPipeline pipeline;
+    private final CompactionSeal seal;
+    private final ObjectMapper json;
+    private final String prompt;
+
+    @Inject
+    public Compactor(TurnPipeline pipeline, CompactionSeal seal, ObjectMapper json, BatonConfig config) {
+        this.pipeline = pipeline;
+        this.seal = seal;
+        this.json = json;
+        this.prompt = config.compaction().prompt().orElse(CompactionItem.DEFAULT_PROMPT);
+    }
+
+    /** The compacted window of {@code body}'s conversation, as the {@code response.compaction} object. */
+    public Uni<ObjectNode> compact(TenantId tenant, JsonNode body) {
+        ObjectNode create;
+        try {
+            create = summarizationRequest(body);
+        } catch (RuntimeException refused) {
+            return Uni.createFrom().failure(refused);
+        }
+        return Uni.createFrom().item(() -> RequestParser.parse(create))
+                .flatMap(request -> pipeline.prepare(tenant, request, null, UsageEvent.HTTP))
+                .flatMap(turn -> turn.steps().collect().last())
+                .map(last -> window(tenant, last));
+    }
+
+    /** The request that has the engine summarize: the conversation, then the summarization prompt as a user message. */
+    private ObjectNode summarizationRequest(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw ApiError.invalidRequest(null, "invalid_type", "The request body must be a JSON object.").exception();
+        }
+        body.fieldNames().forEachRemaining(field -> {
+            if (!FIELDS.contains(field)) {
+                throw ApiError.invalidRequest(field, "unknown_parameter", "Unknown parameter: '" + field + "'.").exception();
+            }
+        });
+        if (!body.hasNonNull("previous_response_id") && (!body.hasNonNull("input")
+                || body.get("input").isArray() && body.get("input").isEmpty())) {
+            throw ApiError.invalidRequest("input", "missing_required_parameter",
+                    "Nothing to compact: send 'input' items, a 'previous_response_id', or both.").exception();
+        }
+        ObjectNode create = ((ObjectNode) body).deepCopy();
+        create.put("store", false);
+        create.remove(List.of("prompt_cache_retention", "prompt_cache_options"));
+        ArrayNode input = json.createArrayNode();
+        JsonNode given = body.get("input");
+        if (given != null && given.isTextual()) {
+            input.addObject().put("type", "message").put("role", "user").put("content", given.textValue());
+        } else if (given != null && given.isArray()) {
+            input.addAll((ArrayNode) given);
+        } else if (given != null && !given.isNull()) {
+            throw ApiError.invalidRequest("input", "invalid_type",
+                    "Invalid type for 'input': expected a string or an array of input items.").exception();
+        }
+        input.addObject().put("type", "message").put("role", "user").put("content", prompt);
+        create.set("input", input);
+        return create;
+    }
+
+    private ObjectNode window(TenantId tenant, TurnStep last) {
+        StoredResponse settled = last.settled();
+        ResponseObject response = settled.response();
+        if (!"completed".equals(response.status()) || settled.context() == null) {
+            String why = response.error() != null ? response.error().message()
+                    : "the engine ended the summary as '" + response.status() + "'";
+            throw new ApiError(500, ApiError.SERVER_ERROR, "compaction_failed", null,
+                    "The conversation could not be compacted: " + why).exception();
+        }
+        StringBuilder summary = new StringBuilder();
+        for (Item item : response.output()) {
+            if (item instanceof MessageItem message && MessageItem.ASSISTANT.equals(message.role())) {
+                summary.append(message.text());
+            }
+        }
+        if (summary.toString().isBlank()) {
+            throw new ApiError(500, ApiError.SERVER_ERROR, "compaction_failed", null,
+                    "The conversation could not be compacted: the engine wrote no summary.").exception();
+        }
+        List<Item> kept = new ArrayList<>();
+        List<Item> conversation = settled.context().items();
+        for (Item item : conversation.subList(0, conversation.size() - 1 - response.output().size())) { // not the prompt
+            if (item instanceof MessageItem message && "user".equals(message.role())) {
+                kept.add(message);
+            }
+        }
+        kept.add(new CompactionItem(Ids.forItemType("compaction"), seal.seal(tenant, summary.toString().strip())));
+        ObjectNode compaction = json.createObjectNode();
+        compaction.put("id", response.id());
+        compaction.put("object", "response.compaction");
+        compaction.put("created_at", response.createdAt());
+        compaction.set("output", json.valueToTree(kept));
+        compaction.set("usage", json.valueToTree(response.usage()));
+        return compaction;
+    }
+}
