@@ -7,7 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
+import com.openai.models.responses.CompactedResponse;
+import com.openai.models.responses.EasyInputMessage;
 import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCompactParams;
+import com.openai.models.responses.ResponseCompactionItem;
+import com.openai.models.responses.ResponseCompactionItemParam;
+import com.openai.models.responses.ResponseInputItem;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
 import com.openai.models.responses.inputitems.InputItemListPage;
@@ -73,5 +79,37 @@ class OpenAiJavaSdkTest extends SdkClientTest {
         assertEquals(400, error.statusCode());
         assertEquals("previous_response_not_found", error.code().orElseThrow());
         assertEquals("previous_response_id", error.param().orElseThrow());
+    }
+
+    @Test
+    void compactsAChainAndContinuesFromTheCompactedWindow() {
+        Response first = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").input("Remember: the database is Postgres 15").build());
+        Response second = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").input("And the cache is Redis 7").previousResponseId(first.id()).build());
+
+        CompactedResponse compacted = client.responses().compact(ResponseCompactParams.builder()
+                .model("baton-simulator").previousResponseId(second.id()).build());
+        assertEquals(3, compacted.output().size());
+        assertTrue(compacted.output().get(0).isMessage() && compacted.output().get(1).isMessage());
+        ResponseCompactionItem item = compacted.output().get(2).asCompaction();
+        assertTrue(item.encryptedContent().startsWith("baton1."));
+        assertTrue(compacted.usage().outputTokens() > 0);
+
+        List<ResponseInputItem> window = new ArrayList<>();
+        for (String said : List.of("Remember: the database is Postgres 15", "And the cache is Redis 7")) {
+            window.add(ResponseInputItem.ofEasyInputMessage(EasyInputMessage.builder()
+                    .role(EasyInputMessage.Role.USER).content(said).build()));
+        }
+        window.add(ResponseInputItem.ofCompaction(ResponseCompactionItemParam.builder()
+                .id(item.id()).encryptedContent(item.encryptedContent()).build()));
+        window.add(ResponseInputItem.ofEasyInputMessage(EasyInputMessage.builder()
+                .role(EasyInputMessage.Role.USER).content("What do we run?").build()));
+        Response next = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").inputOfResponse(window).build());
+        assertEquals("completed", next.status().orElseThrow().asString());
+        Response after = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").input("Thanks").previousResponseId(next.id()).build());
+        assertEquals("completed", after.status().orElseThrow().asString(), "the compacted chain continues");
     }
 }

@@ -54,6 +54,24 @@ class ChatCompletionsEngineTest {
     }
 
     @Test
+    void aCompactionItemReachesTheEngineAsTheSummaryInside() {
+        JsonPath compacted = given().contentType(ContentType.JSON)
+                .body(Map.of("model", "fake-model", "input", "[text] the plan is X"))
+                .when().post("/v1/responses/compact").then().statusCode(200).extract().jsonPath();
+        assertEquals("[text] the plan is X", lastUpstreamRequest().at("/messages/0/content").asText());
+        Map<String, Object> item = compacted.getMap("output[1]");
+        assertEquals("compaction", item.get("type"));
+        create(Map.of("model", "fake-model", "input", List.of(Map.of("role", "user", "content", "[text] the plan is X"),
+                item, Map.of("role", "user", "content", "[text] go on"))));
+        JsonNode messages = lastUpstreamRequest().path("messages");
+        assertEquals(3, messages.size(), messages.toString());
+        assertEquals("user", messages.at("/1/role").asText());
+        assertEquals("Summary of the earlier part of this conversation:\nHello from the fake engine ✓",
+                messages.at("/1/content").asText(), "the engine reads the summary the engine wrote, not the seal");
+        assertEquals("[text] go on", messages.at("/2/content").asText());
+    }
+
+    @Test
     void mapsParallelToolCallsAndTheirOutputsBothWays() {
         JsonPath calls = create(Map.of("model", "fake-model", "input", "[tools] weather and time?",
                 "tools", List.of(Map.of("type", "function", "name", "get_weather", "parameters", Map.of("type", "object")),
