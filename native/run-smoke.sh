@@ -47,6 +47,15 @@ id=$(echo "$redacted" | python3 -c 'import json,sys; print(json.load(sys.stdin)[
 curl -sf "http://127.0.0.1:$port/v1/responses/$id/input_items" | grep -q 'REDACTED:email' \
   || { cat "$log"; echo "run-smoke: the stored input is not redacted" >&2; exit 1; }
 echo "run-smoke: safety ok (blocked, redacted)"
+# compaction in the image: AES-GCM sealing, the window, a turn that opens the item again
+compacted=$(curl -sf -H 'content-type: application/json' \
+  -d '{"model":"baton-simulator","input":"the plan is to ship on Friday"}' "http://127.0.0.1:$port/v1/responses/compact")
+window=$(echo "$compacted" | python3 -c 'import json,sys; c=json.load(sys.stdin); assert c["object"]=="response.compaction" and c["output"][-1]["type"]=="compaction", c; print(json.dumps(c["output"]))') \
+  || { cat "$log"; echo "run-smoke: no compaction window: $compacted" >&2; exit 1; }
+continued=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+  -d "{\"model\":\"baton-simulator\",\"input\":$window}" "http://127.0.0.1:$port/v1/responses")
+[ "$continued" = 200 ] || { cat "$log"; echo "run-smoke: a turn on the compacted window failed ($continued)" >&2; exit 1; }
+echo "run-smoke: compaction ok"
 if [ -n "$redis_pid" ]; then
   curl -sf "http://127.0.0.1:$port/q/health/ready" | grep -qE '"redis": ?"up"' || { cat "$log"; echo "run-smoke: Redis tier not up" >&2; exit 1; }
   keys=$(redis-cli -p "$redis_port" --scan --pattern 'baton:*' | wc -l)
