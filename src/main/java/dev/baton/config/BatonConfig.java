@@ -284,6 +284,25 @@ public interface BatonConfig {
 
     Compaction compaction();
 
+    Conversations conversations();
+
+    /** The Conversations API ({@code /v1/conversations}, {@code conversation} on create; docs/protocol.md). */
+    interface Conversations {
+
+        /** Without Redis: conversations this replica keeps (the least recently used leave first). */
+        @WithName("max-local")
+        @WithDefault("100000")
+        long maxLocal();
+
+        /**
+         * How long a turn on a conversation waits for the one before it (turns on one conversation run one at a time,
+         * in arrival order on a replica); longer, and it is refused with 409 {@code conversation_busy}.
+         */
+        @WithName("turn-wait")
+        @WithDefault("120s")
+        Duration turnWait();
+    }
+
     /** Compaction ({@code POST /v1/responses/compact}, {@code context_management}; docs/protocol.md). */
     interface Compaction {
 

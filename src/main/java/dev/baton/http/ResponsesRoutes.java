@@ -8,6 +8,7 @@ import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.events.UsageEvent;
 import dev.baton.compaction.Compactor;
+import dev.baton.conversation.Conversations;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.Item;
@@ -18,7 +19,6 @@ import dev.baton.session.TenantDirectory;
 import dev.baton.session.TenantId;
 import dev.baton.turn.ResponseQueries;
 import dev.baton.turn.Turn;
-import dev.baton.turn.TurnPipeline;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -48,7 +48,6 @@ public class ResponsesRoutes {
     /** The turn's OpenTelemetry trace id, when tracing is on. */
     private static final String TRACE_HEADER = "x-baton-trace-id";
 
-    private final TurnPipeline pipeline;
     private final ResponseQueries queries;
     private final TenantDirectory tenants;
     private final Engine engine;
@@ -58,12 +57,14 @@ public class ResponsesRoutes {
     private final long startedAt = Instant.now().getEpochSecond();
 
     private final Compactor compactor;
+    private final Conversations conversations;
 
-    public ResponsesRoutes(TurnPipeline pipeline, ResponseQueries queries, TenantDirectory tenants, Engine engine,
-                           HttpReplies replies, BatonConfig config, Offload offload, Compactor compactor) {
+    public ResponsesRoutes(ResponseQueries queries, TenantDirectory tenants, Engine engine,
+                           HttpReplies replies, BatonConfig config, Offload offload, Compactor compactor,
+                           Conversations conversations) {
+        this.conversations = conversations;
         this.compactor = compactor;
         this.offload = offload;
-        this.pipeline = pipeline;
         this.queries = queries;
         this.tenants = tenants;
         this.engine = engine;
@@ -136,11 +137,11 @@ public class ResponsesRoutes {
         long started = System.nanoTime();
         Context vertxContext = Vertx.currentContext();
         offload.run(bodyBytes(ctx), () -> {
-                    CreateResponseRequest request = RequestParser.parse(readJson(ctx));
+                    CreateResponseRequest request = RequestParser.parse(replies.readJson(ctx));
                     rejectHttpOnlyViolations(request);
                     return request;
                 })
-                .flatMap(request -> pipeline.prepare(tenant(ctx), request, null,
+                .flatMap(request -> conversations.prepare(HttpReplies.tenant(ctx), request, null,
                                 request.stream() ? UsageEvent.SSE : UsageEvent.HTTP)
                         .map(turn -> new Prepared(request, turn)))
                 .subscribe().with(prepared -> {
@@ -206,12 +207,12 @@ public class ResponsesRoutes {
                     .exception());
             return;
         }
-        reply(ctx, queries.get(tenant(ctx), ctx.pathParam("id")));
+        replies.reply(ctx, queries.get(HttpReplies.tenant(ctx), ctx.pathParam("id")));
     }
 
     private void delete(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        reply(ctx, queries.delete(tenant(ctx), id).map(ignored -> {
+        replies.reply(ctx, queries.delete(HttpReplies.tenant(ctx), id).map(ignored -> {
             ObjectNode deleted = replies.json().createObjectNode();
             deleted.put("id", id).put("object", "response.deleted").put("deleted", true);
             return deleted;
@@ -220,7 +221,7 @@ public class ResponsesRoutes {
 
     private void cancel(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        reply(ctx, queries.get(tenant(ctx), id).map(response -> {
+        replies.reply(ctx, queries.get(HttpReplies.tenant(ctx), id).map(response -> {
             throw ApiError.invalidRequest(null, null,
                     "Only responses created with background=true can be cancelled; response '" + id + "' was not.")
                     .exception();
@@ -231,39 +232,30 @@ public class ResponsesRoutes {
         int limit;
         boolean ascending;
         try {
-            limit = intParam(ctx, "limit", 20, 1, 100);
-            ascending = orderParam(ctx);
+            limit = HttpReplies.intParam(ctx, "limit", 20, 1, 100);
+            ascending = HttpReplies.orderParam(ctx);
         } catch (RuntimeException e) {
             replies.fail(ctx, e);
             return;
         }
         String after = ctx.request().getParam("after");
-        reply(ctx, queries.inputItems(tenant(ctx), ctx.pathParam("id"), limit, ascending, after).map(page -> {
-            ObjectNode list = replies.json().createObjectNode();
-            list.put("object", "list");
-            ArrayNode data = list.putArray("data");
-            for (Item item : page.data()) {
-                data.add(replies.json().valueToTree(item));
-            }
-            list.put("first_id", page.data().isEmpty() ? null : page.data().get(0).id());
-            list.put("last_id", page.data().isEmpty() ? null : page.data().get(page.data().size() - 1).id());
-            list.put("has_more", page.hasMore());
-            return list;
+        replies.reply(ctx, queries.inputItems(HttpReplies.tenant(ctx), ctx.pathParam("id"), limit, ascending, after).map(page -> {
+            return replies.list(page.data(), page.hasMore());
         }));
     }
 
     private void compact(RoutingContext ctx) {
-        reply(ctx, offload.run(bodyBytes(ctx), () -> readJson(ctx)).flatMap(body -> compactor.compact(tenant(ctx), body)));
+        replies.reply(ctx, offload.run(bodyBytes(ctx), () -> replies.readJson(ctx)).flatMap(body -> compactor.compact(HttpReplies.tenant(ctx), body)));
     }
 
     private void inputTokens(RoutingContext ctx) {
-        reply(ctx, offload.run(bodyBytes(ctx), () -> {
-            JsonNode body = readJson(ctx);
+        replies.reply(ctx, offload.run(bodyBytes(ctx), () -> {
+            JsonNode body = replies.readJson(ctx);
             if (body.isObject() && !body.hasNonNull("model")) {
                 ((ObjectNode) body).put("model", "unspecified");
             }
             return RequestParser.parse(body);
-        }).flatMap(request -> queries.inputTokens(tenant(ctx), request)).map(tokens -> {
+        }).flatMap(request -> queries.inputTokens(HttpReplies.tenant(ctx), request)).map(tokens -> {
             ObjectNode result = replies.json().createObjectNode();
             result.put("object", "response.input_tokens").put("input_tokens", tokens);
             return result;
@@ -306,67 +298,4 @@ public class ResponsesRoutes {
         replies.fail(ctx, ctx.failure() != null ? ctx.failure() : new IllegalStateException("status " + ctx.statusCode()));
     }
 
-    private <T> void reply(RoutingContext ctx, Uni<T> result) {
-        result.subscribe().with(value -> replies.ok(ctx, value), failure -> replies.fail(ctx, failure));
-    }
-
-    private JsonNode readJson(RoutingContext ctx) {
-        var body = ctx.body().buffer();
-        if (body == null || body.length() == 0) {
-            throw ApiError.invalidRequest(null, "invalid_json",
-                    "The request body is empty; expected a JSON object.").exception();
-        }
-        try {
-            JsonNode json = replies.json().readTree(body.getBytes());
-            if (json == null || json.isMissingNode()) { // only white space
-                throw ApiError.invalidRequest(null, "invalid_json",
-                        "The request body is empty; expected a JSON object.").exception();
-            }
-            return json;
-        } catch (IOException e) {
-            throw ApiError.invalidRequest(null, "invalid_json",
-                    "We could not parse the JSON body of your request: " + firstLine(e.getMessage())).exception();
-        }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "malformed JSON.";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
-
-    private static int intParam(RoutingContext ctx, String name, int fallback, int min, int max) {
-        String value = ctx.request().getParam(name);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            int number = Integer.parseInt(value);
-            if (number < min || number > max) {
-                throw new NumberFormatException();
-            }
-            return number;
-        } catch (NumberFormatException e) {
-            throw ApiError.invalidRequest(name, "invalid_value", "Invalid '" + name + "': expected an integer between "
-                    + min + " and " + max + ", but got '" + value + "'.").exception();
-        }
-    }
-
-    private static boolean orderParam(RoutingContext ctx) {
-        String order = ctx.request().getParam("order");
-        if (order == null || "desc".equals(order)) {
-            return false;
-        }
-        if ("asc".equals(order)) {
-            return true;
-        }
-        throw ApiError.invalidRequest("order", "invalid_value",
-                "Invalid value: '" + order + "'. Supported values are: 'asc' and 'desc'.").exception();
-    }
-
-    private static TenantId tenant(RoutingContext ctx) {
-        return ctx.get(TenantId.class.getName());
-    }
 }

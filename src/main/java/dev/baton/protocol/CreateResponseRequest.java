@@ -37,7 +37,8 @@ public record CreateResponseRequest(
         String truncation,
         String user,
         List<String> include,
-        String streamId) {
+        String streamId,
+        String conversation) {
 
     public CreateResponseRequest {
         input = List.copyOf(input);
@@ -51,6 +52,14 @@ public record CreateResponseRequest(
         return new CreateResponseRequest(model, newInput, instructions, previousResponseId, store, stream, background,
                 generate, maxOutputTokens, maxToolCalls, metadata, parallelToolCalls, promptCacheKey, reasoning,
                 safetyIdentifier, serviceTier, temperature, text, toolChoice, tools, topLogprobs, topP, truncation,
-                user, include, streamId);
+                user, include, streamId, conversation);
+    }
+
+    /** The same request continuing {@code parentId}: how a conversation's turn builds on its latest response. */
+    public CreateResponseRequest continuing(String parentId) {
+        return new CreateResponseRequest(model, input, instructions, parentId, store, stream, background,
+                generate, maxOutputTokens, maxToolCalls, metadata, parallelToolCalls, promptCacheKey, reasoning,
+                safetyIdentifier, serviceTier, temperature, text, toolChoice, tools, topLogprobs, topP, truncation,
+                user, include, streamId, conversation);
     }
 }

@@ -23,8 +23,8 @@ import static dev.baton.protocol.JsonFields.requireString;
  * items and parts) is the caller's freshly parsed tree, never copied again and never mutated after.
  *
  * <p>Policy (PROTOCOL.md Part A.3): unknown fields and the fields Baton does not interpret are
- * accepted and ignored; {@code background} is checked by the transport; {@code conversation} and
- * {@code prompt} (server-side objects Baton does not host) are rejected with a clear message.
+ * accepted and ignored; {@code background} is checked by the transport; {@code prompt} (server-side templates Baton
+ * does not host) is rejected with a clear message.
  */
 public final class RequestParser {
 
@@ -39,8 +39,6 @@ public final class RequestParser {
         if (body == null || !body.isObject()) {
             throw invalidType("", "an object", body);
         }
-        rejectUnsupported(body, "conversation",
-                "Baton does not host Conversations; chain turns with 'previous_response_id' instead.");
         rejectUnsupported(body, "prompt",
                 "Baton does not host prompt templates; send 'instructions' and 'input' instead.");
         String previous = optString(body, "previous_response_id");
@@ -75,7 +73,28 @@ public final class RequestParser {
                 optEnum(body, "truncation", TRUNCATIONS),
                 optString(body, "user"),
                 parseInclude(body.get("include")),
-                parseStreamId(body));
+                parseStreamId(body),
+                parseConversation(body, previous));
+    }
+
+    /** {@code conversation}: an id, or {@code {"id": …}}; not with {@code previous_response_id} (OpenAI's rule). */
+    private static String parseConversation(JsonNode body, String previous) {
+        JsonNode conversation = body.get("conversation");
+        if (conversation == null || conversation.isNull()) {
+            return null;
+        }
+        String id = conversation.isObject() ? optString(conversation, "id", "conversation") : null;
+        if (conversation.isTextual()) {
+            id = conversation.textValue();
+        } else if (id == null) {
+            throw invalidType("conversation", "a conversation id or an object with 'id'", conversation);
+        }
+        if (previous != null) {
+            throw ApiError.invalidRequest("conversation", "mutually_exclusive_parameters", "Mutually exclusive"
+                    + " parameters: 'conversation' and 'previous_response_id'. Ensure you are only providing one of them.")
+                    .exception();
+        }
+        return id;
     }
 
     private static List<Item> parseInput(JsonNode input) {
@@ -95,7 +114,8 @@ public final class RequestParser {
         return items;
     }
 
-    private static Map<String, String> parseMetadata(JsonNode metadata) {
+    /** {@code metadata}: at most 16 string pairs, as the API allows; absent or null is none. */
+    public static Map<String, String> parseMetadata(JsonNode metadata) {
         if (metadata == null || metadata.isNull()) {
             return Map.of();
         }

@@ -88,7 +88,8 @@ public class ResponseQueries {
         });
     }
 
-    static ItemPage page(List<Item> items, int limit, boolean ascending, String after) {
+    /** One page of {@code items}, as the API pages lists: newest first unless {@code ascending}, after an item id. */
+    public static ItemPage page(List<Item> items, int limit, boolean ascending, String after) {
         List<Item> ordered = new ArrayList<>(items);
         if (!ascending) {
             Collections.reverse(ordered);
@@ -98,7 +99,7 @@ public class ResponseQueries {
             int index = indexOf(ordered, after);
             if (index < 0) {
                 throw ApiError.invalidRequest("after", "invalid_value",
-                        "Invalid 'after': no input item with id '" + after + "' in this response.").exception();
+                        "Invalid 'after': no item with id '" + after + "' in this list.").exception();
             }
             from = index + 1;
         }

@@ -41,6 +41,7 @@ final class Settings {
                 .topP(request.topP() == null ? 1.0 : request.topP())
                 .truncation(request.truncation() == null ? "disabled" : request.truncation())
                 .user(request.user())
+                .conversation(request.conversation() == null ? null : NODES.objectNode().put("id", request.conversation()))
                 .build();
     }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
 import dev.baton.session.TenantDirectory;
 import dev.baton.session.TenantId;
-import dev.baton.turn.TurnPipeline;
+import dev.baton.conversation.Conversations;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
@@ -30,7 +30,7 @@ public class ResponsesSocket {
     private static final UserData.TypedKey<Long> DEADLINE_TIMER = UserData.TypedKey.forLong("baton.deadline-timer");
     private static final UserData.TypedKey<TenantId> TENANT = new UserData.TypedKey<>("baton.tenant");
 
-    private final TurnPipeline pipeline;
+    private final Conversations conversations;
     private final TenantDirectory tenants;
     private final ObjectMapper json;
     private final BatonConfig config;
@@ -40,10 +40,10 @@ public class ResponsesSocket {
     private final Drain drain;
     private final SocketCounts sockets;
 
-    public ResponsesSocket(TurnPipeline pipeline, TenantDirectory tenants, ObjectMapper json, BatonConfig config,
+    public ResponsesSocket(Conversations conversations, TenantDirectory tenants, ObjectMapper json, BatonConfig config,
                            SocketMetrics metrics, Vertx vertx, UpgradeGate gate, Drain drain, SocketCounts sockets) {
         this.sockets = sockets;
-        this.pipeline = pipeline;
+        this.conversations = conversations;
         this.tenants = tenants;
         this.json = json;
         this.config = config;
@@ -60,7 +60,7 @@ public class ResponsesSocket {
         sockets.opened(tenant);
         connection.userData().put(TENANT, tenant);
         SocketSession session = new SocketSession(connection, tenant,
-                context, pipeline, json, config.ws(), config.render().inlineMaxBytes() / 2, metrics,
+                context, conversations, json, config.ws(), config.render().inlineMaxBytes() / 2, metrics,
                 gate.claim(connection.handshakeRequest().remoteAddress()));
         connection.userData().put(SESSION, session);
         drain.opened(session);

@@ -15,7 +15,7 @@ import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
 import dev.baton.turn.ConnectionSlots;
 import dev.baton.turn.Turn;
-import dev.baton.turn.TurnPipeline;
+import dev.baton.conversation.Conversations;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -42,7 +42,7 @@ final class SocketSession {
     private final WebSocketConnection connection;
     private final TenantId tenant;
     private final Context context;
-    private final TurnPipeline pipeline;
+    private final Conversations conversations;
     private final ObjectMapper json;
     private final BatonConfig.WebSocket limits;
     private final SocketMetrics metrics;
@@ -56,13 +56,13 @@ final class SocketSession {
     private boolean draining;
     private boolean closed;
 
-    SocketSession(WebSocketConnection connection, TenantId tenant, Context context, TurnPipeline pipeline,
+    SocketSession(WebSocketConnection connection, TenantId tenant, Context context, Conversations conversations,
                   ObjectMapper json, BatonConfig.WebSocket limits, int parseInlineMaxChars, SocketMetrics metrics,
                   HttpConnection tcp) {
         this.connection = connection;
         this.tenant = tenant;
         this.context = context;
-        this.pipeline = pipeline;
+        this.conversations = conversations;
         this.json = json;
         this.limits = limits;
         this.metrics = metrics;
@@ -180,7 +180,7 @@ final class SocketSession {
         if (request.previousResponseId() != null) {
             metrics.slotLookup(held != null);
         }
-        pipeline.prepare(tenant, request, held, UsageEvent.WEBSOCKET)
+        conversations.prepare(tenant, request, held, UsageEvent.WEBSOCKET)
                 .emitOn(this::runOnLoop)
                 .subscribe().with(
                         turn -> {
