@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
+import com.openai.models.conversations.Conversation;
+import com.openai.models.conversations.ConversationCreateParams;
+import com.openai.models.conversations.items.ConversationItem;
+import com.openai.models.conversations.items.ItemListParams;
 import com.openai.models.responses.CompactedResponse;
 import com.openai.models.responses.EasyInputMessage;
 import com.openai.models.responses.Response;
@@ -111,5 +115,27 @@ class OpenAiJavaSdkTest extends SdkClientTest {
         Response after = client.responses().create(ResponseCreateParams.builder()
                 .model("baton-simulator").input("Thanks").previousResponseId(next.id()).build());
         assertEquals("completed", after.status().orElseThrow().asString(), "the compacted chain continues");
+    }
+
+    @Test
+    void conversationsCarryTurnsThatTheSdkChainsByConversationId() {
+        Conversation conversation = client.conversations().create(ConversationCreateParams.builder()
+                .addItem(EasyInputMessage.builder().role(EasyInputMessage.Role.USER).content("My name is Ada").build())
+                .build());
+        assertTrue(conversation.id().startsWith("conv_"));
+        Response first = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").conversation(conversation.id()).input("What is my name?").build());
+        assertEquals("completed", first.status().orElseThrow().asString());
+        Response second = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").conversation(conversation.id()).input("And again?").build());
+        String text = second.output().get(0).asMessage().content().get(0).asOutputText().text();
+        assertTrue(text.startsWith("Simulated reply #2"), "the second turn continues the first: " + text);
+
+        List<ConversationItem> items = client.conversations().items().list(conversation.id(),
+                ItemListParams.builder().order(ItemListParams.Order.ASC).build()).items();
+        assertEquals(5, items.size());
+        assertEquals("My name is Ada", items.get(0).asMessage().content().get(0).asInputText().text());
+        assertEquals(conversation.id(), client.conversations().retrieve(conversation.id()).id());
+        assertTrue(client.conversations().delete(conversation.id()).deleted());
     }
 }

@@ -19,6 +19,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.models.conversations.ConversationCreateParams;
+import com.openai.models.conversations.items.ConversationItem;
+import com.openai.models.conversations.items.ItemListParams;
+import com.openai.models.responses.EasyInputMessage;
+import com.openai.models.responses.ResponseCreateParams;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -209,6 +217,45 @@ class MultiReplicaIT {
             assertEquals(200, get(r2 + "/v1/responses/" + child));
             assertEquals(404, get(r2 + "/v1/responses/" + conversation.completedIds.get(0)), "store=false stays unstored");
         }
+    }
+
+    @Test
+    void aConversationCreatedOnOneReplicaContinuesOnTheOtherOneTurnAtATime() throws Exception {
+        try (Cluster cluster = Cluster.start(2, ENV, EXECUTABLE)) {
+            OpenAIClient r1 = sdk(cluster.replicas().get(0).url());
+            OpenAIClient r2 = sdk(cluster.replicas().get(1).url());
+            try {
+                String id = r1.conversations().create(ConversationCreateParams.builder()
+                        .addItem(EasyInputMessage.builder().role(EasyInputMessage.Role.USER).content("Start").build())
+                        .build()).id();
+                com.openai.models.responses.Response first = r2.responses().create(ResponseCreateParams.builder()
+                        .model("baton-simulator").conversation(id).input("on r2").build());
+                assertEquals("completed", first.status().orElseThrow().asString());
+                // one turn on each replica at once: the lease in Redis runs them one after the other
+                CompletableFuture<com.openai.models.responses.Response> onR1 = CompletableFuture.supplyAsync(() ->
+                        r1.responses().create(ResponseCreateParams.builder().model("baton-simulator").conversation(id)
+                                .input("on r1").build()));
+                CompletableFuture<com.openai.models.responses.Response> onR2 = CompletableFuture.supplyAsync(() ->
+                        r2.responses().create(ResponseCreateParams.builder().model("baton-simulator").conversation(id)
+                                .input("on r2 again").build()));
+                List<String> replies = new ArrayList<>();
+                for (var turn : List.of(onR1.join(), onR2.join())) {
+                    replies.add(turn.output().get(0).asMessage().content().get(0).asOutputText().text().substring(0, 18));
+                }
+                assertEquals(2, replies.stream().distinct().count(), "each saw a different history: " + replies);
+                assertTrue(replies.containsAll(List.of("Simulated reply #2", "Simulated reply #3")), replies.toString());
+                List<ConversationItem> items = r1.conversations().items().list(id,
+                        ItemListParams.builder().order(ItemListParams.Order.ASC).build()).items();
+                assertEquals(7, items.size(), "start, then three turns of two items, never interleaved");
+            } finally {
+                r1.close();
+                r2.close();
+            }
+        }
+    }
+
+    private static OpenAIClient sdk(URL replica) {
+        return OpenAIOkHttpClient.builder().baseUrl(replica + "/v1").apiKey("sk-unused").maxRetries(0).build();
     }
 
     private static HttpResponse<String> post(String base, Map<String, Object> body) throws Exception {
