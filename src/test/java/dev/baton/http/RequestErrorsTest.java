@@ -97,9 +97,13 @@ class RequestErrorsTest {
                 .body("error.param", equalTo("stream_id"));
         postRaw("{\"model\":\"baton-simulator\",\"input\":\"hi\",\"background\":true}").statusCode(400)
                 .body("error.param", equalTo("background"));
-        postRaw("{\"model\":\"baton-simulator\",\"input\":\"hi\",\"conversation\":\"conv_1\"}").statusCode(400)
-                .body("error.param", equalTo("conversation"))
+        postRaw("{\"model\":\"baton-simulator\",\"input\":\"hi\",\"prompt\":{\"id\":\"pmpt_1\"}}").statusCode(400)
+                .body("error.param", equalTo("prompt"))
                 .body("error.code", equalTo("unsupported_parameter"));
+        postRaw("{\"model\":\"baton-simulator\",\"input\":\"hi\",\"conversation\":\"conv_1\"}").statusCode(404)
+                .body("error.message", equalTo("Conversation with id 'conv_1' not found."));
+        postRaw("{\"model\":\"baton-simulator\",\"input\":\"hi\",\"conversation\":5}").statusCode(400)
+                .body("error.param", equalTo("conversation")).body("error.code", equalTo("invalid_type"));
     }
 
     @Test
