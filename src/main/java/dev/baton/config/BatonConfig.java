@@ -286,6 +286,24 @@ public interface BatonConfig {
 
     Conversations conversations();
 
+    Background background();
+
+    /** Background responses ({@code background: true} over HTTP; docs/protocol.md). */
+    interface Background {
+
+        /**
+         * How long a background response's owner may go silent before any replica ends it {@code failed} (the owner
+         * renews its lease every tenth of this while the turn runs).
+         */
+        @WithDefault("10s")
+        Duration lease();
+
+        /** Events of one running background response kept for clients that attach with {@code stream=true}. */
+        @WithName("max-events")
+        @WithDefault("100000")
+        int maxEvents();
+    }
+
     /** The Conversations API ({@code /v1/conversations}, {@code conversation} on create; docs/protocol.md). */
     interface Conversations {
 

@@ -134,6 +134,11 @@ class HttpReplies {
         throw ApiError.invalidRequest("order", "invalid_value",
                 "Invalid value: '" + order + "'. Supported values are: 'asc' and 'desc'.").exception();
     }
+    /** Whether a failure is the API's 404. */
+    static boolean notFound(Throwable failure) {
+        return failure instanceof ApiException api && api.error().status() == 404;
+    }
+
     /** The tenant {@code begin} authenticated. */
     static TenantId tenant(RoutingContext ctx) {
         return ctx.get(TenantId.class.getName());

@@ -7,12 +7,16 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.events.UsageEvent;
+import dev.baton.background.BackgroundRuns;
 import dev.baton.compaction.Compactor;
 import dev.baton.conversation.Conversations;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.RequestParser;
+import dev.baton.protocol.ResponseObject;
 import dev.baton.protocol.StreamEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import dev.baton.session.Ids;
 import dev.baton.session.TenantDirectory;
 import dev.baton.session.TenantId;
@@ -55,10 +59,12 @@ public class ResponsesRoutes {
 
     private final Compactor compactor;
     private final Conversations conversations;
+    private final BackgroundRuns background;
 
     public ResponsesRoutes(ResponseQueries queries, TenantDirectory tenants, Engine engine,
                            HttpReplies replies, BatonConfig config, Offload offload, Compactor compactor,
-                           Conversations conversations) {
+                           Conversations conversations, BackgroundRuns background) {
+        this.background = background;
         this.conversations = conversations;
         this.compactor = compactor;
         this.offload = offload;
@@ -146,12 +152,26 @@ public class ResponsesRoutes {
                     if (prepared.turn().traceId() != null) {
                         ctx.response().putHeader(TRACE_HEADER, prepared.turn().traceId());
                     }
-                    if (prepared.request().stream()) {
+                    if (prepared.request().background()) {
+                        runInBackground(ctx, prepared, vertxContext);
+                    } else if (prepared.request().stream()) {
                         stream(ctx, prepared.turn(), vertxContext);
                     } else {
                         respondWhenDone(ctx, prepared.turn(), started);
                     }
                 }, failure -> replies.fail(ctx, failure));
+    }
+
+    /** Starts a background response: answered at once (or streamed, the turn going on if the client leaves). */
+    private void runInBackground(RoutingContext ctx, Prepared prepared, Context vertxContext) {
+        TenantId tenant = HttpReplies.tenant(ctx);
+        background.start(tenant, prepared.turn()).subscribe().with(first -> {
+            if (prepared.request().stream()) {
+                streamEvents(ctx, background.follow(tenant, first.id(), -1), vertxContext);
+            } else {
+                replies.ok(ctx, first);
+            }
+        }, failure -> replies.fail(ctx, failure));
     }
 
     private record Prepared(CreateResponseRequest request, Turn turn) {
@@ -166,18 +186,26 @@ public class ResponsesRoutes {
             throw ApiError.invalidRequest("stream_id", "unsupported_parameter",
                     "Unsupported parameter: 'stream_id' is only valid over the WebSocket transport.").exception();
         }
-        if (request.background()) {
+        if (request.background() && !request.store()) {
+            throw ApiError.invalidRequest("background", "invalid_value",
+                    "Background responses are stored: 'background': true needs 'store': true.").exception();
+        }
+        if (request.background() && request.conversation() != null) {
             throw ApiError.invalidRequest("background", "unsupported_parameter",
-                    "Unsupported parameter: 'background'. Baton does not run background responses; "
-                            + "use stream:true or the WebSocket mode instead.").exception();
+                    "Unsupported parameter: 'background' together with 'conversation'; Baton runs conversation turns"
+                            + " in the foreground.").exception();
         }
     }
 
     private void stream(RoutingContext ctx, Turn turn, Context vertxContext) {
+        streamEvents(ctx, turn.events(), vertxContext);
+    }
+
+    private void streamEvents(RoutingContext ctx, Multi<StreamEvent> events, Context vertxContext) {
         ctx.response().setStatusCode(200).setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache");
-        turn.events()
+        events
                 .emitOn(task -> vertxContext.runOnContext(ignored -> task.run()))
                 .subscribe().withSubscriber(new SseWriter(ctx.response(), vertxContext, replies.json(), HttpReplies.requestId(ctx)));
     }
@@ -198,13 +226,39 @@ public class ResponsesRoutes {
     }
 
     private void retrieve(RoutingContext ctx) {
+        TenantId tenant = HttpReplies.tenant(ctx);
+        String id = ctx.pathParam("id");
         if ("true".equals(ctx.request().getParam("stream"))) {
-            replies.fail(ctx, ApiError.invalidRequest("stream", "unsupported_parameter",
-                    "Streaming a stored response is only possible for background responses, which Baton does not run.")
-                    .exception());
+            int startingAfter;
+            try {
+                startingAfter = HttpReplies.intParam(ctx, "starting_after", -1, -1, Integer.MAX_VALUE);
+            } catch (RuntimeException e) {
+                replies.fail(ctx, e);
+                return;
+            }
+            Multi<StreamEvent> events = background.follow(tenant, id, startingAfter);
+            if (events == null) {
+                replies.fail(ctx, ApiError.invalidRequest("stream", "invalid_value", "Response '" + id + "' is not a"
+                        + " background response running on this replica: its events can be streamed only while it runs,"
+                        + " from the replica that runs it. Retrieve it without 'stream' for its state.").exception());
+                return;
+            }
+            streamEvents(ctx, events, Vertx.currentContext());
             return;
         }
-        replies.reply(ctx, queries.get(HttpReplies.tenant(ctx), ctx.pathParam("id")));
+        replies.reply(ctx, current(tenant, id));
+    }
+
+    /** A response as every replica sees it: stored (the chain store wins), else a background response's record. */
+    private Uni<Object> current(TenantId tenant, String id) {
+        Uni<Object> stored = queries.get(tenant, id).map(response -> response);
+        return stored.onFailure(HttpReplies::notFound).recoverWithUni(failure -> background.find(tenant, id)
+                .map(state -> {
+                    if (state == null) {
+                        throw ApiError.responseNotFound(id).exception();
+                    }
+                    return state;
+                }));
     }
 
     private void delete(RoutingContext ctx) {
@@ -217,11 +271,15 @@ public class ResponsesRoutes {
     }
 
     private void cancel(RoutingContext ctx) {
+        TenantId tenant = HttpReplies.tenant(ctx);
         String id = ctx.pathParam("id");
-        replies.reply(ctx, queries.get(HttpReplies.tenant(ctx), id).map(response -> {
-            throw ApiError.invalidRequest(null, null,
-                    "Only responses created with background=true can be cancelled; response '" + id + "' was not.")
-                    .exception();
+        // the answer is what every replica sees afterwards: a turn that ended before the cancel took effect stays as it ended
+        replies.reply(ctx, background.cancel(tenant, id).flatMap(state -> current(tenant, id)).map(response -> {
+            if (response instanceof ResponseObject stored && !stored.background()) {
+                throw ApiError.invalidRequest(null, null, "Only responses created with background=true can be"
+                        + " cancelled; response '" + id + "' was not.").exception();
+            }
+            return response;
         }));
     }
 

@@ -95,7 +95,7 @@ class RequestErrorsTest {
     void rejectsWebSocketOnlyAndUnhostedFields() {
         postRaw("{\"model\":\"baton-simulator\",\"input\":\"hi\",\"stream_id\":\"lane\"}").statusCode(400)
                 .body("error.param", equalTo("stream_id"));
-        postRaw("{\"model\":\"baton-simulator\",\"input\":\"hi\",\"background\":true}").statusCode(400)
+        postRaw("{\"model\":\"baton-simulator\",\"input\":\"hi\",\"background\":true,\"store\":false}").statusCode(400)
                 .body("error.param", equalTo("background"));
         postRaw("{\"model\":\"baton-simulator\",\"input\":\"hi\",\"prompt\":{\"id\":\"pmpt_1\"}}").statusCode(400)
                 .body("error.param", equalTo("prompt"))

@@ -1,0 +1,361 @@
+package dev.baton.background;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.baton.config.BatonConfig;
+import dev.baton.protocol.ApiError;
+import dev.baton.protocol.ResponseObject;
+import dev.baton.protocol.StreamEvent;
+import dev.baton.session.TenantId;
+import dev.baton.session.TieredChainStore;
+import dev.baton.turn.Turn;
+import dev.baton.turn.TurnStep;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Background responses: a turn that runs detached from the request that created it, on the replica that accepted it.
+ * While it runs its latest state is a record every replica can read — in Redis ({@code <prefix>:{<tenant>}:bg:<id>}:
+ * the response, the owner's lease, a cancel request), else in this replica's memory — so {@code GET} and
+ * {@code cancel} work on any replica; once it ends, the chain store has it like any response (a cancelled one stays
+ * in the record, retrievable, not continuable). The owner renews its lease every tenth of {@code BATON_BACKGROUND_LEASE}
+ * and learns of a cancel request with the renewal; a record whose lease ran out (its replica died) is ended
+ * {@code failed} by whichever replica reads it. A client that streamed it can attach again on the owning replica with
+ * {@code stream=true&starting_after=N}; the events are kept in memory, bounded by {@code BATON_BACKGROUND_MAX_EVENTS}.
+ */
+@ApplicationScoped
+public class BackgroundRuns {
+
+    private static final Logger LOG = Logger.getLogger(BackgroundRuns.class);
+    private static final Set<String> FINAL = Set.of("completed", "failed", "cancelled", "incomplete");
+    private static final String RENEW = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+            local t = redis.call('TIME')
+            redis.call('HSET', KEYS[1], 'lease', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1]))
+            if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'response', ARGV[2]) end
+            if redis.call('HGET', KEYS[1], 'cancel') == '1' then return 1 end
+            return 0""";
+    private static final String EXPIRE_IF_ABANDONED = """
+            if redis.call('HGET', KEYS[1], 'final') == '1' then return 0 end
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            if tonumber(redis.call('HGET', KEYS[1], 'lease') or '0') >= now then return 0 end
+            redis.call('HSET', KEYS[1], 'response', ARGV[1], 'final', '1')
+            return 1""";
+
+    private record Key(TenantId tenant, String id) {
+    }
+
+    /** One background response running here. */
+    private final class Run {
+        final Key key;
+        final List<StreamEvent> events = new ArrayList<>();
+        final List<MultiEmitter<? super StreamEvent>> followers = new ArrayList<>();
+        volatile ResponseObject latest;
+        volatile Cancellable subscription;
+        volatile boolean cancelRequested;
+        long renewal = -1;
+        boolean ended;
+
+        Run(Key key, ResponseObject first) {
+            this.key = key;
+            this.latest = first;
+        }
+
+        synchronized void on(StreamEvent event) {
+            if (events.size() < maxEvents) {
+                events.add(event);
+            }
+            if (event instanceof StreamEvent.Lifecycle lifecycle) {
+                latest = lifecycle.response();
+            }
+            List.copyOf(followers).forEach(follower -> follower.emit(event)); // a follower may leave meanwhile
+            if (event.terminal()) {
+                end();
+            }
+        }
+
+        synchronized void follow(int startingAfter, MultiEmitter<? super StreamEvent> follower) {
+            for (StreamEvent event : events) {
+                if (event.sequenceNumber() > startingAfter) {
+                    follower.emit(event);
+                }
+            }
+            if (ended) {
+                follower.complete();
+            } else {
+                followers.add(follower);
+                follower.onTermination(() -> unfollow(follower));
+            }
+        }
+
+        synchronized void unfollow(MultiEmitter<? super StreamEvent> follower) {
+            followers.remove(follower);
+        }
+
+        synchronized void end() {
+            ended = true;
+            List<MultiEmitter<? super StreamEvent>> leaving = List.copyOf(followers);
+            followers.clear();
+            leaving.forEach(MultiEmitter::complete);
+        }
+    }
+
+    private final Map<Key, Run> running = new ConcurrentHashMap<>();
+    private final Cache<Key, ObjectNode> endedHere; // without Redis: cancelled and abandoned responses
+    private final ReactiveRedisDataSource redis;
+    private final ObjectMapper json;
+    private final Vertx vertx;
+    private final String prefix;
+    private final Duration lease;
+    private final Duration timeout;
+    private final long ttlMillis;
+    private final int maxEvents;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public BackgroundRuns(TieredChainStore chains, BatonConfig config, ObjectMapper json, Vertx vertx, MeterRegistry metrics) {
+        this.redis = chains.redis() == null ? null : chains.redis().dataSource();
+        this.json = json;
+        this.vertx = vertx;
+        this.prefix = config.redis().keyPrefix();
+        this.lease = config.background().lease();
+        this.timeout = config.redis().timeout();
+        this.ttlMillis = config.store().ttl().toMillis();
+        this.maxEvents = config.background().maxEvents();
+        this.endedHere = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(config.store().ttl()).build();
+        metrics.gauge("baton_background_running", inFlight);
+    }
+
+    /**
+     * Runs {@code turn} detached from its client; the response as it stands now ({@code in_progress}), once the record
+     * every replica reads exists.
+     */
+    public Uni<ResponseObject> start(TenantId tenant, Turn turn) {
+        ResponseObject first = turn.response();
+        Key key = new Key(tenant, first.id());
+        Run run = new Run(key, first);
+        running.put(key, run);
+        inFlight.incrementAndGet();
+        return write(key, first).invoke(() -> {
+            run.subscription = turn.steps().subscribe().with(step -> onStep(run, step), failure -> {
+                LOG.errorf(failure, "background response %s failed", key.id());
+                finish(run, withStatus(run.latest, "failed", "server_error",
+                        "The background response failed on the gateway."), false);
+            }, () -> {
+            });
+            run.renewal = vertx.setPeriodic(Math.max(100, lease.toMillis() / 10), id -> renew(run));
+        }).replaceWith(first);
+    }
+
+    /** The events after {@code startingAfter} and then the live ones, for a client attaching to a running response. */
+    public Multi<StreamEvent> follow(TenantId tenant, String id, int startingAfter) {
+        Run run = running.get(new Key(tenant, id));
+        if (run == null) {
+            return null;
+        }
+        return Multi.createFrom().emitter(emitter -> run.follow(startingAfter, emitter));
+    }
+
+    /** The background response's state while it is not in the chain store: running, cancelled or abandoned; else null. */
+    public Uni<JsonNode> find(TenantId tenant, String id) {
+        Key key = new Key(tenant, id);
+        Run run = running.get(key);
+        if (run != null) {
+            JsonNode latest = json.valueToTree(run.latest); // typed: item(Supplier) would otherwise be inferred
+            return Uni.createFrom().item(latest);
+        }
+        if (redis == null) {
+            return Uni.createFrom().item(endedHere.getIfPresent(key));
+        }
+        return call("HGET", hash(key), "response").flatMap(reply -> {
+            if (reply == null) {
+                return Uni.createFrom().nullItem();
+            }
+            ObjectNode response = read(reply.toString());
+            if (FINAL.contains(response.path("status").asText())) {
+                return Uni.createFrom().item(response);
+            }
+            ObjectNode failed = failedCopy(response, "The replica running this background response stopped before it"
+                    + " finished (its lease of " + lease.toSeconds() + " s ran out).");
+            return call("EVAL", EXPIRE_IF_ABANDONED, "1", hash(key), failed.toString())
+                    .flatMap(ended -> ended.toInteger() == 1 ? Uni.createFrom().item((JsonNode) failed)
+                            : call("HGET", hash(key), "response").map(now -> now == null ? null : read(now.toString())));
+        });
+    }
+
+    /**
+     * Cancels a running background response on whichever replica runs it; the response as it ends (cancelled, or
+     * whatever it had already become), or null when there is no such background response.
+     */
+    public Uni<JsonNode> cancel(TenantId tenant, String id) {
+        Key key = new Key(tenant, id);
+        Run run = running.get(key);
+        if (run != null) {
+            cancelHere(run);
+            return find(tenant, id);
+        }
+        if (redis == null) {
+            return Uni.createFrom().item(endedHere.getIfPresent(key));
+        }
+        return call("HSET", hash(key), "cancel", "1").flatMap(ignored -> awaitFinal(key, System.nanoTime()
+                + Duration.ofSeconds(5).toNanos()));
+    }
+
+    private Uni<JsonNode> awaitFinal(Key key, long deadline) {
+        return find(key.tenant(), key.id()).flatMap(state -> {
+            if (state == null || FINAL.contains(state.path("status").asText()) || System.nanoTime() > deadline) {
+                return Uni.createFrom().item(state);
+            }
+            return Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(50))
+                    .flatMap(ignored -> awaitFinal(key, deadline));
+        });
+    }
+
+    /** Background responses this replica runs now (drain waits for them). */
+    public int running() {
+        return running.size();
+    }
+
+    /** Ends every background response still running here {@code failed}: the replica is going away. */
+    public void failAll(String why) {
+        for (Run run : List.copyOf(running.values())) {
+            Cancellable subscription = run.subscription;
+            if (subscription != null) {
+                subscription.cancel();
+            }
+            finish(run, withStatus(run.latest, "failed", "server_error", why), false);
+        }
+    }
+
+    void onShutdown(@Observes ShutdownEvent shutdown) {
+        failAll("The replica running this background response shut down before it finished.");
+    }
+
+    private void onStep(Run run, TurnStep step) {
+        run.on(step.event());
+        if (step.settled() != null) {
+            // the chain store holds it now (store=true is required): the record is no longer needed
+            finish(run, step.settled().response(), true);
+        }
+    }
+
+    private void cancelHere(Run run) {
+        if (run.cancelRequested) {
+            return;
+        }
+        run.cancelRequested = true;
+        Cancellable subscription = run.subscription;
+        if (subscription != null) {
+            subscription.cancel();
+        }
+        finish(run, run.latest.toBuilder().status("cancelled").build(), false);
+    }
+
+    private void finish(Run run, ResponseObject last, boolean stored) {
+        if (running.remove(run.key, run)) {
+            inFlight.decrementAndGet();
+        } else {
+            return;
+        }
+        vertx.cancelTimer(run.renewal);
+        run.latest = last;
+        if (!stored) {
+            run.on(StreamEvent.Lifecycle.terminal(run.events.size(), last));
+        }
+        run.end();
+        ObjectNode snapshot = json.valueToTree(last);
+        if (redis == null) {
+            if (!stored) {
+                endedHere.put(run.key, snapshot);
+            }
+            return;
+        }
+        Uni<Response> ended = stored ? call("DEL", hash(run.key))
+                : call("HSET", hash(run.key), "response", snapshot.toString(), "final", "1")
+                        .flatMap(ignored -> call("PEXPIRE", hash(run.key), Long.toString(ttlMillis)));
+        ended.subscribe().with(ok -> { }, failure -> LOG.warnf("background response %s: its end was not recorded: %s",
+                run.key.id(), failure.getMessage()));
+    }
+
+    private void renew(Run run) {
+        if (redis == null || !running.containsKey(run.key)) {
+            return;
+        }
+        call("EVAL", RENEW, "1", hash(run.key), Long.toString(lease.toMillis()), encode(run.latest))
+                .subscribe().with(reply -> {
+                    if (reply != null && reply.toInteger() == 1) {
+                        cancelHere(run);
+                    }
+                }, failure -> LOG.debugf("background lease of %s not renewed: %s", run.key.id(), failure.getMessage()));
+    }
+
+    private Uni<Void> write(Key key, ResponseObject response) {
+        if (redis == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return call("HSET", hash(key), "response", encode(response), "lease",
+                Long.toString(System.currentTimeMillis() + lease.toMillis()))
+                .flatMap(ignored -> call("PEXPIRE", hash(key), Long.toString(ttlMillis))).replaceWithVoid();
+    }
+
+    private static ResponseObject withStatus(ResponseObject response, String status, String code, String message) {
+        return response.toBuilder().status(status).error(new ResponseObject.ResponseError(code, message)).build();
+    }
+
+    private ObjectNode failedCopy(ObjectNode response, String message) {
+        ObjectNode failed = response.deepCopy();
+        failed.put("status", "failed");
+        failed.putObject("error").put("code", "server_error").put("message", message);
+        return failed;
+    }
+
+    private Uni<Response> call(String command, String... args) {
+        return redis.execute(command, args).ifNoItem().after(timeout).fail()
+                .onFailure().transform(failure -> new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null,
+                        "The background response store (Redis) did not answer; retry shortly.").exception());
+    }
+
+    private String hash(Key key) {
+        return prefix + ":{" + HexFormat.of().formatHex(key.tenant().value().getBytes(StandardCharsets.UTF_8)) + "}:bg:"
+                + key.id();
+    }
+
+    private String encode(ResponseObject response) {
+        try {
+            return json.writeValueAsString(response);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode a response", e);
+        }
+    }
+
+    private ObjectNode read(String text) {
+        try {
+            return (ObjectNode) json.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a background record does not read back", e);
+        }
+    }
+}
