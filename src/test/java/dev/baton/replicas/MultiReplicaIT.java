@@ -254,6 +254,42 @@ class MultiReplicaIT {
         }
     }
 
+    @Test
+    void aBackgroundResponseIsPolledAndCancelledOnTheOtherReplicaAndFailsWhenItsReplicaDies() throws Exception {
+        Map<String, String> env = new HashMap<>(ENV);
+        env.put("BATON_SIMULATOR_REPLY_WORDS", "400"); // ~500 tokens at 100 tokens/s: five seconds of work
+        env.put("BATON_BACKGROUND_LEASE", "2s");
+        try (Cluster cluster = Cluster.start(2, env, EXECUTABLE)) {
+            OpenAIClient r1 = sdk(cluster.replicas().get(0).url());
+            OpenAIClient r2 = sdk(cluster.replicas().get(1).url());
+            try {
+                ResponseCreateParams work = ResponseCreateParams.builder().model("baton-simulator").input("long job")
+                        .background(true).build();
+                String cancelled = r1.responses().create(work).id();
+                assertEquals("in_progress", r2.responses().retrieve(cancelled).status().orElseThrow().asString());
+                assertEquals("cancelled", r2.responses().cancel(cancelled).status().orElseThrow().asString());
+                assertEquals("cancelled", r1.responses().retrieve(cancelled).status().orElseThrow().asString());
+
+                String finished = r2.responses().create(ResponseCreateParams.builder().model("baton-simulator")
+                        .input("short job").background(true).maxOutputTokens(20L).build()).id();
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        r1.responses().retrieve(finished).status().orElseThrow().asString().equals("incomplete"));
+
+                String orphan = r1.responses().create(work).id();
+                cluster.replicas().get(0).kill();
+                com.openai.models.responses.Response[] seen = new com.openai.models.responses.Response[1];
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    seen[0] = r2.responses().retrieve(orphan);
+                    return seen[0].status().orElseThrow().asString().equals("failed");
+                });
+                assertTrue(seen[0].error().orElseThrow().message().contains("stopped"), seen[0].toString());
+            } finally {
+                r1.close();
+                r2.close();
+            }
+        }
+    }
+
     private static OpenAIClient sdk(URL replica) {
         return OpenAIOkHttpClient.builder().baseUrl(replica + "/v1").apiKey("sk-unused").maxRetries(0).build();
     }
