@@ -149,11 +149,15 @@ public class BackgroundRuns {
         metrics.gauge("baton_background_running", inFlight);
     }
 
+    /** A background response just started: as it stands now, and its events from the first (for a streaming client). */
+    public record Started(ResponseObject response, Multi<StreamEvent> events) {
+    }
+
     /**
-     * Runs {@code turn} detached from its client; the response as it stands now ({@code in_progress}), once the record
-     * every replica reads exists.
+     * Runs {@code turn} detached from its client, once the record every replica reads exists. The events are bound to
+     * this run, so a client that subscribes late (the turn may even have ended) still gets every one of them.
      */
-    public Uni<ResponseObject> start(TenantId tenant, Turn turn) {
+    public Uni<Started> start(TenantId tenant, Turn turn) {
         ResponseObject first = turn.response();
         Key key = new Key(tenant, first.id());
         Run run = new Run(key, first);
@@ -167,7 +171,12 @@ public class BackgroundRuns {
             }, () -> {
             });
             run.renewal = vertx.setPeriodic(Math.max(100, lease.toMillis() / 10), id -> renew(run));
-        }).replaceWith(first);
+        }).onFailure().invoke(() -> {
+            if (running.remove(key, run)) {
+                inFlight.decrementAndGet();
+            }
+            turn.abandon();
+        }).replaceWith(() -> new Started(first, Multi.createFrom().emitter(emitter -> run.follow(-1, emitter))));
     }
 
     /** The events after {@code startingAfter} and then the live ones, for a client attaching to a running response. */

@@ -165,11 +165,11 @@ public class ResponsesRoutes {
     /** Starts a background response: answered at once (or streamed, the turn going on if the client leaves). */
     private void runInBackground(RoutingContext ctx, Prepared prepared, Context vertxContext) {
         TenantId tenant = HttpReplies.tenant(ctx);
-        background.start(tenant, prepared.turn()).subscribe().with(first -> {
+        background.start(tenant, prepared.turn()).subscribe().with(started -> {
             if (prepared.request().stream()) {
-                streamEvents(ctx, background.follow(tenant, first.id(), -1), vertxContext);
+                streamEvents(ctx, started.events(), vertxContext);
             } else {
-                replies.ok(ctx, first);
+                replies.ok(ctx, started.response());
             }
         }, failure -> replies.fail(ctx, failure));
     }

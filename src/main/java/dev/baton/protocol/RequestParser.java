@@ -89,6 +89,10 @@ public final class RequestParser {
         } else if (id == null) {
             throw invalidType("conversation", "a conversation id or an object with 'id'", conversation);
         }
+        if (!optBoolean(body, "store", true)) {
+            throw ApiError.invalidRequest("store", "invalid_value", "A turn on a conversation is stored: it becomes part"
+                    + " of the conversation. Use 'store': true (the default) with 'conversation'.").exception();
+        }
         if (previous != null) {
             throw ApiError.invalidRequest("conversation", "mutually_exclusive_parameters", "Mutually exclusive"
                     + " parameters: 'conversation' and 'previous_response_id'. Ensure you are only providing one of them.")

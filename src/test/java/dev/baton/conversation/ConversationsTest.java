@@ -115,6 +115,8 @@ class ConversationsTest {
                 .body("error.code", equalTo("mutually_exclusive_parameters"));
         as("sk-beta").body(Map.of("model", "baton-simulator", "conversation", id, "input", "x"))
                 .when().post("/v1/responses").then().statusCode(404);
+        as("sk-alpha").body(Map.of("model", "baton-simulator", "conversation", id, "input", "x", "store", false))
+                .when().post("/v1/responses").then().statusCode(400).body("error.param", equalTo("store"));
     }
 
     @Test

@@ -25,6 +25,21 @@ class SseStreamTest {
     }
 
     @Test
+    void aBackgroundStreamOfAnInstantEngineStillCarriesEveryEvent() {
+        for (int i = 0; i < 20; i++) { // the turn may end before the client's stream is attached: nothing is lost
+            String body = given().contentType(ContentType.JSON)
+                    .body(Map.of("model", "baton-simulator", "input", "quick " + i, "background", true, "stream", true))
+                    .when().post("/v1/responses").then().statusCode(200).extract().asString();
+            List<Sse.Event> events = Sse.parse(body);
+            assertEquals("response.created", events.get(0).type());
+            assertEquals("response.completed", events.get(events.size() - 1).type());
+            for (int e = 0; e < events.size(); e++) {
+                assertEquals(e, events.get(e).data().path("sequence_number").asInt(), "event " + e + " of run " + i);
+            }
+        }
+    }
+
+    @Test
     void streamsTheCanonicalTextSequence() {
         String body = stream(Map.of("model", "baton-simulator", "input", "Stream please", "stream", true));
         assertFalse(body.contains("[DONE]"), "no [DONE] sentinel on the Responses API");
