@@ -50,6 +50,9 @@ import org.jboss.logging.Logger;
 public class BackgroundRuns {
 
     private static final Logger LOG = Logger.getLogger(BackgroundRuns.class);
+    private static final long RELAY_MILLIS = 100;
+    /** How long a background response's events stay readable in Redis after it was last written to. */
+    private static final Duration EVENTS_TTL = Duration.ofHours(1);
     private static final Set<String> FINAL = Set.of("completed", "failed", "cancelled", "incomplete");
     private static final String RENEW = """
             if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -74,6 +77,8 @@ public class BackgroundRuns {
         final Key key;
         final List<StreamEvent> events = new ArrayList<>();
         final List<MultiEmitter<? super StreamEvent>> followers = new ArrayList<>();
+        final List<StreamEvent> unrelayed = new ArrayList<>();
+        long relayTimer = -1;
         volatile ResponseObject latest;
         volatile Cancellable subscription;
         volatile boolean cancelRequested;
@@ -88,6 +93,9 @@ public class BackgroundRuns {
         synchronized void on(StreamEvent event) {
             if (events.size() < maxEvents) {
                 events.add(event);
+            }
+            if (redis != null) {
+                unrelayed.add(event);
             }
             if (event instanceof StreamEvent.Lifecycle lifecycle) {
                 latest = lifecycle.response();
@@ -114,6 +122,12 @@ public class BackgroundRuns {
 
         synchronized void unfollow(MultiEmitter<? super StreamEvent> follower) {
             followers.remove(follower);
+        }
+
+        synchronized List<StreamEvent> takeUnrelayed() {
+            List<StreamEvent> taken = List.copyOf(unrelayed);
+            unrelayed.clear();
+            return taken;
         }
 
         synchronized void end() {
@@ -171,6 +185,10 @@ public class BackgroundRuns {
             }, () -> {
             });
             run.renewal = vertx.setPeriodic(Math.max(100, lease.toMillis() / 10), id -> renew(run));
+            if (redis != null) {
+                run.relayTimer = vertx.setPeriodic(RELAY_MILLIS, id -> relay(run).subscribe().with(ok -> { },
+                        failure -> LOG.debugf("events of %s not relayed yet: %s", key.id(), failure.getMessage())));
+            }
         }).onFailure().invoke(() -> {
             if (running.remove(key, run)) {
                 inFlight.decrementAndGet();
@@ -179,13 +197,84 @@ public class BackgroundRuns {
         }).replaceWith(() -> new Started(first, Multi.createFrom().emitter(emitter -> run.follow(-1, emitter))));
     }
 
-    /** The events after {@code startingAfter} and then the live ones, for a client attaching to a running response. */
-    public Multi<StreamEvent> follow(TenantId tenant, String id, int startingAfter) {
-        Run run = running.get(new Key(tenant, id));
-        if (run == null) {
-            return null;
+    /**
+     * The events after {@code startingAfter} and then the live ones to the end, for a client attaching to a background
+     * response: from this replica's memory when it runs here, else from its stream in Redis, polled; a {@code null} item
+     * when neither holds it.
+     */
+    public Uni<Multi<StreamEvent>> follow(TenantId tenant, String id, int startingAfter) {
+        Key key = new Key(tenant, id);
+        Run run = running.get(key);
+        if (run != null) {
+            return Uni.createFrom().item(Multi.createFrom().emitter(emitter -> run.follow(startingAfter, emitter)));
         }
-        return Multi.createFrom().emitter(emitter -> run.follow(startingAfter, emitter));
+        if (redis == null) {
+            return Uni.createFrom().nullItem();
+        }
+        // the record (running, its first events maybe not relayed yet) or its events (ended lately)
+        return call("EXISTS", hash(key), events(key)).map(exists -> exists.toInteger() == 0 ? null
+                : Multi.createFrom().emitter(emitter -> new RelayReader(key, startingAfter, emitter).start()));
+    }
+
+    /** Reads a background response's stream from Redis for a client on another replica, until its terminal event. */
+    private final class RelayReader {
+        private final Key key;
+        private final MultiEmitter<? super StreamEvent> emitter;
+        private final java.util.concurrent.atomic.AtomicBoolean polling = new java.util.concurrent.atomic.AtomicBoolean();
+        private int lastSent;
+        private String lastEntry = "-";
+        private long timer;
+        private int idlePolls;
+
+        RelayReader(Key key, int startingAfter, MultiEmitter<? super StreamEvent> emitter) {
+            this.key = key;
+            this.lastSent = startingAfter;
+            this.emitter = emitter;
+        }
+
+        void start() {
+            timer = vertx.setPeriodic(RELAY_MILLIS, id -> poll());
+            emitter.onTermination(() -> vertx.cancelTimer(timer));
+            poll();
+        }
+
+        private void poll() {
+            if (emitter.isCancelled() || !polling.compareAndSet(false, true)) {
+                return;
+            }
+            String from = lastEntry.equals("-") ? "-" : "(" + lastEntry;
+            call("XRANGE", events(key), from, "+", "COUNT", "100").subscribe().with(entries -> {
+                try {
+                    read(entries);
+                } finally {
+                    polling.set(false);
+                }
+            }, failure -> {
+                polling.set(false);
+                emitter.fail(failure);
+            });
+        }
+
+        private void read(Response entries) {
+            idlePolls = entries.size() == 0 ? idlePolls + 1 : 0;
+            for (Response entry : entries) {
+                lastEntry = entry.get(0).toString();
+                for (JsonNode event : BackgroundRuns.this.read(entry.get(1).get("events").toString(), true)) {
+                    StreamEvent.Relayed relayed = StreamEvent.Relayed.of(event);
+                    if (relayed.sequenceNumber() > lastSent) {
+                        lastSent = relayed.sequenceNumber();
+                        emitter.emit(relayed);
+                    }
+                    if (relayed.terminal()) {
+                        emitter.complete();
+                        return;
+                    }
+                }
+            }
+            if (idlePolls * RELAY_MILLIS > lease.toMillis() * 2) { // its replica went silent: the record says how it ended
+                emitter.complete();
+            }
+        }
     }
 
     /** The background response's state while it is not in the chain store: running, cancelled or abandoned; else null. */
@@ -290,6 +379,7 @@ public class BackgroundRuns {
             return;
         }
         vertx.cancelTimer(run.renewal);
+        vertx.cancelTimer(run.relayTimer);
         run.latest = last;
         if (!stored) {
             run.on(StreamEvent.Lifecycle.terminal(run.events.size(), last));
@@ -302,11 +392,29 @@ public class BackgroundRuns {
             }
             return;
         }
-        Uni<Response> ended = stored ? call("DEL", hash(run.key))
+        // the last events reach the stream before the record changes, so a reader that sees the end has every event
+        Uni<Response> ended = relay(run).flatMap(relayed -> stored ? call("DEL", hash(run.key))
                 : call("HSET", hash(run.key), "response", snapshot.toString(), "final", "1")
-                        .flatMap(ignored -> call("PEXPIRE", hash(run.key), Long.toString(ttlMillis)));
+                        .flatMap(ignored -> call("PEXPIRE", hash(run.key), Long.toString(ttlMillis))));
         ended.subscribe().with(ok -> { }, failure -> LOG.warnf("background response %s: its end was not recorded: %s",
                 run.key.id(), failure.getMessage()));
+    }
+
+    /** Appends the run's new events to its stream in Redis, as one entry (a JSON array of events). */
+    private Uni<Void> relay(Run run) {
+        List<StreamEvent> batch = run.takeUnrelayed();
+        if (batch.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String encoded;
+        try {
+            encoded = json.writeValueAsString(batch);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode events", e);
+        }
+        return call("XADD", events(run.key), "MAXLEN", "~", Integer.toString(maxEvents), "*", "events", encoded)
+                .flatMap(ignored -> call("PEXPIRE", events(run.key), Long.toString(EVENTS_TTL.toMillis())))
+                .replaceWithVoid();
     }
 
     private void renew(Run run) {
@@ -347,6 +455,10 @@ public class BackgroundRuns {
                         "The background response store (Redis) did not answer; retry shortly.").exception());
     }
 
+    private String events(Key key) {
+        return hash(key).replace(":bg:", ":ev:");
+    }
+
     private String hash(Key key) {
         return prefix + ":{" + HexFormat.of().formatHex(key.tenant().value().getBytes(StandardCharsets.UTF_8)) + "}:bg:"
                 + key.id();
@@ -361,10 +473,14 @@ public class BackgroundRuns {
     }
 
     private ObjectNode read(String text) {
+        return (ObjectNode) read(text, false);
+    }
+
+    private JsonNode read(String text, boolean events) {
         try {
-            return (ObjectNode) json.readTree(text);
+            return json.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a background record does not read back", e);
+            throw new IllegalStateException(events ? "relayed events do not read back" : "a background record does not read back", e);
         }
     }
 }

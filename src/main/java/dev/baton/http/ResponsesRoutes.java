@@ -236,14 +236,16 @@ public class ResponsesRoutes {
                 replies.fail(ctx, e);
                 return;
             }
-            Multi<StreamEvent> events = background.follow(tenant, id, startingAfter);
-            if (events == null) {
-                replies.fail(ctx, ApiError.invalidRequest("stream", "invalid_value", "Response '" + id + "' is not a"
-                        + " background response running on this replica: its events can be streamed only while it runs,"
-                        + " from the replica that runs it. Retrieve it without 'stream' for its state.").exception());
-                return;
-            }
-            streamEvents(ctx, events, Vertx.currentContext());
+            Context vertxContext = Vertx.currentContext();
+            background.follow(tenant, id, startingAfter).subscribe().with(events -> {
+                if (events == null) {
+                    replies.fail(ctx, ApiError.invalidRequest("stream", "invalid_value", "Response '" + id + "' is not"
+                            + " a background response whose events are still kept (they are, while it runs and for an"
+                            + " hour after with Redis). Retrieve it without 'stream' for its state.").exception());
+                    return;
+                }
+                streamEvents(ctx, events, vertxContext);
+            }, failure -> replies.fail(ctx, failure));
             return;
         }
         replies.reply(ctx, current(tenant, id));

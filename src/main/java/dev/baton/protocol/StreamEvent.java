@@ -146,4 +146,23 @@ public sealed interface StreamEvent {
             return true;
         }
     }
+
+    /**
+     * An event another replica produced, relayed as it was written (a background response's stream read from Redis):
+     * its JSON is sent unchanged.
+     */
+    @RegisterForReflection
+    record Relayed(String type, int sequenceNumber, @com.fasterxml.jackson.annotation.JsonValue JsonNode json)
+            implements StreamEvent {
+
+        public static Relayed of(JsonNode json) {
+            return new Relayed(json.path("type").asText(), json.path("sequence_number").asInt(), json);
+        }
+
+        @Override
+        public boolean terminal() {
+            return type.equals("response.completed") || type.equals("response.failed")
+                    || type.equals("response.incomplete") || type.equals("response.cancelled") || type.equals("error");
+        }
+    }
 }

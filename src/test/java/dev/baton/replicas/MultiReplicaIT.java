@@ -275,14 +275,46 @@ class MultiReplicaIT {
                 await().atMost(Duration.ofSeconds(30)).until(() ->
                         r1.responses().retrieve(finished).status().orElseThrow().asString().equals("incomplete"));
 
+                // a stream cut after a few events on r1, resumed on r2 from where it stopped: no gap, no duplicate
+                HttpResponse<java.io.InputStream> cut = HTTP.send(HttpRequest.newBuilder(URI.create(
+                                cluster.replicas().get(0).url() + "/v1/responses"))
+                        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"baton-simulator\",\"input\":\"stream\",\"background\":true,\"stream\":true}"))
+                        .build(), HttpResponse.BodyHandlers.ofInputStream());
+                List<JsonNode> seen = new ArrayList<>();
+                try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(cut.body(),
+                        java.nio.charset.StandardCharsets.UTF_8))) {
+                    for (String line = lines.readLine(); line != null && seen.size() < 8; line = lines.readLine()) {
+                        if (line.startsWith("data: ")) {
+                            seen.add(JSON.readTree(line.substring(6)));
+                        }
+                    }
+                }
+                String streamed = seen.get(0).at("/response/id").asText();
+                int last = seen.get(seen.size() - 1).path("sequence_number").asInt();
+                String rest = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.replicas().get(1).url()
+                        + "/v1/responses/" + streamed + "?stream=true&starting_after=" + last)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                List<JsonNode> resumed = new ArrayList<>();
+                for (String line : rest.split("\n")) {
+                    if (line.startsWith("data: ")) {
+                        resumed.add(JSON.readTree(line.substring(6)));
+                    }
+                }
+                for (int i = 0; i < resumed.size(); i++) {
+                    assertEquals(last + 1 + i, resumed.get(i).path("sequence_number").asInt(), "event " + i + " of " + rest);
+                }
+                assertTrue(!resumed.isEmpty(), "resumed: " + rest);
+                assertEquals("response.completed", resumed.get(resumed.size() - 1).path("type").asText());
+
                 String orphan = r1.responses().create(work).id();
                 cluster.replicas().get(0).kill();
-                com.openai.models.responses.Response[] seen = new com.openai.models.responses.Response[1];
+                com.openai.models.responses.Response[] polled = new com.openai.models.responses.Response[1];
                 await().atMost(Duration.ofSeconds(30)).until(() -> {
-                    seen[0] = r2.responses().retrieve(orphan);
-                    return seen[0].status().orElseThrow().asString().equals("failed");
+                    polled[0] = r2.responses().retrieve(orphan);
+                    return polled[0].status().orElseThrow().asString().equals("failed");
                 });
-                assertTrue(seen[0].error().orElseThrow().message().contains("stopped"), seen[0].toString());
+                assertTrue(polled[0].error().orElseThrow().message().contains("stopped"), polled[0].toString());
             } finally {
                 r1.close();
                 r2.close();
