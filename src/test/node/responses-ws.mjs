@@ -9,6 +9,9 @@ const ws = new ResponsesWS(client);
 const inbox = [];
 const waiters = [];
 
+// error frames also arrive as events (below); without a listener the SDK would raise them as unhandled
+ws.on('error', () => {});
+
 ws.on('event', (event) => {
   const waiter = waiters.findIndex((w) => w.match(event));
   if (waiter >= 0) {
@@ -57,6 +60,36 @@ try {
   const error = await next(terminal(undefined), 'error');
   check(error.type === 'error' && error.status === 400 && error.error.code === 'previous_response_not_found',
     'an unknown previous_response_id is an error event with status 400');
+  // Conversations: created over HTTP, continued over the socket, listed over HTTP
+  const conversation = await client.conversations.create({ items: [{ type: 'message', role: 'user', content: 'I am Node' }] });
+  ws.send({ type: 'response.create', model: 'baton-simulator', conversation: conversation.id, input: 'Who am I?' });
+  const inConversation = await next(terminal(undefined), 'conversation turn');
+  check(inConversation.type === 'response.completed' && inConversation.response.conversation.id === conversation.id,
+    'a WebSocket turn continues a conversation');
+  const items = [];
+  for await (const item of client.conversations.items.list(conversation.id, { order: 'asc' })) items.push(item);
+  check(items.length === 3 && items[0].content[0].text === 'I am Node', 'the conversation holds the turn');
+
+  // Background: created, polled to its end, and a second one cancelled
+  const job = await client.responses.create({ model: 'baton-simulator', input: 'background job', background: true });
+  check(job.status === 'in_progress' || job.status === 'completed', 'a background response is answered at once');
+  let polled = job;
+  for (let i = 0; i < 200 && polled.status === 'in_progress'; i++) {
+    await new Promise((r) => setTimeout(r, 50)); // polling, as a client does
+    polled = await client.responses.retrieve(job.id);
+  }
+  check(polled.status === 'completed', 'the background response completes and is retrieved');
+  const cancelled = await client.responses.cancel(job.id);
+  check(cancelled.status === 'completed', 'cancelling a finished background response changes nothing');
+
+  // Compaction: the window continues as a new chain
+  const compacted = await client.responses.compact({ model: 'baton-simulator', previous_response_id: polled.id });
+  check(compacted.object === 'response.compaction' && compacted.output.at(-1).type === 'compaction',
+    'compact answers the window with a sealed compaction item');
+  const afterCompaction = await client.responses.create({ model: 'baton-simulator',
+    input: [...compacted.output, { role: 'user', content: 'continue' }] });
+  check(afterCompaction.status === 'completed', 'a turn on the compacted window completes');
+
   ws.close({ code: 1000, reason: 'done' });
   console.log('node-sdk: all checks passed');
   process.exit(0);
