@@ -88,6 +88,10 @@ class BackgroundTest {
         String here = createBackground(Map.of()).path("id");
         given().when().post("/v1/responses/" + here + "/cancel").then().statusCode(200).body("status", equalTo("cancelled"));
         assertEquals("cancelled", status(here));
+        await().atMost(DEADLINE).until(() -> redis.key().pttl(WithRedis.backgroundKey("default", here))
+                > Duration.ofDays(29).toMillis()); // a cancelled response is kept as long as a stored one
+        long eventsTtl = redis.key().pttl(WithRedis.backgroundKey("default", here).replace(":bg:", ":ev:"));
+        assertTrue(eventsTtl > 0 && eventsTtl <= Duration.ofHours(1).toMillis(), "its events expire: " + eventsTtl);
         given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "previous_response_id", here,
                 "input", "next")).when().post("/v1/responses").then().statusCode(400)
                 .body("error.code", equalTo("previous_response_not_found"));

@@ -9,13 +9,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.support.Requests;
 import dev.baton.support.WithRedis;
 import dev.baton.support.WsClient;
+import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
 import java.net.URL;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,9 @@ class ConversationsTest {
 
     @TestHTTPResource("/")
     URL root;
+
+    @Inject
+    RedisDataSource redis;
 
     private static RequestSpecification as(String key) {
         return given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON);
@@ -75,6 +81,9 @@ class ConversationsTest {
         as("sk-alpha").body(Map.of("metadata", Map.of("topic", "renamed"))).when().post("/v1/conversations/" + id)
                 .then().statusCode(200).body("metadata.topic", equalTo("renamed"));
         assertEquals(List.of("user: Hello"), texts(id, "sk-alpha"));
+        long ttl = redis.key().pttl(WithRedis.conversationKey("alpha", id));
+        assertTrue(ttl > Duration.ofDays(29).toMillis() && ttl <= Duration.ofDays(30).toMillis(),
+                "a conversation expires with the store TTL: " + ttl);
 
         String unknown = as("sk-beta").when().get("/v1/conversations/conv_unknown").then().statusCode(404)
                 .extract().asString();

@@ -13,6 +13,11 @@ public class WithRedis implements QuarkusTestProfile {
         return List.of(new TestResourceEntry(RedisServer.class));
     }
 
+    /** The Redis key of a conversation's hash. */
+    public static String conversationKey(String tenant, String conversationId) {
+        return "baton:{" + HexFormat.of().formatHex(tenant.getBytes(StandardCharsets.UTF_8)) + "}:c:" + conversationId;
+    }
+
     /** The Redis key of a running (or cancelled) background response's record. */
     public static String backgroundKey(String tenant, String responseId) {
         return "baton:{" + HexFormat.of().formatHex(tenant.getBytes(StandardCharsets.UTF_8)) + "}:bg:" + responseId;
