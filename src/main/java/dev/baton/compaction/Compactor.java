@@ -12,7 +12,12 @@ import dev.baton.protocol.Item;
 import dev.baton.protocol.MessageItem;
 import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.ResponseObject;
+import dev.baton.protocol.CreateResponseRequest;
+import dev.baton.session.ChainStore;
 import dev.baton.session.Ids;
+import dev.baton.turn.Turn;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
 import dev.baton.turn.TurnPipeline;
@@ -38,13 +43,20 @@ public class Compactor {
             "prompt_cache_key", "service_tier", "prompt_cache_retention", "prompt_cache_options");
 
     private final TurnPipeline pipeline;
+    private final ChainStore chains;
+    private final Counter compactions;
     private final CompactionSeal seal;
     private final ObjectMapper json;
     private final String prompt;
 
     @Inject
-    public Compactor(TurnPipeline pipeline, CompactionSeal seal, ObjectMapper json, BatonConfig config) {
+    public Compactor(TurnPipeline pipeline, ChainStore chains, CompactionSeal seal, ObjectMapper json, BatonConfig config,
+                     MeterRegistry metrics) {
         this.pipeline = pipeline;
+        this.chains = chains;
+        this.compactions = Counter.builder("baton_compactions_total").tag("trigger", "context_management")
+                .description("Turns compacted before they ran because their context passed the threshold they gave")
+                .register(metrics);
         this.seal = seal;
         this.json = json;
         this.prompt = config.compaction().prompt().orElse(CompactionItem.DEFAULT_PROMPT);
@@ -52,6 +64,46 @@ public class Compactor {
 
     /** The compacted window of {@code body}'s conversation, as the {@code response.compaction} object. */
     public Uni<ObjectNode> compact(TenantId tenant, JsonNode body) {
+        return summarize(tenant, body).map(window -> {
+            ObjectNode compaction = json.createObjectNode();
+            compaction.put("id", window.summary().id());
+            compaction.put("object", "response.compaction");
+            compaction.put("created_at", window.summary().createdAt());
+            compaction.set("output", json.valueToTree(window.items()));
+            compaction.set("usage", json.valueToTree(window.summary().usage()));
+            return compaction;
+        });
+    }
+
+    /**
+     * Prepares a turn, compacting first when it asks for it ({@code context_management}) and its
+     * {@code previous_response_id}'s context passes the threshold: the turn then runs on the compacted window (the
+     * user messages and one compaction item) plus its input, as the root of a new chain, and a client continues it by
+     * its id as usual.
+     */
+    public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse held, String transport) {
+        if (request.compactThreshold() == null || request.previousResponseId() == null) {
+            return pipeline.prepare(tenant, request, held, transport);
+        }
+        Uni<StoredResponse> parent = held != null && held.id().equals(request.previousResponseId())
+                ? Uni.createFrom().item(held) : chains.load(tenant, request.previousResponseId());
+        return parent.flatMap(found -> {
+            if (found == null || found.context() == null || found.context().tokens() <= request.compactThreshold()) {
+                return pipeline.prepare(tenant, request, found, transport); // (an unknown parent is its usual 400)
+            }
+            compactions.increment();
+            ObjectNode body = json.createObjectNode().put("model", request.model())
+                    .put("previous_response_id", request.previousResponseId());
+            return summarize(tenant, body).flatMap(window ->
+                    pipeline.prepareOnWindow(tenant, request, window.items(), transport));
+        });
+    }
+
+    /** A compacted window: the items a new chain starts from, and the summarization turn that made it. */
+    private record Window(List<Item> items, ResponseObject summary) {
+    }
+
+    private Uni<Window> summarize(TenantId tenant, JsonNode body) {
         ObjectNode create;
         try {
             create = summarizationRequest(body);
@@ -97,7 +149,7 @@ public class Compactor {
         return create;
     }
 
-    private ObjectNode window(TenantId tenant, TurnStep last) {
+    private Window window(TenantId tenant, TurnStep last) {
         StoredResponse settled = last.settled();
         ResponseObject response = settled.response();
         if (!"completed".equals(response.status()) || settled.context() == null) {
@@ -124,12 +176,6 @@ public class Compactor {
             }
         }
         kept.add(new CompactionItem(Ids.forItemType("compaction"), seal.seal(tenant, summary.toString().strip())));
-        ObjectNode compaction = json.createObjectNode();
-        compaction.put("id", response.id());
-        compaction.put("object", "response.compaction");
-        compaction.put("created_at", response.createdAt());
-        compaction.set("output", json.valueToTree(kept));
-        compaction.set("usage", json.valueToTree(response.usage()));
-        return compaction;
+        return new Window(List.copyOf(kept), response);
     }
 }

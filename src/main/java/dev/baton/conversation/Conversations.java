@@ -3,6 +3,7 @@ package dev.baton.conversation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.compaction.Compactor;
 import dev.baton.config.BatonConfig;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
@@ -48,13 +49,15 @@ public class Conversations {
     private final ConversationStore store;
     private final ChainStore chains;
     private final TurnPipeline pipeline;
+    private final Compactor compactor;
     private final ObjectMapper json;
     private final ConversationLocks locks;
     private final Counter lostHeads;
 
     @Inject
-    public Conversations(ConversationStore store, ChainStore chains, TurnPipeline pipeline, ObjectMapper json,
-                         Vertx vertx, BatonConfig config, MeterRegistry metrics) {
+    public Conversations(ConversationStore store, ChainStore chains, TurnPipeline pipeline, Compactor compactor,
+                         ObjectMapper json, Vertx vertx, BatonConfig config, MeterRegistry metrics) {
+        this.compactor = compactor;
         this.store = store;
         this.chains = chains;
         this.pipeline = pipeline;
@@ -148,7 +151,7 @@ public class Conversations {
      */
     public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse held, String transport) {
         if (request.conversation() == null) {
-            return pipeline.prepare(tenant, request, held, transport);
+            return compactor.prepare(tenant, request, held, transport);
         }
         String id = request.conversation();
         return locks.acquire(tenant, id).flatMap(lock -> get(tenant, id)

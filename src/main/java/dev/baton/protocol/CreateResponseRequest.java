@@ -38,7 +38,8 @@ public record CreateResponseRequest(
         String user,
         List<String> include,
         String streamId,
-        String conversation) {
+        String conversation,
+        Integer compactThreshold) {
 
     public CreateResponseRequest {
         input = List.copyOf(input);
@@ -52,7 +53,7 @@ public record CreateResponseRequest(
         return new CreateResponseRequest(model, newInput, instructions, previousResponseId, store, stream, background,
                 generate, maxOutputTokens, maxToolCalls, metadata, parallelToolCalls, promptCacheKey, reasoning,
                 safetyIdentifier, serviceTier, temperature, text, toolChoice, tools, topLogprobs, topP, truncation,
-                user, include, streamId, conversation);
+                user, include, streamId, conversation, compactThreshold);
     }
 
     /** The same request continuing {@code parentId}: how a conversation's turn builds on its latest response. */
@@ -60,6 +61,6 @@ public record CreateResponseRequest(
         return new CreateResponseRequest(model, input, instructions, parentId, store, stream, background,
                 generate, maxOutputTokens, maxToolCalls, metadata, parallelToolCalls, promptCacheKey, reasoning,
                 safetyIdentifier, serviceTier, temperature, text, toolChoice, tools, topLogprobs, topP, truncation,
-                user, include, streamId, conversation);
+                user, include, streamId, conversation, compactThreshold);
     }
 }

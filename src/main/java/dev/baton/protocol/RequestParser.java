@@ -74,7 +74,47 @@ public final class RequestParser {
                 optString(body, "user"),
                 parseInclude(body.get("include")),
                 parseStreamId(body),
-                parseConversation(body, previous));
+                parseConversation(body, previous),
+                parseCompactThreshold(body.get("context_management")));
+    }
+
+    /**
+     * {@code context_management}: {@code [{"type":"compaction","compact_threshold":N}]} with {@code N >= 1000} asks
+     * for compaction when the context passes N tokens; {@code null} when absent.
+     */
+    private static Integer parseCompactThreshold(JsonNode management) {
+        if (management == null || management.isNull()) {
+            return null;
+        }
+        if (!management.isArray()) {
+            throw invalidType("context_management", "an array", management);
+        }
+        Integer threshold = null;
+        for (int i = 0; i < management.size(); i++) {
+            JsonNode entry = management.get(i);
+            String path = "context_management[" + i + "]";
+            if (!entry.isObject()) {
+                throw invalidType(path, "an object", entry);
+            }
+            String type = requireString(entry, "type", path);
+            if (!"compaction".equals(type)) {
+                throw invalidValue(path + ".type", type, "'compaction'");
+            }
+            JsonNode value = entry.get("compact_threshold");
+            if (value == null || value.isNull()) {
+                throw missing(path + ".compact_threshold");
+            }
+            if (!value.canConvertToInt() || !value.isIntegralNumber()) {
+                throw invalidType(path + ".compact_threshold", "an integer", value);
+            }
+            if (value.asInt() < 1000) {
+                throw ApiError.invalidRequest(path + ".compact_threshold", "integer_below_min_value", "Invalid '"
+                        + path + ".compact_threshold': integer below minimum value. Expected a value >= 1000, but got "
+                        + value.asInt() + " instead.").exception();
+            }
+            threshold = value.asInt();
+        }
+        return threshold;
     }
 
     /** {@code conversation}: an id, or {@code {"id": …}}; not with {@code previous_response_id} (OpenAI's rule). */

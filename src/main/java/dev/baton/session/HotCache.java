@@ -116,7 +116,7 @@ public class HotCache {
         RenderedContext before = context.dropLast(added);
         long turnBytes = context.retainedBytes() - before.retainedBytes();
         long[] takenOver = {before.retainedBytes()}; // nobody cached is known to carry the history: carry it whole
-        String parentId = response.response().previousResponseId();
+        String parentId = response.chainParentId();
         if (parentId != null) {
             cache.asMap().computeIfPresent(new Key(response.tenant(), parentId), (key, parent) -> {
                 if (parent.response().context() != before) {
@@ -190,7 +190,7 @@ public class HotCache {
     /** An evicted carrier's history stays alive through its cached parent, which carries it from now on. */
     private void handBack(Entry evicted) {
         RenderedContext context = evicted.response().context();
-        String parentId = evicted.response().response().previousResponseId();
+        String parentId = evicted.response().chainParentId();
         if (context == null || parentId == null || evicted.carried() == 0) {
             return;
         }

@@ -135,7 +135,7 @@ public final class RedisTier {
     }
 
     private Uni<Boolean> write(StoredResponse stored, String checkpoint) {
-        String parent = stored.response().previousResponseId() == null ? "" : stored.response().previousResponseId();
+        String parent = stored.chainParentId() == null ? "" : stored.chainParentId();
         return eval("save", saveScript, 0, prefix(stored.tenant()), stored.id(), parent,
                 Integer.toString(stored.depth()), codec.encode(stored), checkpoint, Long.toString(ttlMillis),
                 Integer.toString(config.checkpointEvery() + 1))

@@ -27,6 +27,15 @@ public record StoredResponse(TenantId tenant, ResponseObject response, List<Item
         return response.id();
     }
 
+    /**
+     * The response whose stored record this one's extends, or {@code null} for the root of a chain. It is the
+     * {@code previous_response_id}, except for a turn that started a new chain on a compacted window (depth 1): that
+     * one still names its parent for the client, but carries its whole context itself.
+     */
+    public String chainParentId() {
+        return depth <= 1 ? null : response.previousResponseId();
+    }
+
     public static StoredResponse of(TenantId tenant, ResponseObject response, List<Item> inputItems,
                                     RenderedContext context, int depth, Affinity affinity) {
         int bytes = 512;

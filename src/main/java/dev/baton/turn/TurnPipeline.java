@@ -95,14 +95,28 @@ public class TurnPipeline {
      * @param transport {@link UsageEvent#HTTP}, {@link UsageEvent#SSE} or {@link UsageEvent#WEBSOCKET}, for usage events
      */
     public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent, String transport) {
-        return admission.admit(tenant).flatMap(ticket -> prepareAdmitted(tenant, request, parent, transport)
+        return prepare(tenant, request, parent, null, transport);
+    }
+
+    /**
+     * Prepares a turn that starts a new chain on {@code window} — what compaction made of its
+     * {@code previous_response_id}'s conversation: the response still names that parent, but its context is the window
+     * and its new input, and it is stored as the root of its chain (the window counted as its input).
+     */
+    public Uni<Turn> prepareOnWindow(TenantId tenant, CreateResponseRequest request, List<Item> window, String transport) {
+        return prepare(tenant, request, null, window, transport);
+    }
+
+    private Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent, List<Item> window,
+                              String transport) {
+        return admission.admit(tenant).flatMap(ticket -> prepareAdmitted(tenant, request, parent, window, transport)
                 .map(turn -> new Turn(turn.response(), turn.fingerprint(), turn.traceId(),
                         turn.steps().onTermination().invoke(ticket::release), ticket::release))
                 .onFailure().invoke(ticket::release));
     }
 
     private Uni<Turn> prepareAdmitted(TenantId tenant, CreateResponseRequest request, StoredResponse parent,
-                                      String transport) {
+                                      List<Item> window, String transport) {
         long started = System.nanoTime();
         if (request.input().size() > limits.maxInputItems()) {
             return Uni.createFrom().failure(ApiError.invalidRequest("input", "too_many_items", "The input has "
@@ -118,8 +132,10 @@ public class TurnPipeline {
         long bytes = inputBytes(request);
         TurnTrace trace = TurnTrace.start(tracer, transport, request.model());
         Span state = trace.stage("baton.state");
-        return resolveParent(tenant, request, parent)
-                .flatMap(found -> offload.run(bytes, caller, () -> resolve(tenant, request, found)))
+        Uni<StoredResponse> resolvedParent = window != null ? Uni.createFrom().nullItem()
+                : resolveParent(tenant, request, parent);
+        return resolvedParent
+                .flatMap(found -> offload.run(bytes, caller, () -> resolve(tenant, request, found, window)))
                 .onTermination().invoke(state::end)
                 .flatMap(resolved -> {
                     Span screening = trace.stage("baton.safety");
@@ -163,8 +179,9 @@ public class TurnPipeline {
     private record Resolved(StoredResponse parent, Origin origin, List<Item> tail) {
     }
 
-    private Resolved resolve(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
-        Origin origin = origin(tenant, request, parent);
+    private Resolved resolve(TenantId tenant, CreateResponseRequest request, StoredResponse parent, List<Item> window) {
+        Origin origin = window != null ? new Origin(RenderedContext.EMPTY.append(window), 0, null, null, true)
+                : origin(tenant, request, parent);
         int skipped = origin.ownBase();
         List<Item> tail = resolveInput(request.input().subList(skipped, request.input().size()), origin.base(), skipped);
         seal.verify(tenant, tail, skipped);
@@ -182,7 +199,7 @@ public class TurnPipeline {
                     + context.tokens() + " tokens; this gateway accepts at most " + limits.maxContextTokens()
                     + " (BATON_LIMITS_MAX_CONTEXT_TOKENS). Start a new conversation or compact this one.").exception();
         }
-        List<Item> input = origin.ownBase() == 0 ? tail : concat(base.items(), tail);
+        List<Item> input = origin.baseIsInput() ? concat(base.items(), tail) : tail;
         byte[] preamble = ContextFingerprint.preamble(request.instructions(), request.tools());
         ResponseObject response = Settings.inProgress(Ids.response(), request);
         if (screened.verdicts() != null) {
@@ -208,18 +225,20 @@ public class TurnPipeline {
     /**
      * What a turn builds on. {@code base} is the context its new items are appended to; {@code ownBase} how many
      * of the base's items the request itself sent (a full resend that matched an indexed context), which then
-     * count as the turn's input; {@code parentId} the response whose context {@code base} is.
+     * count as the turn's input; {@code parentId} the response whose context {@code base} is; {@code baseIsInput}
+     * whether the base is stored as the turn's own input (a matched full resend, a compacted window), which makes the
+     * turn the root of its chain in storage.
      */
-    private record Origin(RenderedContext base, int ownBase, String parentId, Affinity affinity) {
+    private record Origin(RenderedContext base, int ownBase, String parentId, Affinity affinity, boolean baseIsInput) {
     }
 
     private Origin origin(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
         if (parent != null) {
-            return new Origin(parent.context(), 0, parent.id(), parent.affinity());
+            return new Origin(parent.context(), 0, parent.id(), parent.affinity(), false);
         }
         PrefixIndex.Match match = prefixes.longest(tenant, request.input());
-        return match == null ? new Origin(RenderedContext.EMPTY, 0, null, null)
-                : new Origin(match.context(), match.context().size(), match.responseId(), match.affinity());
+        return match == null ? new Origin(RenderedContext.EMPTY, 0, null, null, false)
+                : new Origin(match.context(), match.context().size(), match.responseId(), match.affinity(), true);
     }
 
     private static List<Item> concat(List<Item> head, List<Item> tail) {
