@@ -307,13 +307,27 @@ class MultiReplicaIT {
                 assertTrue(!resumed.isEmpty(), "resumed: " + rest);
                 assertEquals("response.completed", resumed.get(resumed.size() - 1).path("type").asText());
 
+                // SIGTERM: the drain lets a running background response finish before the replica exits
+                String drained = r2.responses().create(ResponseCreateParams.builder().model("baton-simulator")
+                        .input("finish before you go").background(true).maxOutputTokens(100L).build()).id();
+                cluster.replicas().get(1).terminate();
+                cluster.replicas().get(1).waitForExit();
+                String afterDrain = r1.responses().retrieve(drained).status().orElseThrow().asString();
+                assertTrue(afterDrain.equals("incomplete") || afterDrain.equals("completed"), afterDrain);
+                cluster.launch(cluster.replicas().get(1));
+
                 String orphan = r1.responses().create(work).id();
                 cluster.replicas().get(0).kill();
                 com.openai.models.responses.Response[] polled = new com.openai.models.responses.Response[1];
-                await().atMost(Duration.ofSeconds(30)).until(() -> {
-                    polled[0] = r2.responses().retrieve(orphan);
-                    return polled[0].status().orElseThrow().asString().equals("failed");
-                });
+                OpenAIClient restarted = sdk(cluster.replicas().get(1).url()); // no connection to the old process
+                try {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> {
+                        polled[0] = restarted.responses().retrieve(orphan);
+                        return polled[0].status().orElseThrow().asString().equals("failed");
+                    });
+                } finally {
+                    restarted.close();
+                }
                 assertTrue(polled[0].error().orElseThrow().message().contains("stopped"), polled[0].toString());
             } finally {
                 r1.close();
