@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.support.Fuzz;
 import dev.baton.support.Sse;
 import io.quarkus.test.common.http.TestHTTPResource;
+import dev.baton.support.WithRedis;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import java.net.URI;
 import java.net.URL;
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * with the same context fingerprint. {@code -Dfuzz.inputs=N} for the long run (docs/reliability.md).
  */
 @QuarkusTest
+@TestProfile(WithRedis.class) // the control chain is durable: a long run may evict it from the hot cache, never corrupt it
 class HttpFuzzTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.support.Fuzz;
 import dev.baton.support.WsClient;
 import io.quarkus.test.common.http.TestHTTPResource;
+import dev.baton.support.WithRedis;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import java.net.URL;
 import java.util.ArrayList;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * context fingerprint. {@code -Dfuzz.inputs=N} for the long run (docs/reliability.md).
  */
 @QuarkusTest
+@TestProfile(WithRedis.class) // the control chain is durable: a long run may evict it from the hot cache, never corrupt it
 class WebSocketFuzzTest {
 
     private static final int PIPELINE_DEPTH = 32;
