@@ -11,6 +11,7 @@ import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.RequestParser;
 import dev.baton.session.ChainStore;
+import dev.baton.session.Ids;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
 import dev.baton.turn.ResponseQueries;
@@ -23,10 +24,8 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
@@ -42,7 +41,6 @@ import org.jboss.logging.Logger;
 public class Conversations {
 
     private static final Logger LOG = Logger.getLogger(Conversations.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
     /** The model named by item-only turns; they never reach an engine. */
     static final String ITEMS_MODEL = "conversation-items";
 
@@ -70,7 +68,7 @@ public class Conversations {
 
     /** Creates a conversation, with its first items when {@code items} has any. */
     public Uni<Conversation> create(TenantId tenant, JsonNode items, Map<String, String> metadata) {
-        Conversation empty = new Conversation("conv_" + HexFormat.of().formatHex(randomBytes()), tenant,
+        Conversation empty = new Conversation(Ids.conversation(), tenant,
                 Instant.now().getEpochSecond(), metadata, null);
         if (items == null || items.isNull() || items.isEmpty()) {
             return store.create(empty).replaceWith(empty);
@@ -225,11 +223,5 @@ public class Conversations {
 
     private static ApiException notFound(String id) {
         return ApiError.notFound("Conversation with id '" + id + "' not found.").exception();
-    }
-
-    private static byte[] randomBytes() {
-        byte[] bytes = new byte[24];
-        RANDOM.nextBytes(bytes);
-        return bytes;
     }
 }

@@ -24,6 +24,10 @@ public final class Ids {
         return "fc_" + random();
     }
 
+    public static String conversation() {
+        return "conv_" + random();
+    }
+
     public static String request() {
         return "req_" + random().substring(0, 32);
     }
