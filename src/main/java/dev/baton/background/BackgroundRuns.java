@@ -78,6 +78,7 @@ public class BackgroundRuns {
         final List<StreamEvent> events = new ArrayList<>();
         final List<MultiEmitter<? super StreamEvent>> followers = new ArrayList<>();
         final List<StreamEvent> unrelayed = new ArrayList<>();
+        java.util.concurrent.CompletableFuture<Void> relayed = java.util.concurrent.CompletableFuture.completedFuture(null);
         long relayTimer = -1;
         volatile ResponseObject latest;
         volatile Cancellable subscription;
@@ -178,17 +179,18 @@ public class BackgroundRuns {
         running.put(key, run);
         inFlight.incrementAndGet();
         return write(key, first).invoke(() -> {
+            // timers first: an instant turn may end inside subscribe(), and its end cancels them
+            run.renewal = vertx.setPeriodic(Math.max(100, lease.toMillis() / 10), id -> renew(run));
+            if (redis != null) {
+                run.relayTimer = vertx.setPeriodic(RELAY_MILLIS, id -> relay(run).subscribe().with(ok -> { },
+                        failure -> LOG.debugf("events of %s not relayed yet: %s", key.id(), failure.getMessage())));
+            }
             run.subscription = turn.steps().subscribe().with(step -> onStep(run, step), failure -> {
                 LOG.errorf(failure, "background response %s failed", key.id());
                 finish(run, withStatus(run.latest, "failed", "server_error",
                         "The background response failed on the gateway."), false);
             }, () -> {
             });
-            run.renewal = vertx.setPeriodic(Math.max(100, lease.toMillis() / 10), id -> renew(run));
-            if (redis != null) {
-                run.relayTimer = vertx.setPeriodic(RELAY_MILLIS, id -> relay(run).subscribe().with(ok -> { },
-                        failure -> LOG.debugf("events of %s not relayed yet: %s", key.id(), failure.getMessage())));
-            }
         }).onFailure().invoke(() -> {
             if (running.remove(key, run)) {
                 inFlight.decrementAndGet();
@@ -400,8 +402,20 @@ public class BackgroundRuns {
                 run.key.id(), failure.getMessage()));
     }
 
-    /** Appends the run's new events to its stream in Redis, as one entry (a JSON array of events). */
+    /**
+     * Appends the run's new events to its stream in Redis, as one entry (a JSON array of events), after every earlier
+     * append of the run has completed: entries must reach the stream in the order of their events.
+     */
     private Uni<Void> relay(Run run) {
+        synchronized (run) {
+            java.util.concurrent.CompletableFuture<Void> after = run.relayed.handle((ok, failure) -> null)
+                    .thenCompose(ignored -> appendBatch(run).subscribeAsCompletionStage());
+            run.relayed = after;
+            return Uni.createFrom().completionStage(after);
+        }
+    }
+
+    private Uni<Void> appendBatch(Run run) {
         List<StreamEvent> batch = run.takeUnrelayed();
         if (batch.isEmpty()) {
             return Uni.createFrom().voidItem();
