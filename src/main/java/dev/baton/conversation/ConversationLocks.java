@@ -69,18 +69,22 @@ final class ConversationLocks {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> before = tails.put(key, mine);
         long deadline = System.nanoTime() + wait.toNanos();
+        // on a copy: giving up waiting must not end the turn before this one
         Uni<Void> turnHere = before == null ? Uni.createFrom().voidItem()
-                : Uni.createFrom().completionStage(before.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS));
+                : Uni.createFrom().completionStage(before.copy().orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS));
         String token = UUID.randomUUID().toString();
         return turnHere.flatMap(ignored -> leaseBy(key, token, deadline))
                 .map(ignored -> new Held(key, mine, token))
                 .onFailure().invoke(failure -> {
-                    tails.remove(key, mine);
-                    // the turns queued behind this one must not wait for it: pass the slot on once the one before ends
+                    // this turn gives up, but keeps its place: the turns queued behind it wait for the one before it
                     if (before == null) {
+                        tails.remove(key, mine);
                         mine.complete(null);
                     } else {
-                        before.whenComplete((done, error) -> mine.complete(null));
+                        before.whenComplete((done, error) -> {
+                            tails.remove(key, mine);
+                            mine.complete(null);
+                        });
                     }
                 })
                 .onFailure(failure -> failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException)
