@@ -15,7 +15,11 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         // engine.simulator.SimulatorEngine prefix cache: maximum size
         "com.github.benmanes.caffeine.cache.SSMS", "com.github.benmanes.caffeine.cache.PSMS",
         // render.prompt.PromptCache (token-in engines): maximum weight (checked on the JVM: SSMW, PSMW)
-        "com.github.benmanes.caffeine.cache.SSMW", "com.github.benmanes.caffeine.cache.PSMW"})
+        "com.github.benmanes.caffeine.cache.SSMW", "com.github.benmanes.caffeine.cache.PSMW",
+        // conversation.ConversationStore without Redis: maximum size, expiry after access
+        "com.github.benmanes.caffeine.cache.SSMSA", "com.github.benmanes.caffeine.cache.PSAMS",
+        // background.BackgroundRuns without Redis (ended responses): maximum size, expiry after write
+        "com.github.benmanes.caffeine.cache.SSMSW", "com.github.benmanes.caffeine.cache.PSWMS"})
 final class NativeReflection {
 
     private NativeReflection() {
