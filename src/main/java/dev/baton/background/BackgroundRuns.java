@@ -78,6 +78,8 @@ public class BackgroundRuns {
         final List<StreamEvent> events = new ArrayList<>();
         final List<MultiEmitter<? super StreamEvent>> followers = new ArrayList<>();
         final List<StreamEvent> unrelayed = new ArrayList<>();
+        /** Completes once the run's end is recorded where every replica reads it. */
+        final java.util.concurrent.CompletableFuture<Void> recorded = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.CompletableFuture<Void> relayed = java.util.concurrent.CompletableFuture.completedFuture(null);
         long relayTimer = -1;
         volatile ResponseObject latest;
@@ -315,7 +317,8 @@ public class BackgroundRuns {
         Run run = running.get(key);
         if (run != null) {
             cancelHere(run);
-            return find(tenant, id);
+            // answered once its end is recorded, so the answer is what every replica reads from now on
+            return Uni.createFrom().completionStage(run.recorded).flatMap(ignored -> find(tenant, id));
         }
         if (redis == null) {
             return Uni.createFrom().item(endedHere.getIfPresent(key));
@@ -392,14 +395,17 @@ public class BackgroundRuns {
             if (!stored) {
                 endedHere.put(run.key, snapshot);
             }
+            run.recorded.complete(null);
             return;
         }
         // the last events reach the stream before the record changes, so a reader that sees the end has every event
         Uni<Response> ended = relay(run).flatMap(relayed -> stored ? call("DEL", hash(run.key))
                 : call("HSET", hash(run.key), "response", snapshot.toString(), "final", "1")
                         .flatMap(ignored -> call("PEXPIRE", hash(run.key), Long.toString(ttlMillis))));
-        ended.subscribe().with(ok -> { }, failure -> LOG.warnf("background response %s: its end was not recorded: %s",
-                run.key.id(), failure.getMessage()));
+        ended.subscribe().with(ok -> run.recorded.complete(null), failure -> {
+            LOG.warnf("background response %s: its end was not recorded: %s", run.key.id(), failure.getMessage());
+            run.recorded.complete(null);
+        });
     }
 
     /**
