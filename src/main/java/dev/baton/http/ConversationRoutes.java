@@ -48,7 +48,7 @@ class ConversationRoutes {
     }
 
     private void create(RoutingContext ctx) {
-        replies.reply(ctx, offload.run(bodyBytes(ctx), () -> {
+        replies.reply(ctx, offload.run(HttpReplies.bodyBytes(ctx), () -> {
             JsonNode body = replies.readJson(ctx);
             onlyFields(body, CREATE_FIELDS);
             return body;
@@ -62,7 +62,7 @@ class ConversationRoutes {
     }
 
     private void update(RoutingContext ctx) {
-        replies.reply(ctx, offload.run(bodyBytes(ctx), () -> {
+        replies.reply(ctx, offload.run(HttpReplies.bodyBytes(ctx), () -> {
             JsonNode body = replies.readJson(ctx);
             onlyFields(body, Set.of("metadata"));
             if (!body.has("metadata")) {
@@ -83,21 +83,19 @@ class ConversationRoutes {
     }
 
     private void listItems(RoutingContext ctx) {
-        int limit;
-        boolean ascending;
+        HttpReplies.ListParams list;
         try {
-            limit = HttpReplies.intParam(ctx, "limit", 20, 1, 100);
-            ascending = HttpReplies.orderParam(ctx);
+            list = HttpReplies.listParams(ctx);
         } catch (RuntimeException e) {
             replies.fail(ctx, e);
             return;
         }
-        replies.reply(ctx, conversations.items(HttpReplies.tenant(ctx), ctx.pathParam("id"), limit, ascending,
-                ctx.request().getParam("after")).map(page -> replies.list(page.data(), page.hasMore())));
+        replies.reply(ctx, conversations.items(HttpReplies.tenant(ctx), ctx.pathParam("id"), list.limit(),
+                list.ascending(), list.after()).map(page -> replies.list(page.data(), page.hasMore())));
     }
 
     private void addItems(RoutingContext ctx) {
-        replies.reply(ctx, offload.run(bodyBytes(ctx), () -> {
+        replies.reply(ctx, offload.run(HttpReplies.bodyBytes(ctx), () -> {
             JsonNode body = replies.readJson(ctx);
             onlyFields(body, Set.of("items"));
             return body.get("items");
@@ -124,9 +122,5 @@ class ConversationRoutes {
                 throw ApiError.invalidRequest(field, "unknown_parameter", "Unknown parameter: '" + field + "'.").exception();
             }
         });
-    }
-
-    private static long bodyBytes(RoutingContext ctx) {
-        return ctx.body().buffer() == null ? 0 : ctx.body().buffer().length();
     }
 }

@@ -134,6 +134,20 @@ class HttpReplies {
         throw ApiError.invalidRequest("order", "invalid_value",
                 "Invalid value: '" + order + "'. Supported values are: 'asc' and 'desc'.").exception();
     }
+    /** A list request's {@code limit} (1–100, default 20), {@code order} ({@code desc} by default) and {@code after}. */
+    record ListParams(int limit, boolean ascending, String after) {
+    }
+
+    /** The list parameters of {@code ctx}, or a 400 naming the bad one. */
+    static ListParams listParams(RoutingContext ctx) {
+        return new ListParams(intParam(ctx, "limit", 20, 1, 100), orderParam(ctx), ctx.request().getParam("after"));
+    }
+
+    /** The request body's size, for the offload rule. */
+    static long bodyBytes(RoutingContext ctx) {
+        return ctx.body().buffer() == null ? 0 : ctx.body().buffer().length();
+    }
+
     /** Whether a failure is the API's 404. */
     static boolean notFound(Throwable failure) {
         return failure instanceof ApiException api && api.error().status() == 404;

@@ -139,7 +139,7 @@ public class ResponsesRoutes {
     private void create(RoutingContext ctx) {
         long started = System.nanoTime();
         Context vertxContext = Vertx.currentContext();
-        offload.run(bodyBytes(ctx), () -> {
+        offload.run(HttpReplies.bodyBytes(ctx), () -> {
                     CreateResponseRequest request = RequestParser.parse(replies.readJson(ctx));
                     rejectHttpOnlyViolations(request);
                     return request;
@@ -175,10 +175,6 @@ public class ResponsesRoutes {
     }
 
     private record Prepared(CreateResponseRequest request, Turn turn) {
-    }
-
-    private static long bodyBytes(RoutingContext ctx) {
-        return ctx.body().buffer() == null ? 0 : ctx.body().buffer().length();
     }
 
     private static void rejectHttpOnlyViolations(CreateResponseRequest request) {
@@ -286,27 +282,24 @@ public class ResponsesRoutes {
     }
 
     private void inputItems(RoutingContext ctx) {
-        int limit;
-        boolean ascending;
+        HttpReplies.ListParams list;
         try {
-            limit = HttpReplies.intParam(ctx, "limit", 20, 1, 100);
-            ascending = HttpReplies.orderParam(ctx);
+            list = HttpReplies.listParams(ctx);
         } catch (RuntimeException e) {
             replies.fail(ctx, e);
             return;
         }
-        String after = ctx.request().getParam("after");
-        replies.reply(ctx, queries.inputItems(HttpReplies.tenant(ctx), ctx.pathParam("id"), limit, ascending, after).map(page -> {
-            return replies.list(page.data(), page.hasMore());
-        }));
+        replies.reply(ctx, queries.inputItems(HttpReplies.tenant(ctx), ctx.pathParam("id"), list.limit(), list.ascending(),
+                list.after()).map(page -> replies.list(page.data(), page.hasMore())));
     }
 
     private void compact(RoutingContext ctx) {
-        replies.reply(ctx, offload.run(bodyBytes(ctx), () -> replies.readJson(ctx)).flatMap(body -> compactor.compact(HttpReplies.tenant(ctx), body)));
+        replies.reply(ctx, offload.run(HttpReplies.bodyBytes(ctx), () -> replies.readJson(ctx))
+                .flatMap(body -> compactor.compact(HttpReplies.tenant(ctx), body)));
     }
 
     private void inputTokens(RoutingContext ctx) {
-        replies.reply(ctx, offload.run(bodyBytes(ctx), () -> {
+        replies.reply(ctx, offload.run(HttpReplies.bodyBytes(ctx), () -> {
             JsonNode body = replies.readJson(ctx);
             if (body.isObject() && !body.hasNonNull("model")) {
                 ((ObjectNode) body).put("model", "unspecified");
