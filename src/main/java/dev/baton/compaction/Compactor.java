@@ -4,20 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.config.BatonConfig;
 import dev.baton.events.UsageEvent;
 import dev.baton.protocol.ApiError;
-import dev.baton.protocol.CompactionItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.MessageItem;
 import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.ResponseObject;
-import dev.baton.protocol.CreateResponseRequest;
-import dev.baton.session.ChainStore;
 import dev.baton.session.Ids;
-import dev.baton.turn.Turn;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
 import dev.baton.turn.TurnPipeline;
@@ -43,23 +36,14 @@ public class Compactor {
             "prompt_cache_key", "service_tier", "prompt_cache_retention", "prompt_cache_options");
 
     private final TurnPipeline pipeline;
-    private final ChainStore chains;
-    private final Counter compactions;
-    private final CompactionSeal seal;
+    private final Summarizer summarizer;
     private final ObjectMapper json;
-    private final String prompt;
 
     @Inject
-    public Compactor(TurnPipeline pipeline, ChainStore chains, CompactionSeal seal, ObjectMapper json, BatonConfig config,
-                     MeterRegistry metrics) {
+    public Compactor(TurnPipeline pipeline, Summarizer summarizer, ObjectMapper json) {
         this.pipeline = pipeline;
-        this.chains = chains;
-        this.compactions = Counter.builder("baton_compactions_total").tag("trigger", "context_management")
-                .description("Turns compacted before they ran because their context passed the threshold they gave")
-                .register(metrics);
-        this.seal = seal;
+        this.summarizer = summarizer;
         this.json = json;
-        this.prompt = config.compaction().prompt().orElse(CompactionItem.DEFAULT_PROMPT);
     }
 
     /** The compacted window of {@code body}'s conversation, as the {@code response.compaction} object. */
@@ -72,30 +56,6 @@ public class Compactor {
             compaction.set("output", json.valueToTree(window.items()));
             compaction.set("usage", json.valueToTree(window.summary().usage()));
             return compaction;
-        });
-    }
-
-    /**
-     * Prepares a turn, compacting first when it asks for it ({@code context_management}) and its
-     * {@code previous_response_id}'s context passes the threshold: the turn then runs on the compacted window (the
-     * user messages and one compaction item) plus its input, as the root of a new chain, and a client continues it by
-     * its id as usual.
-     */
-    public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse held, String transport) {
-        if (request.compactThreshold() == null || request.previousResponseId() == null) {
-            return pipeline.prepare(tenant, request, held, transport);
-        }
-        Uni<StoredResponse> parent = held != null && held.id().equals(request.previousResponseId())
-                ? Uni.createFrom().item(held) : chains.load(tenant, request.previousResponseId());
-        return parent.flatMap(found -> {
-            if (found == null || found.context() == null || found.context().tokens() <= request.compactThreshold()) {
-                return pipeline.prepare(tenant, request, found, transport); // (an unknown parent is its usual 400)
-            }
-            compactions.increment();
-            ObjectNode body = json.createObjectNode().put("model", request.model())
-                    .put("previous_response_id", request.previousResponseId());
-            return summarize(tenant, body).flatMap(window ->
-                    pipeline.prepareOnWindow(tenant, request, window.items(), transport));
         });
     }
 
@@ -144,7 +104,7 @@ public class Compactor {
             throw ApiError.invalidRequest("input", "invalid_type",
                     "Invalid type for 'input': expected a string or an array of input items.").exception();
         }
-        input.addObject().put("type", "message").put("role", "user").put("content", prompt);
+        input.addObject().put("type", "message").put("role", "user").put("content", summarizer.prompt());
         create.set("input", input);
         return create;
     }
@@ -168,14 +128,10 @@ public class Compactor {
             throw new ApiError(500, ApiError.SERVER_ERROR, "compaction_failed", null,
                     "The conversation could not be compacted: the engine wrote no summary.").exception();
         }
-        List<Item> kept = new ArrayList<>();
         List<Item> conversation = settled.context().items();
-        for (Item item : conversation.subList(0, conversation.size() - 1 - response.output().size())) { // not the prompt
-            if (item instanceof MessageItem message && "user".equals(message.role())) {
-                kept.add(message);
-            }
-        }
-        kept.add(new CompactionItem(Ids.forItemType("compaction"), seal.seal(tenant, summary.toString().strip())));
+        List<Item> kept = new ArrayList<>(Summarizer.userMessages( // all of them, not the prompt
+                conversation.subList(0, conversation.size() - 1 - response.output().size()), Long.MAX_VALUE));
+        kept.add(summarizer.sealed(tenant, Ids.forItemType("compaction"), summary.toString()));
         return new Window(List.copyOf(kept), response);
     }
 }

@@ -3,7 +3,6 @@ package dev.baton.conversation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.compaction.Compactor;
 import dev.baton.config.BatonConfig;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
@@ -47,15 +46,13 @@ public class Conversations {
     private final ConversationStore store;
     private final ChainStore chains;
     private final TurnPipeline pipeline;
-    private final Compactor compactor;
     private final ObjectMapper json;
     private final ConversationLocks locks;
     private final Counter lostHeads;
 
     @Inject
-    public Conversations(ConversationStore store, ChainStore chains, TurnPipeline pipeline, Compactor compactor,
+    public Conversations(ConversationStore store, ChainStore chains, TurnPipeline pipeline,
                          ObjectMapper json, Vertx vertx, BatonConfig config, MeterRegistry metrics) {
-        this.compactor = compactor;
         this.store = store;
         this.chains = chains;
         this.pipeline = pipeline;
@@ -149,7 +146,7 @@ public class Conversations {
      */
     public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse held, String transport) {
         if (request.conversation() == null) {
-            return compactor.prepare(tenant, request, held, transport);
+            return pipeline.prepare(tenant, request, held, transport);
         }
         String id = request.conversation();
         return locks.acquire(tenant, id).flatMap(lock -> get(tenant, id)

@@ -42,6 +42,12 @@ public record EngineRequest(
                                 String homeEndpoint) {
     }
 
+    /** The same request on another context, at another place in its chain. */
+    public EngineRequest on(RenderedContext otherContext, ChainPosition otherPosition) {
+        return new EngineRequest(model, instructions, tools, toolChoice, otherContext, preambleDigest, maxOutputTokens,
+                maxToolCalls, parallelToolCalls, temperature, topP, promptCacheKey, reasoning, text, include, otherPosition);
+    }
+
     /** The context fingerprint of this request (see {@link ContextFingerprint}). */
     public String fingerprint() {
         return ContextFingerprint.of(preambleDigest, context);

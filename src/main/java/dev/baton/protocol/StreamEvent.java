@@ -52,6 +52,20 @@ public sealed interface StreamEvent {
         }
     }
 
+    /**
+     * {@code response.compaction.compacting}: the engine sampled more of a compaction's summary. Carries no summary
+     * content; the compaction item follows when the summary is sealed.
+     */
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "sequence_number", "item_id", "output_index"})
+    record Compacting(int sequenceNumber, String itemId, int outputIndex) implements StreamEvent {
+        @JsonProperty("type")
+        @Override
+        public String type() {
+            return "response.compaction.compacting";
+        }
+    }
+
     /** {@code response.content_part.added|done}. */
     @RegisterForReflection
     @JsonPropertyOrder({"type", "sequence_number", "item_id", "output_index", "content_index", "part"})

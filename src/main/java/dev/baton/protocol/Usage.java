@@ -16,6 +16,16 @@ public record Usage(long inputTokens, InputDetails inputTokensDetails, long outp
                 new OutputDetails(reasoningTokens), inputTokens + outputTokens);
     }
 
+    /** Both counts together (a turn and the compaction it ran). */
+    public Usage plus(Usage other) {
+        return new Usage(inputTokens + other.inputTokens, new InputDetails(
+                inputTokensDetails.cachedTokens() + other.inputTokensDetails.cachedTokens(),
+                inputTokensDetails.cacheWriteTokens() + other.inputTokensDetails.cacheWriteTokens()),
+                outputTokens + other.outputTokens,
+                new OutputDetails(outputTokensDetails.reasoningTokens() + other.outputTokensDetails.reasoningTokens()),
+                totalTokens + other.totalTokens);
+    }
+
     @RegisterForReflection
     public record InputDetails(long cachedTokens, long cacheWriteTokens) {
     }

@@ -3,6 +3,7 @@ package dev.baton.turn;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.baton.engine.EngineEvent;
+import dev.baton.protocol.CompactionItem;
 import dev.baton.protocol.ContentPart;
 import dev.baton.protocol.FunctionCallItem;
 import dev.baton.protocol.Item;
@@ -28,6 +29,8 @@ final class OutputAssembler {
     private final List<Item> output = new ArrayList<>();
     private int sequence;
     private OpenItem open;
+    private String compactionId;
+    private int compactionIndex;
 
     OutputAssembler(int firstSequenceNumber) {
         this.sequence = firstSequenceNumber;
@@ -71,6 +74,32 @@ final class OutputAssembler {
             return finishItem();
         }
         throw new IllegalStateException("unexpected engine event " + event);
+    }
+
+    /**
+     * Opens the compaction item a turn emits before its engine output ({@code context_management}): announced with
+     * empty content, since its summary is still being written.
+     */
+    List<StreamEvent> compactionStarted() {
+        closeCheck();
+        compactionId = Ids.forItemType("compaction");
+        compactionIndex = output.size();
+        return List.of(StreamEvent.OutputItem.added(sequence++, compactionIndex, new CompactionItem(compactionId, "")));
+    }
+
+    String compactionId() {
+        return compactionId;
+    }
+
+    /** The engine sampled more of the summary (the event carries none of it). */
+    StreamEvent compacting() {
+        return new StreamEvent.Compacting(sequence++, compactionId, compactionIndex);
+    }
+
+    /** The summary is sealed: the compaction item is done and part of the output. */
+    List<StreamEvent> compactionDone(CompactionItem item) {
+        output.add(item);
+        return List.of(StreamEvent.OutputItem.done(sequence++, compactionIndex, item));
     }
 
     /** Closes an item the engine left open (a stream cut short by a stop reason). */

@@ -5,6 +5,7 @@ import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineRequest;
 import dev.baton.compaction.CompactionSeal;
+import dev.baton.compaction.Summarizer;
 import dev.baton.limits.TurnAdmission;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
@@ -25,6 +26,7 @@ import dev.baton.session.Ids;
 import dev.baton.session.PrefixIndex;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Multi;
@@ -57,20 +59,27 @@ public class TurnPipeline {
     private final BatonConfig.Limits limits;
     private final TurnAdmission admission;
     private final CompactionSeal seal;
+    private final Summarizer summarizer;
+    private final Counter compactions;
 
     private final Offload offload;
 
     @Inject
     public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, UsageEvents usage,
                         Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig config, TurnAdmission admission,
-                        CompactionSeal seal) {
-        this(store, prefixes, safety, engine, usage, tracer, metrics, offload, config.limits(), admission, seal);
+                        CompactionSeal seal, Summarizer summarizer) {
+        this(store, prefixes, safety, engine, usage, tracer, metrics, offload, config.limits(), admission, seal,
+                summarizer);
     }
 
     public TurnPipeline(ChainStore store, PrefixIndex prefixes, SafetyStage safety, Engine engine, UsageEvents usage,
                         Tracer tracer, MeterRegistry metrics, Offload offload, BatonConfig.Limits limits,
-                        TurnAdmission admission, CompactionSeal seal) {
+                        TurnAdmission admission, CompactionSeal seal, Summarizer summarizer) {
         this.seal = seal;
+        this.summarizer = summarizer;
+        this.compactions = Counter.builder("baton_compactions_total").tag("trigger", "context_management")
+                .description("Turns that compacted their conversation because it passed the threshold they gave")
+                .register(metrics);
         this.admission = admission;
         this.limits = limits;
         this.tracer = tracer;
@@ -95,28 +104,14 @@ public class TurnPipeline {
      * @param transport {@link UsageEvent#HTTP}, {@link UsageEvent#SSE} or {@link UsageEvent#WEBSOCKET}, for usage events
      */
     public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent, String transport) {
-        return prepare(tenant, request, parent, null, transport);
-    }
-
-    /**
-     * Prepares a turn that starts a new chain on {@code window} — what compaction made of its
-     * {@code previous_response_id}'s conversation: the response still names that parent, but its context is the window
-     * and its new input, and it is stored as the root of its chain (the window counted as its input).
-     */
-    public Uni<Turn> prepareOnWindow(TenantId tenant, CreateResponseRequest request, List<Item> window, String transport) {
-        return prepare(tenant, request, null, window, transport);
-    }
-
-    private Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent, List<Item> window,
-                              String transport) {
-        return admission.admit(tenant).flatMap(ticket -> prepareAdmitted(tenant, request, parent, window, transport)
+        return admission.admit(tenant).flatMap(ticket -> prepareAdmitted(tenant, request, parent, transport)
                 .map(turn -> new Turn(turn.response(), turn.fingerprint(), turn.traceId(),
                         turn.steps().onTermination().invoke(ticket::release), ticket::release))
                 .onFailure().invoke(ticket::release));
     }
 
     private Uni<Turn> prepareAdmitted(TenantId tenant, CreateResponseRequest request, StoredResponse parent,
-                                      List<Item> window, String transport) {
+                                      String transport) {
         long started = System.nanoTime();
         if (request.input().size() > limits.maxInputItems()) {
             return Uni.createFrom().failure(ApiError.invalidRequest("input", "too_many_items", "The input has "
@@ -132,10 +127,8 @@ public class TurnPipeline {
         long bytes = inputBytes(request);
         TurnTrace trace = TurnTrace.start(tracer, transport, request.model());
         Span state = trace.stage("baton.state");
-        Uni<StoredResponse> resolvedParent = window != null ? Uni.createFrom().nullItem()
-                : resolveParent(tenant, request, parent);
-        return resolvedParent
-                .flatMap(found -> offload.run(bytes, caller, () -> resolve(tenant, request, found, window)))
+        return resolveParent(tenant, request, parent)
+                .flatMap(found -> offload.run(bytes, caller, () -> resolve(tenant, request, found)))
                 .onTermination().invoke(state::end)
                 .flatMap(resolved -> {
                     Span screening = trace.stage("baton.safety");
@@ -179,9 +172,8 @@ public class TurnPipeline {
     private record Resolved(StoredResponse parent, Origin origin, List<Item> tail) {
     }
 
-    private Resolved resolve(TenantId tenant, CreateResponseRequest request, StoredResponse parent, List<Item> window) {
-        Origin origin = window != null ? new Origin(RenderedContext.EMPTY.append(window), 0, null, null, true)
-                : origin(tenant, request, parent);
+    private Resolved resolve(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
+        Origin origin = origin(tenant, request, parent);
         int skipped = origin.ownBase();
         List<Item> tail = resolveInput(request.input().subList(skipped, request.input().size()), origin.base(), skipped);
         seal.verify(tenant, tail, skipped);
@@ -194,12 +186,13 @@ public class TurnPipeline {
         RenderedContext base = origin.base();
         List<Item> tail = screened.items(); // redacted where a classifier asked: the engine and storage see only that
         RenderedContext context = base.append(tail);
-        if (limits.maxContextTokens() > 0 && context.tokens() > limits.maxContextTokens()) {
+        boolean compacting = request.generate() && request.compactThreshold() != null
+                && context.tokens() > request.compactThreshold();
+        if (!compacting && limits.maxContextTokens() > 0 && context.tokens() > limits.maxContextTokens()) {
             throw ApiError.invalidRequest("input", "context_length_exceeded", "The conversation would reach "
                     + context.tokens() + " tokens; this gateway accepts at most " + limits.maxContextTokens()
                     + " (BATON_LIMITS_MAX_CONTEXT_TOKENS). Start a new conversation or compact this one.").exception();
         }
-        List<Item> input = origin.baseIsInput() ? concat(base.items(), tail) : tail;
         byte[] preamble = ContextFingerprint.preamble(request.instructions(), request.tools());
         ResponseObject response = Settings.inProgress(Ids.response(), request);
         if (screened.verdicts() != null) {
@@ -208,16 +201,40 @@ public class TurnPipeline {
         Affinity inherited = origin.affinity();
         String affinityKey = request.promptCacheKey() != null ? request.promptCacheKey()
                 : inherited != null ? inherited.key() : response.id();
+        String homeEndpoint = inherited == null ? null : inherited.endpoint();
         EngineRequest.ChainPosition position = new EngineRequest.ChainPosition(response.id(),
-                origin.parentId(), tail.size(), affinityKey, inherited == null ? null : inherited.endpoint());
+                origin.parentId(), tail.size(), affinityKey, homeEndpoint);
         EngineRequest engineRequest = new EngineRequest(request.model(), request.instructions(), request.tools(),
                 request.toolChoice(), context, preamble, request.maxOutputTokens(), request.maxToolCalls(),
                 request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
                 request.topP(), request.promptCacheKey(), request.reasoning(), request.text(), request.include(),
                 position);
+        List<Item> input = origin.baseIsInput() ? concat(base.items(), tail) : tail;
+        int depth = parent == null ? 1 : parent.depth() + 1;
+        TurnCompaction compaction = null;
+        if (compacting) {
+            // the engine summarizes the whole conversation, this turn's input included; the turn then runs on the
+            // window (the newest user messages, the input, the compaction item) as the root of a new chain
+            EngineRequest summary = engineRequest.on(summarizer.request(context), new EngineRequest.ChainPosition(
+                    Ids.response(), origin.parentId(), tail.size() + 1, affinityKey, homeEndpoint));
+            List<Item> kept = Summarizer.userMessages(base.items(), request.compactThreshold() / 2);
+            input = concat(kept, tail);
+            base = RenderedContext.EMPTY;
+            context = base.append(input);
+            depth = 1;
+            if (limits.maxContextTokens() > 0 && context.tokens() > limits.maxContextTokens()) {
+                throw ApiError.invalidRequest("input", "context_length_exceeded", "Even compacted, the conversation"
+                        + " would reach " + context.tokens() + " tokens; this gateway accepts at most "
+                        + limits.maxContextTokens() + " (BATON_LIMITS_MAX_CONTEXT_TOKENS).").exception();
+            }
+            engineRequest = engineRequest.on(context, new EngineRequest.ChainPosition(response.id(), null,
+                    input.size() + 1, affinityKey, homeEndpoint));
+            compactions.increment();
+            compaction = new TurnCompaction(summary, (itemId, text) -> summarizer.sealed(tenant, itemId, text));
+        }
         trace.responseId(response.id());
         TurnRun run = new TurnRun(services, transport, trace, safety.outputScreen(tenant), tenant, response, input, base,
-                context, parent == null ? 1 : parent.depth() + 1, position, startedNanos);
+                context, depth, position, compaction, startedNanos);
         Multi<TurnStep> steps = request.generate() ? run.generate(engineRequest) : run.warmUp();
         return new Turn(response, engineRequest.fingerprint(), trace.traceId(), steps, () -> { });
     }
@@ -226,8 +243,8 @@ public class TurnPipeline {
      * What a turn builds on. {@code base} is the context its new items are appended to; {@code ownBase} how many
      * of the base's items the request itself sent (a full resend that matched an indexed context), which then
      * count as the turn's input; {@code parentId} the response whose context {@code base} is; {@code baseIsInput}
-     * whether the base is stored as the turn's own input (a matched full resend, a compacted window), which makes the
-     * turn the root of its chain in storage.
+     * whether the base is stored as the turn's own input (a matched full resend), which makes the turn the root of its
+     * chain in storage.
      */
     private record Origin(RenderedContext base, int ownBase, String parentId, Affinity affinity, boolean baseIsInput) {
     }

@@ -8,6 +8,7 @@ import dev.baton.events.UsageEvent;
 import io.opentelemetry.api.trace.Span;
 import dev.baton.events.UsageEvents;
 import dev.baton.protocol.ApiException;
+import dev.baton.protocol.CompactionItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ResponseObject;
 import dev.baton.protocol.StreamEvent;
@@ -57,6 +58,9 @@ final class TurnRun {
     private volatile boolean outputBlocked; // an output classifier ended the turn: later engine events are dropped
     private final OutputScreen outputScreen;
     private final OutputAssembler assembler = new OutputAssembler(0);
+    private final TurnCompaction compaction;
+    private final StringBuilder summary = new StringBuilder(); // the compaction's summary, as the engine writes it
+    private Usage summaryUsage; // what the compaction's summary cost, counted in the turn's usage
     private String servedBy;
     private final long startedNanos;
     private long engineStartedNanos;
@@ -70,7 +74,8 @@ final class TurnRun {
     TurnRun(Services services, String transport, TurnTrace trace, OutputScreen outputScreen, TenantId tenant,
             ResponseObject response,
             List<Item> input, RenderedContext base, RenderedContext context, int depth,
-            EngineRequest.ChainPosition position, long startedNanos) {
+            EngineRequest.ChainPosition position, TurnCompaction compaction, long startedNanos) {
+        this.compaction = compaction;
         this.store = services.store();
         this.prefixes = services.prefixes();
         this.engine = services.engine();
@@ -95,10 +100,16 @@ final class TurnRun {
     }
 
     Multi<TurnStep> generate(EngineRequest request) {
-        Multi<TurnStep> body = engine.stream(request)
-                .select().first(event -> !outputBlocked) // a blocked output stops the engine at its next event
+        Multi<TurnStep> produced = compaction == null ? fromEngine(request)
+                : Multi.createBy().concatenating().streams( // numbered when they run, after the opening events
+                        Multi.createFrom().deferred(() -> steps(assembler.compactionStarted())), summarize(),
+                        Multi.createFrom().deferred(() -> {
+                            CompactionItem item = sealedSummary();
+                            return Multi.createBy().concatenating().streams(steps(assembler.compactionDone(item)),
+                                    fromEngine(request.on(request.context().append(List.of(item)), request.chain())));
+                        }));
+        Multi<TurnStep> body = produced
                 .onSubscription().invoke(this::engineStarted)
-                .onItem().transformToMultiAndConcatenate(this::onEngineEvent)
                 .onItem().invoke(this::timeFirstEvent)
                 .onCancellation().invoke(this::cancelled)
                 .onCompletion().switchTo(() -> settled ? Multi.createFrom().empty()
@@ -106,6 +117,43 @@ final class TurnRun {
                                 "The engine ended its stream without finishing the response.")).toMulti())
                 .onFailure().recoverWithMulti(failure -> fail(failure).toMulti());
         return Multi.createBy().concatenating().streams(opening(), body);
+    }
+
+    private Multi<TurnStep> fromEngine(EngineRequest request) {
+        return engine.stream(request)
+                .select().first(event -> !outputBlocked) // a blocked output stops the engine at its next event
+                .onItem().transformToMultiAndConcatenate(this::onEngineEvent);
+    }
+
+    /**
+     * The compaction's summary: the engine writes it, the client sees only that it is being written
+     * ({@code response.compaction.compacting}, no content) and then the sealed compaction item.
+     */
+    private Multi<TurnStep> summarize() {
+        return engine.stream(compaction.summary()).onItem().transformToMultiAndConcatenate(event -> {
+            firstEngineEvent();
+            if (event instanceof EngineEvent.TextDelta delta) {
+                summary.append(delta.text());
+                return steps(List.of(assembler.compacting()));
+            }
+            if (event instanceof EngineEvent.Finished done) {
+                if (done.stopReason() != null) {
+                    throw new EngineException("compaction_failed", "The conversation could not be compacted: the"
+                            + " engine stopped its summary early (" + done.stopReason() + ").");
+                }
+                summaryUsage = usage(done);
+            }
+            return Multi.createFrom().empty();
+        });
+    }
+
+    private CompactionItem sealedSummary() {
+        try {
+            return compaction.seal().apply(assembler.compactionId(), summary.toString());
+        } catch (IllegalArgumentException blank) {
+            throw new EngineException("compaction_failed",
+                    "The conversation could not be compacted: " + blank.getMessage() + ".");
+        }
     }
 
     private Multi<TurnStep> opening() {
@@ -136,13 +184,7 @@ final class TurnRun {
             servedBy = routed.endpoint();
             return Multi.createFrom().empty();
         }
-        if (engineFirstEventNanos == 0) {
-            engineFirstEventNanos = System.nanoTime();
-            if (engineSpan != null) {
-                engineSpan.end();
-            }
-            streamSpan = trace.stage("baton.stream");
-        }
+        firstEngineEvent();
         if (outputScreen != null && outputScreen.blocks(generatedText(event))) {
             return filtered(null);
         }
@@ -154,6 +196,16 @@ final class TurnRun {
             return finished(done);
         }
         return steps(assembler.on(event));
+    }
+
+    private void firstEngineEvent() {
+        if (engineFirstEventNanos == 0) {
+            engineFirstEventNanos = System.nanoTime();
+            if (engineSpan != null) {
+                engineSpan.end();
+            }
+            streamSpan = trace.stage("baton.stream");
+        }
     }
 
     /** The text an event adds to the output, for the output classifiers ("" for events that add none). */
@@ -176,8 +228,10 @@ final class TurnRun {
         return closing.isEmpty() ? terminal : Multi.createBy().concatenating().streams(steps(closing), terminal);
     }
 
-    private static Usage usage(EngineEvent.Finished done) {
-        return Usage.of(done.inputTokens(), done.cachedTokens(), done.outputTokens(), done.reasoningTokens());
+    /** The engine's count of a turn, the compaction's summary included. */
+    private Usage usage(EngineEvent.Finished done) {
+        Usage own = Usage.of(done.inputTokens(), done.cachedTokens(), done.outputTokens(), done.reasoningTokens());
+        return summaryUsage == null ? own : own.plus(summaryUsage);
     }
 
     private Multi<TurnStep> finished(EngineEvent.Finished done) {

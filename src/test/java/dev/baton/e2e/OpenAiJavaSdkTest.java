@@ -118,6 +118,39 @@ class OpenAiJavaSdkTest extends SdkClientTest {
     }
 
     @Test
+    void serverSideCompactionStreamsTheCompactionItemAndBothKindsOfChainGoOn() {
+        Response first = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").input("alpha ".repeat(600)).build());
+        List<ResponseStreamEvent> events = new ArrayList<>();
+        try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(ResponseCreateParams.builder()
+                .model("baton-simulator").input("beta ".repeat(450)).previousResponseId(first.id())
+                .addContextManagement(ResponseCreateParams.ContextManagement.builder().type("compaction")
+                        .compactThreshold(1000L).build()).build())) {
+            stream.stream().forEach(events::add);
+        }
+        assertTrue(events.stream().anyMatch(ResponseStreamEvent::isCompactionCompacting), "compacting announced");
+        Response compacted = events.get(events.size() - 1).asCompleted().response();
+        ResponseCompactionItem item = compacted.output().get(0).asCompaction();
+        assertEquals(events.stream().filter(ResponseStreamEvent::isCompactionCompacting).findFirst().orElseThrow()
+                .asCompactionCompacting().itemId(), item.id());
+        assertTrue(compacted.output().get(1).isMessage());
+
+        Response chained = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").input("gamma").previousResponseId(compacted.id()).build());
+        assertTrue(chained.output().get(0).asMessage().content().get(0).asOutputText().text()
+                .startsWith("Simulated reply #2"), "continued from the compacted window by id");
+
+        List<ResponseInputItem> stateless = new ArrayList<>(); // what a client that keeps its own items sends
+        stateless.add(ResponseInputItem.ofCompaction(ResponseCompactionItemParam.builder()
+                .id(item.id()).encryptedContent(item.encryptedContent()).build()));
+        stateless.add(ResponseInputItem.ofEasyInputMessage(EasyInputMessage.builder()
+                .role(EasyInputMessage.Role.USER).content("gamma").build()));
+        Response resent = client.responses().create(ResponseCreateParams.builder()
+                .model("baton-simulator").inputOfResponse(stateless).store(false).build());
+        assertEquals("completed", resent.status().orElseThrow().asString());
+    }
+
+    @Test
     void conversationsCarryTurnsThatTheSdkChainsByConversationId() {
         Conversation conversation = client.conversations().create(ConversationCreateParams.builder()
                 .addItem(EasyInputMessage.builder().role(EasyInputMessage.Role.USER).content("My name is Ada").build())

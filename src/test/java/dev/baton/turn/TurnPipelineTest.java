@@ -102,7 +102,9 @@ class TurnPipelineTest {
                     }
                 }, new dev.baton.limits.TurnAdmission(dev.baton.session.TenantDirectory.of(java.util.List.of(),
                         new dev.baton.session.TenantLimits(10, 0, 0, 0), registry), (dev.baton.session.RedisTier) null, registry),
-                new dev.baton.compaction.CompactionSeal(java.util.List.of()));
+                new dev.baton.compaction.CompactionSeal(java.util.List.of()), new dev.baton.compaction.Summarizer(
+                        new dev.baton.compaction.CompactionSeal(java.util.List.of()),
+                        dev.baton.protocol.CompactionItem.DEFAULT_PROMPT));
         Turn turn = pipeline.prepare(new TenantId("t"),
                 RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null, "http").await().atMost(DEADLINE);
         List<TurnStep> steps = turn.steps().collect().asList().await().atMost(DEADLINE);
