@@ -87,6 +87,8 @@ public class BackgroundRuns {
         volatile boolean cancelRequested;
         long renewal = -1;
         boolean ended;
+        private final PartialOutput output = new PartialOutput();
+        private int nextSequenceNumber;
 
         Run(Key key, ResponseObject first) {
             this.key = key;
@@ -94,6 +96,8 @@ public class BackgroundRuns {
         }
 
         synchronized void on(StreamEvent event) {
+            output.on(event);
+            nextSequenceNumber = event.sequenceNumber() + 1;
             if (events.size() < maxEvents) {
                 events.add(event);
             }
@@ -107,6 +111,20 @@ public class BackgroundRuns {
             if (event.terminal()) {
                 end();
             }
+        }
+
+        /** The response as it stands, ended now with {@code status}: what it generated so far is kept. */
+        synchronized ResponseObject endedAs(String status, ResponseObject.ResponseError error) {
+            return latest.toBuilder().status(status).error(error).output(output.items()).build();
+        }
+
+        /** The response as it stands: while it runs, with what it generated so far. */
+        synchronized ResponseObject now() {
+            return FINAL.contains(latest.status()) ? latest : latest.toBuilder().output(output.items()).build();
+        }
+
+        synchronized int nextSequenceNumber() {
+            return nextSequenceNumber;
         }
 
         synchronized void follow(int startingAfter, MultiEmitter<? super StreamEvent> follower) {
@@ -189,8 +207,8 @@ public class BackgroundRuns {
             }
             run.subscription = turn.steps().subscribe().with(step -> onStep(run, step), failure -> {
                 LOG.errorf(failure, "background response %s failed", key.id());
-                finish(run, withStatus(run.latest, "failed", "server_error",
-                        "The background response failed on the gateway."), false);
+                finish(run, run.endedAs("failed", new ResponseObject.ResponseError("server_error",
+                        "The background response failed on the gateway.")), false);
             }, () -> {
             });
         }).onFailure().invoke(() -> {
@@ -286,7 +304,7 @@ public class BackgroundRuns {
         Key key = new Key(tenant, id);
         Run run = running.get(key);
         if (run != null) {
-            JsonNode latest = json.valueToTree(run.latest); // typed: item(Supplier) would otherwise be inferred
+            JsonNode latest = json.valueToTree(run.now()); // typed: item(Supplier) would otherwise be inferred
             return Uni.createFrom().item(latest);
         }
         if (redis == null) {
@@ -349,7 +367,7 @@ public class BackgroundRuns {
             if (subscription != null) {
                 subscription.cancel();
             }
-            finish(run, withStatus(run.latest, "failed", "server_error", why), false);
+            finish(run, run.endedAs("failed", new ResponseObject.ResponseError("server_error", why)), false);
         }
     }
 
@@ -374,7 +392,7 @@ public class BackgroundRuns {
         if (subscription != null) {
             subscription.cancel();
         }
-        finish(run, run.latest.toBuilder().status("cancelled").build(), false);
+        finish(run, run.endedAs("cancelled", null), false);
     }
 
     private void finish(Run run, ResponseObject last, boolean stored) {
@@ -387,7 +405,7 @@ public class BackgroundRuns {
         vertx.cancelTimer(run.relayTimer);
         run.latest = last;
         if (!stored) {
-            run.on(StreamEvent.Lifecycle.terminal(run.events.size(), last));
+            run.on(StreamEvent.Lifecycle.terminal(run.nextSequenceNumber(), last));
         }
         run.end();
         ObjectNode snapshot = json.valueToTree(last);
@@ -441,7 +459,7 @@ public class BackgroundRuns {
         if (redis == null || !running.containsKey(run.key)) {
             return;
         }
-        call("EVAL", RENEW, "1", hash(run.key), Long.toString(lease.toMillis()), encode(run.latest))
+        call("EVAL", RENEW, "1", hash(run.key), Long.toString(lease.toMillis()), encode(run.now()))
                 .subscribe().with(reply -> {
                     if (reply != null && reply.toInteger() == 1) {
                         cancelHere(run);
@@ -456,10 +474,6 @@ public class BackgroundRuns {
         return call("HSET", hash(key), "response", encode(response), "lease",
                 Long.toString(System.currentTimeMillis() + lease.toMillis()))
                 .flatMap(ignored -> call("PEXPIRE", hash(key), Long.toString(ttlMillis))).replaceWithVoid();
-    }
-
-    private static ResponseObject withStatus(ResponseObject response, String status, String code, String message) {
-        return response.toBuilder().status(status).error(new ResponseObject.ResponseError(code, message)).build();
     }
 
     private ObjectNode failedCopy(ObjectNode response, String message) {

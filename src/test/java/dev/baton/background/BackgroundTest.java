@@ -147,6 +147,44 @@ class BackgroundTest {
     }
 
     @Test
+    void aResponseCancelledMidwayKeepsWhatItHadWritten() throws Exception {
+        HttpResponse<java.io.InputStream> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(root + "v1/responses")).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"baton-simulator\",\"input\":\"write\",\"background\":true,\"stream\":true}"))
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        String id = null;
+        StringBuilder seen = new StringBuilder();
+        int deltas = 0;
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null && deltas < 3; line = reader.readLine()) {
+                if (line.startsWith("data: ")) {
+                    Sse.Event event = Sse.parse(line + "\n").get(0);
+                    if (id == null) {
+                        id = event.data().at("/response/id").asText();
+                    }
+                    if (event.type().equals("response.output_text.delta")) {
+                        seen.append(event.data().path("delta").asText());
+                        deltas++;
+                    }
+                }
+            }
+        }
+        String running = given().when().get("/v1/responses/" + id).then().statusCode(200)
+                .body("status", equalTo("in_progress")).extract().path("output[0].content[0].text");
+        assertTrue(running.startsWith(seen.toString()), "a running response shows its output so far: " + running);
+
+        Response cancelled = given().when().post("/v1/responses/" + id + "/cancel");
+        cancelled.then().statusCode(200).body("status", equalTo("cancelled"))
+                .body("output[0].type", equalTo("message")).body("output[0].status", equalTo("incomplete"));
+        String kept = cancelled.path("output[0].content[0].text");
+        assertTrue(kept.startsWith(running), "the cancelled response keeps what was written: " + kept);
+        assertTrue(!kept.endsWith("]"), "it was cut before the end of the reply: " + kept);
+        given().when().get("/v1/responses/" + id).then().statusCode(200).body("status", equalTo("cancelled"))
+                .body("output[0].content[0].text", equalTo(kept));
+    }
+
+    @Test
     void aResponseWhoseOwnerStoppedRenewingItsLeaseEndsFailed() {
         String id = "resp_abandoned0000";
         String key = WithRedis.backgroundKey("default", id);
