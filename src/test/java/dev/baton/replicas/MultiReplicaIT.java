@@ -26,7 +26,10 @@ import com.openai.models.conversations.ConversationCreateParams;
 import com.openai.models.conversations.items.ConversationItem;
 import com.openai.models.conversations.items.ItemListParams;
 import com.openai.models.responses.EasyInputMessage;
+import com.openai.core.http.StreamResponse;
 import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseRetrieveParams;
+import com.openai.models.responses.ResponseStreamEvent;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -276,36 +279,30 @@ class MultiReplicaIT {
                         r1.responses().retrieve(finished).status().orElseThrow().asString().equals("incomplete"));
 
                 // a stream cut after a few events on r1, resumed on r2 from where it stopped: no gap, no duplicate
-                HttpResponse<java.io.InputStream> cut = HTTP.send(HttpRequest.newBuilder(URI.create(
-                                cluster.replicas().get(0).url() + "/v1/responses"))
-                        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"model\":\"baton-simulator\",\"input\":\"stream\",\"background\":true,\"stream\":true}"))
-                        .build(), HttpResponse.BodyHandlers.ofInputStream());
-                List<JsonNode> seen = new ArrayList<>();
-                try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(cut.body(),
-                        java.nio.charset.StandardCharsets.UTF_8))) {
-                    for (String line = lines.readLine(); line != null && seen.size() < 8; line = lines.readLine()) {
-                        if (line.startsWith("data: ")) {
-                            seen.add(JSON.readTree(line.substring(6)));
-                        }
-                    }
+                List<ResponseStreamEvent> seen = new ArrayList<>();
+                try (StreamResponse<ResponseStreamEvent> cut = r1.responses().createStreaming(ResponseCreateParams
+                        .builder().model("baton-simulator").input("stream").background(true).build())) {
+                    cut.stream().limit(8).forEach(seen::add);
+                } // the client leaves
+                String streamed = seen.get(0).asCreated().response().id();
+                long last = sequenceNumber(seen.get(seen.size() - 1));
+                List<ResponseStreamEvent> resumed = new ArrayList<>();
+                try (StreamResponse<ResponseStreamEvent> rest = r2.responses().retrieveStreaming(streamed,
+                        ResponseRetrieveParams.builder().startingAfter(last).build())) {
+                    rest.stream().forEach(resumed::add);
                 }
-                String streamed = seen.get(0).at("/response/id").asText();
-                int last = seen.get(seen.size() - 1).path("sequence_number").asInt();
-                String rest = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.replicas().get(1).url()
-                        + "/v1/responses/" + streamed + "?stream=true&starting_after=" + last)).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                List<JsonNode> resumed = new ArrayList<>();
-                for (String line : rest.split("\n")) {
-                    if (line.startsWith("data: ")) {
-                        resumed.add(JSON.readTree(line.substring(6)));
-                    }
-                }
+                assertTrue(!resumed.isEmpty(), "resumed on the other replica");
                 for (int i = 0; i < resumed.size(); i++) {
-                    assertEquals(last + 1 + i, resumed.get(i).path("sequence_number").asInt(), "event " + i + " of " + rest);
+                    assertEquals(last + 1 + i, sequenceNumber(resumed.get(i)), "event " + i + " of " + resumed);
                 }
-                assertTrue(!resumed.isEmpty(), "resumed: " + rest);
-                assertEquals("response.completed", resumed.get(resumed.size() - 1).path("type").asText());
+                com.openai.models.responses.Response completed = resumed.get(resumed.size() - 1).asCompleted().response();
+                StringBuilder text = new StringBuilder();
+                for (ResponseStreamEvent event : seen) {
+                    event.outputTextDelta().ifPresent(delta -> text.append(delta.delta()));
+                }
+                resumed.forEach(event -> event.outputTextDelta().ifPresent(delta -> text.append(delta.delta())));
+                assertEquals(completed.output().get(0).asMessage().content().get(0).asOutputText().text(),
+                        text.toString(), "the deltas of both halves make the whole answer");
 
                 // SIGTERM: the drain lets a running background response finish before the replica exits
                 String drained = r2.responses().create(ResponseCreateParams.builder().model("baton-simulator")
@@ -334,6 +331,10 @@ class MultiReplicaIT {
                 r2.close();
             }
         }
+    }
+
+    private static long sequenceNumber(ResponseStreamEvent event) {
+        return com.openai.core.ObjectMappers.jsonMapper().valueToTree(event).path("sequence_number").asLong(-1);
     }
 
     private static OpenAIClient sdk(URL replica) {
