@@ -70,6 +70,16 @@ try {
   for await (const item of client.conversations.items.list(conversation.id, { order: 'asc' })) items.push(item);
   check(items.length === 3 && items[0].content[0].text === 'I am Node', 'the conversation holds the turn');
 
+  // Server-side compaction over the socket: the compaction item comes first, announced while the summary is written
+  ws.send({ type: 'response.create', model: 'baton-simulator', input: 'alpha '.repeat(1100),
+    context_management: [{ type: 'compaction', compact_threshold: 1000 }] });
+  const compactedTurn = await next(terminal(undefined), 'compacting turn');
+  const compaction = compactedTurn.response.output[0];
+  check(compactedTurn.type === 'response.completed' && compaction.type === 'compaction'
+    && compactedTurn.response.output[1].type === 'message', 'a turn past its compact_threshold answers after a compaction item');
+  check(inbox.some((e) => e.type === 'response.compaction.compacting' && e.item_id === compaction.id),
+    'response.compaction.compacting events announce the summary');
+
   // Background: created, polled to its end, and a second one cancelled
   const job = await client.responses.create({ model: 'baton-simulator', input: 'background job', background: true });
   check(job.status === 'in_progress' || job.status === 'completed', 'a background response is answered at once');
