@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.support.ControlChain;
 import dev.baton.support.Fuzz;
 import dev.baton.support.Sse;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -48,26 +49,16 @@ class HttpFuzzTest {
     URL root;
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private String controlParent;
-    private String controlFingerprint;
-
-    private String continueControl() {
-        return given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator",
-                        "previous_response_id", controlParent, "input", "probe", "store", false))
-                .when().post("/v1/responses").then().statusCode(200).extract().header("x-baton-context-fingerprint");
-    }
+    private ControlChain control;
 
     @BeforeEach
     void controlChain() {
-        controlParent = given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", "control"))
-                .when().post("/v1/responses").then().statusCode(200).extract().path("id");
-        controlFingerprint = continueControl();
+        control = ControlChain.start();
     }
 
     @AfterEach
     void controlChainUnchangedAndProcessHealthy() {
-        assertEquals(controlFingerprint, continueControl(), "the control chain's context changed");
-        given().when().get("/q/health/live").then().statusCode(200);
+        control.assertUnchangedAndHealthy();
     }
 
     private HttpRequest post(byte[] body) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.support.ControlChain;
 import dev.baton.support.Fuzz;
 import dev.baton.support.WsClient;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -37,30 +38,16 @@ class WebSocketFuzzTest {
     @TestHTTPResource("/")
     URL root;
 
-    private String controlParent;
-    private String controlFingerprint;
-
-    /** The fingerprint of what the engine receives when the control chain is continued with a fixed input. */
-    private String continueControl() {
-        return given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator",
-                        "previous_response_id", controlParent, "input", "probe", "store", false))
-                .when().post("/v1/responses").then().statusCode(200).extract().header("x-baton-context-fingerprint");
-    }
+    private ControlChain control;
 
     @BeforeEach
     void controlChain() {
-        String first = given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", "control"))
-                .when().post("/v1/responses").then().statusCode(200).extract().path("id");
-        controlParent = given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator",
-                        "previous_response_id", first, "input", "control 2"))
-                .when().post("/v1/responses").then().statusCode(200).extract().path("id");
-        controlFingerprint = continueControl();
+        control = ControlChain.start();
     }
 
     @AfterEach
     void controlChainUnchangedAndProcessHealthy() {
-        assertEquals(controlFingerprint, continueControl(), "the control chain's context changed");
-        given().when().get("/q/health/live").then().statusCode(200);
+        control.assertUnchangedAndHealthy();
     }
 
     @Test
