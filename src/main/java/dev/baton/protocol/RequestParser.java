@@ -153,9 +153,22 @@ public final class RequestParser {
         }
         List<Item> items = new ArrayList<>(input.size());
         for (int i = 0; i < input.size(); i++) {
-            items.add(ItemCodec.parse(input.get(i), "input[" + i + "]"));
+            Item item = ItemCodec.parse(input.get(i), "input[" + i + "]");
+            if (isCompactionTrigger(item) && i < input.size() - 1) {
+                throw ApiError.invalidRequest("input[" + i + "]", "invalid_value",
+                        "A 'compaction_trigger' item must be the final input item.").exception();
+            }
+            items.add(item);
         }
         return items;
+    }
+
+    /**
+     * A {@code compaction_trigger} input item: compact the conversation now. Only as the final input item; the turn then
+     * answers with the compaction item alone.
+     */
+    public static boolean isCompactionTrigger(Item item) {
+        return item instanceof OpaqueItem opaque && "compaction_trigger".equals(opaque.type());
     }
 
     /** {@code metadata}: at most 16 string pairs, as the API allows; absent or null is none. */

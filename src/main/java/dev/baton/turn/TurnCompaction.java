@@ -12,6 +12,8 @@ import java.util.function.BiFunction;
  * @param summary the summarization request: the whole conversation, then the summarization prompt
  * @param seal    seals the engine's summary as the compaction item with the given id; throws
  *                {@link IllegalArgumentException} when the summary is blank
+ * @param answer  whether the engine answers on the window afterwards ({@code false} for a {@code compaction_trigger}:
+ *                the compaction item is the whole output)
  */
-record TurnCompaction(EngineRequest summary, BiFunction<String, String, CompactionItem> seal) {
+record TurnCompaction(EngineRequest summary, BiFunction<String, String, CompactionItem> seal, boolean answer) {
 }

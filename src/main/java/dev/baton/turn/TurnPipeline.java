@@ -12,6 +12,7 @@ import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ItemReference;
+import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.ResponseObject;
 import dev.baton.events.UsageEvent;
 import dev.baton.events.UsageEvents;
@@ -110,9 +111,16 @@ public class TurnPipeline {
                 .onFailure().invoke(ticket::release));
     }
 
-    private Uni<Turn> prepareAdmitted(TenantId tenant, CreateResponseRequest request, StoredResponse parent,
+    private Uni<Turn> prepareAdmitted(TenantId tenant, CreateResponseRequest sent, StoredResponse parent,
                                       String transport) {
         long started = System.nanoTime();
+        List<Item> sentInput = sent.input();
+        boolean compactNow = !sentInput.isEmpty() && RequestParser.isCompactionTrigger(sentInput.get(sentInput.size() - 1));
+        if (compactNow && !sent.generate()) {
+            return Uni.createFrom().failure(ApiError.invalidRequest("generate", "invalid_value",
+                    "A 'compaction_trigger' needs the engine: it cannot be sent with 'generate': false.").exception());
+        }
+        CreateResponseRequest request = compactNow ? sent.withInput(sentInput.subList(0, sentInput.size() - 1)) : sent;
         if (request.input().size() > limits.maxInputItems()) {
             return Uni.createFrom().failure(ApiError.invalidRequest("input", "too_many_items", "The input has "
                     + request.input().size() + " items; at most " + limits.maxInputItems()
@@ -128,7 +136,7 @@ public class TurnPipeline {
         TurnTrace trace = TurnTrace.start(tracer, transport, request.model());
         Span state = trace.stage("baton.state");
         return resolveParent(tenant, request, parent)
-                .flatMap(found -> offload.run(bytes, caller, () -> resolve(tenant, request, found)))
+                .flatMap(found -> offload.run(bytes, caller, () -> resolve(tenant, request, found, compactNow)))
                 .onTermination().invoke(state::end)
                 .flatMap(resolved -> {
                     Span screening = trace.stage("baton.safety");
@@ -168,16 +176,19 @@ public class TurnPipeline {
         });
     }
 
-    /** A turn's parent, what it builds on, and its new items with references resolved (before safety). */
-    private record Resolved(StoredResponse parent, Origin origin, List<Item> tail) {
+    /**
+     * A turn's parent, what it builds on, its new items with references resolved (before safety), and whether it
+     * ended with a {@code compaction_trigger}.
+     */
+    private record Resolved(StoredResponse parent, Origin origin, List<Item> tail, boolean compactNow) {
     }
 
-    private Resolved resolve(TenantId tenant, CreateResponseRequest request, StoredResponse parent) {
+    private Resolved resolve(TenantId tenant, CreateResponseRequest request, StoredResponse parent, boolean compactNow) {
         Origin origin = origin(tenant, request, parent);
         int skipped = origin.ownBase();
         List<Item> tail = resolveInput(request.input().subList(skipped, request.input().size()), origin.base(), skipped);
         seal.verify(tenant, tail, skipped);
-        return new Resolved(parent, origin, tail);
+        return new Resolved(parent, origin, tail, compactNow);
     }
 
     private Turn start(TenantId tenant, CreateResponseRequest request, StoredResponse parent, Resolved resolved,
@@ -186,8 +197,13 @@ public class TurnPipeline {
         RenderedContext base = origin.base();
         List<Item> tail = screened.items(); // redacted where a classifier asked: the engine and storage see only that
         RenderedContext context = base.append(tail);
-        boolean compacting = request.generate() && request.compactThreshold() != null
-                && context.tokens() > request.compactThreshold();
+        Integer threshold = request.compactThreshold();
+        boolean compacting = resolved.compactNow()
+                || request.generate() && threshold != null && context.tokens() > threshold;
+        if (resolved.compactNow() && context.size() == 0) {
+            throw ApiError.invalidRequest("input", "invalid_value",
+                    "Nothing to compact: the 'compaction_trigger' follows no conversation.").exception();
+        }
         if (!compacting && limits.maxContextTokens() > 0 && context.tokens() > limits.maxContextTokens()) {
             throw ApiError.invalidRequest("input", "context_length_exceeded", "The conversation would reach "
                     + context.tokens() + " tokens; this gateway accepts at most " + limits.maxContextTokens()
@@ -217,7 +233,7 @@ public class TurnPipeline {
             // window (the newest user messages, the input, the compaction item) as the root of a new chain
             EngineRequest summary = engineRequest.on(summarizer.request(context), new EngineRequest.ChainPosition(
                     Ids.response(), origin.parentId(), tail.size() + 1, affinityKey, homeEndpoint));
-            List<Item> kept = Summarizer.userMessages(base.items(), request.compactThreshold() / 2);
+            List<Item> kept = Summarizer.userMessages(base.items(), threshold == null ? Long.MAX_VALUE : threshold / 2);
             input = concat(kept, tail);
             base = RenderedContext.EMPTY;
             context = base.append(input);
@@ -230,7 +246,8 @@ public class TurnPipeline {
             engineRequest = engineRequest.on(context, new EngineRequest.ChainPosition(response.id(), null,
                     input.size() + 1, affinityKey, homeEndpoint));
             compactions.increment();
-            compaction = new TurnCompaction(summary, (itemId, text) -> summarizer.sealed(tenant, itemId, text));
+            compaction = new TurnCompaction(summary, (itemId, text) -> summarizer.sealed(tenant, itemId, text),
+                    !resolved.compactNow());
         }
         trace.responseId(response.id());
         TurnRun run = new TurnRun(services, transport, trace, safety.outputScreen(tenant), tenant, response, input, base,

@@ -105,8 +105,11 @@ final class TurnRun {
                         Multi.createFrom().deferred(() -> steps(assembler.compactionStarted())), summarize(),
                         Multi.createFrom().deferred(() -> {
                             CompactionItem item = sealedSummary();
-                            return Multi.createBy().concatenating().streams(steps(assembler.compactionDone(item)),
-                                    fromEngine(request.on(request.context().append(List.of(item)), request.chain())));
+                            Multi<TurnStep> done = steps(assembler.compactionDone(item)); // first: it numbers the event
+                            Multi<TurnStep> after = compaction.answer()
+                                    ? fromEngine(request.on(request.context().append(List.of(item)), request.chain()))
+                                    : finish(ResponseObject.COMPLETED, assembler.output(), summaryUsage, null, null).toMulti();
+                            return Multi.createBy().concatenating().streams(done, after);
                         }));
         Multi<TurnStep> body = produced
                 .onSubscription().invoke(this::engineStarted)

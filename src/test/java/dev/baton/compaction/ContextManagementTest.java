@@ -154,6 +154,39 @@ class ContextManagementTest {
                 "beta (200 tokens) fits in half of 1000, with alpha (300) it would not: " + input);
     }
 
+    private static Response create(Map<String, Object> body) {
+        Map<String, Object> full = new HashMap<>(body);
+        full.put("model", "baton-simulator");
+        return given().contentType(ContentType.JSON).body(full).when().post("/v1/responses");
+    }
+
+    @Test
+    void aCompactionTriggerCompactsNowAndAnswersWithTheCompactionItemAlone() {
+        String first = create(Map.of("input", "Remember: the port is 8080")).then().statusCode(200).extract().path("id");
+        Response compacted = create(Map.of("previous_response_id", first,
+                "input", List.of(Map.of("type", "compaction_trigger"))));
+        compacted.then().statusCode(200).body("status", equalTo("completed"));
+        assertEquals(1, compacted.<List<?>>path("output").size(), compacted.asString());
+        assertEquals("compaction", compacted.path("output[0].type"));
+        assertTrue(compacted.<Integer>path("usage.output_tokens") > 0, "the summary is counted");
+        JsonNode input = Requests.asTree(given().when().get("/v1/responses/" + compacted.path("id")
+                + "/input_items").then().statusCode(200).extract().asString()).path("data");
+        assertEquals(1, input.size(), "the window keeps the user message; the trigger is not an item: " + input);
+
+        String next = create(Map.of("previous_response_id", compacted.path("id"), "input", "Which port?"))
+                .then().statusCode(200).extract().path("output[0].content[0].text");
+        assertTrue(next.startsWith("Simulated reply #1"), "the engine read the window, no earlier answer: " + next);
+
+        create(Map.of("previous_response_id", first, "input", List.of(Map.of("type", "compaction_trigger"),
+                Map.of("role", "user", "content", "after")))).then().statusCode(400)
+                .body("error.param", equalTo("input[0]")).body("error.message", org.hamcrest.Matchers.containsString("final"));
+        create(Map.of("input", List.of(Map.of("type", "compaction_trigger")))).then().statusCode(400)
+                .body("error.message", org.hamcrest.Matchers.containsString("Nothing to compact"));
+        create(Map.of("previous_response_id", first, "generate", false,
+                "input", List.of(Map.of("type", "compaction_trigger")))).then().statusCode(400)
+                .body("error.param", equalTo("generate"));
+    }
+
     @Test
     void aBadContextManagementEntryIsAClearBadRequest() {
         for (Object bad : List.of(List.of(Map.of("type", "compaction", "compact_threshold", 10)),
