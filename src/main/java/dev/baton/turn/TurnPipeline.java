@@ -61,7 +61,8 @@ public class TurnPipeline {
     private final TurnAdmission admission;
     private final CompactionSeal seal;
     private final Summarizer summarizer;
-    private final Counter compactions;
+    private final Counter thresholdCompactions;
+    private final Counter triggeredCompactions;
 
     private final Offload offload;
 
@@ -78,8 +79,11 @@ public class TurnPipeline {
                         TurnAdmission admission, CompactionSeal seal, Summarizer summarizer) {
         this.seal = seal;
         this.summarizer = summarizer;
-        this.compactions = Counter.builder("baton_compactions_total").tag("trigger", "context_management")
-                .description("Turns that compacted their conversation because it passed the threshold they gave")
+        this.thresholdCompactions = Counter.builder("baton_compactions_total").tag("trigger", "context_management")
+                .description("Turns that compacted their conversation: it passed their threshold, or they asked")
+                .register(metrics);
+        this.triggeredCompactions = Counter.builder("baton_compactions_total").tag("trigger", "compaction_trigger")
+                .description("Turns that compacted their conversation: it passed their threshold, or they asked")
                 .register(metrics);
         this.admission = admission;
         this.limits = limits;
@@ -245,7 +249,7 @@ public class TurnPipeline {
             }
             engineRequest = engineRequest.on(context, new EngineRequest.ChainPosition(response.id(), null,
                     input.size() + 1, affinityKey, homeEndpoint));
-            compactions.increment();
+            (resolved.compactNow() ? triggeredCompactions : thresholdCompactions).increment();
             compaction = new TurnCompaction(summary, (itemId, text) -> summarizer.sealed(tenant, itemId, text),
                     !resolved.compactNow());
         }
