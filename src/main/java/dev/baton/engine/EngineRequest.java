@@ -48,6 +48,17 @@ public record EngineRequest(
                 maxToolCalls, parallelToolCalls, temperature, topP, promptCacheKey, reasoning, text, include, otherPosition);
     }
 
+    /**
+     * The request that has the engine summarize {@code conversation} for compaction: the same model, instructions and
+     * tools (the prompt prefix stays the one the engine cached), but plain text, no tool call and no output limit of
+     * the turn's.
+     */
+    public EngineRequest summarizing(RenderedContext conversation, ChainPosition summaryPosition) {
+        return new EngineRequest(model, instructions, tools, com.fasterxml.jackson.databind.node.TextNode.valueOf("none"),
+                conversation, preambleDigest, null, null, parallelToolCalls, temperature, topP, promptCacheKey,
+                reasoning, null, include, summaryPosition);
+    }
+
     /** The context fingerprint of this request (see {@link ContextFingerprint}). */
     public String fingerprint() {
         return ContextFingerprint.of(preambleDigest, context);

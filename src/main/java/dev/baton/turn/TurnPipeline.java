@@ -235,7 +235,7 @@ public class TurnPipeline {
         if (compacting) {
             // the engine summarizes the whole conversation, this turn's input included; the turn then runs on the
             // window (the newest user messages, the input, the compaction item) as the root of a new chain
-            EngineRequest summary = engineRequest.on(summarizer.request(context), new EngineRequest.ChainPosition(
+            EngineRequest summary = engineRequest.summarizing(summarizer.request(context), new EngineRequest.ChainPosition(
                     Ids.response(), origin.parentId(), tail.size() + 1, affinityKey, homeEndpoint));
             List<Item> kept = Summarizer.userMessages(base.items(), threshold == null ? Long.MAX_VALUE : threshold / 2);
             input = concat(kept, tail);

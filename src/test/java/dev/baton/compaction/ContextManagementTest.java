@@ -161,6 +161,20 @@ class ContextManagementTest {
     }
 
     @Test
+    void theTurnsOutputLimitAndToolsBindTheAnswerNotTheSummary() {
+        String first = turn(null, words("alpha", 600)).path("id");
+        Map<String, Object> limited = body(first, words("beta", 450));
+        limited.put("max_output_tokens", 16);
+        limited.put("tool_choice", "required");
+        limited.put("tools", List.of(Map.of("type", "function", "name", "lookup", "parameters", Map.of("type", "object"))));
+        Response answered = given().contentType(ContentType.JSON).body(limited).when().post("/v1/responses");
+        answered.then().statusCode(200);
+        assertEquals("compaction", answered.path("output[0].type"), "the summary was not cut at 16 tokens: "
+                + answered.asString());
+        assertTrue(answered.<Integer>path("usage.output_tokens") > 16, "the summary and the answer are counted");
+    }
+
+    @Test
     void aCompactionTriggerCompactsNowAndAnswersWithTheCompactionItemAlone() {
         String first = create(Map.of("input", "Remember: the port is 8080")).then().statusCode(200).extract().path("id");
         Response compacted = create(Map.of("previous_response_id", first,
