@@ -89,8 +89,13 @@ try {
     polled = await client.responses.retrieve(job.id);
   }
   check(polled.status === 'completed', 'the background response completes and is retrieved');
-  const cancelled = await client.responses.cancel(job.id);
-  check(cancelled.status === 'completed', 'cancelling a finished background response changes nothing');
+  const refused = await client.responses.cancel(job.id).then(() => null, (e) => e);
+  check(refused instanceof OpenAI.BadRequestError && refused.message.includes('Cannot cancel a completed response'),
+    'cancelling a finished background response is refused, as OpenAI refuses it');
+  const running = await client.responses.create({ model: 'baton-simulator', input: 'long job', background: true });
+  const cancelled = await client.responses.cancel(running.id).then((r) => r.status, (e) => e.message);
+  check(cancelled === 'cancelled' || cancelled.includes('Cannot cancel a completed response'),
+    'a background response is cancelled, or the cancel is refused if it had already completed');
 
   // Compaction: the window continues as a new chain
   const compacted = await client.responses.compact({ model: 'baton-simulator', previous_response_id: polled.id });

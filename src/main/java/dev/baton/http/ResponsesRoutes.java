@@ -268,6 +268,9 @@ public class ResponsesRoutes {
         }));
     }
 
+    /** Ends a cancel cannot change: answered 400, as OpenAI does. */
+    private static final java.util.Set<String> ENDED_UNCANCELLED = java.util.Set.of("completed", "failed", "incomplete");
+
     private void cancel(RoutingContext ctx) {
         TenantId tenant = HttpReplies.tenant(ctx);
         String id = ctx.pathParam("id");
@@ -276,6 +279,12 @@ public class ResponsesRoutes {
             if (response instanceof ResponseObject stored && !stored.background()) {
                 throw ApiError.invalidRequest(null, null, "Only responses created with background=true can be"
                         + " cancelled; response '" + id + "' was not.").exception();
+            }
+            String status = response instanceof ResponseObject stored ? stored.status()
+                    : ((JsonNode) response).path("status").asText();
+            if (ENDED_UNCANCELLED.contains(status)) { // as OpenAI answers: it ended before the cancel took effect
+                throw ApiError.invalidRequest(null, null, "Cannot cancel a" + ("incomplete".equals(status) ? "n " : " ")
+                        + status + " response.").exception();
             }
             return response;
         }));
