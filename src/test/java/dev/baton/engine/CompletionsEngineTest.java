@@ -178,6 +178,36 @@ class CompletionsEngineTest {
     }
 
     @Test
+    void aGptOssEndpointReadsHarmonyChannelsAndCallsAndRendersItsOwnTemplate() throws Exception {
+        Map<String, Object> user = Map.of("type", "message", "role", "user", "content", "List the folder.");
+        JsonNode first = JSON.readTree(given().contentType(ContentType.JSON).body(Map.of("model", "gpt-oss",
+                "instructions", INSTRUCTIONS, "tools", TOOLS, "input", List.of(user))).when().post("/v1/responses")
+                .then().statusCode(200).extract().asString());
+        assertEquals(List.of("reasoning", "function_call"), types(first), first.toString());
+        assertEquals("I should list the files.", first.at("/output/0/content/0/text").asText());
+        assertEquals("exec_command", first.at("/output/1/name").asText());
+        assertEquals("{\"cmd\": \"ls -la\"}", first.at("/output/1/arguments").asText());
+
+        List<Object> transcript = new ArrayList<>(List.of(user));
+        first.path("output").forEach(item -> transcript.add(Requests.asMap(item)));
+        Map<String, Object> output = Map.of("type", "function_call_output", "call_id", first.at("/output/1/call_id").asText(),
+                "output", "a\nb");
+        JsonNode second = JSON.readTree(given().contentType(ContentType.JSON).body(Map.of("model", "gpt-oss",
+                "instructions", INSTRUCTIONS, "tools", TOOLS, "previous_response_id", first.path("id").asText(),
+                "input", List.of(output))).when().post("/v1/responses").then().statusCode(200).extract().asString());
+        transcript.add(output);
+        assertEquals(List.of("reasoning", "message"), types(second), second.toString());
+        assertEquals("There are two files: a and b.", second.at("/output/1/content/0/text").asText());
+        PromptRenderer gptOss = PromptRenderer.load(TokenizerOracle.tokenizerFile("qwen3").getParent(),
+                TokenizerOracle.templateFile(FakeCompletionsServer.GPT_OSS_TEMPLATE), JSON);
+        List<JsonNode> tools = new ArrayList<>();
+        JSON.valueToTree(TOOLS).forEach(tools::add);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                gptOss.tokens(INSTRUCTIONS, ItemCodec.decodeStored(JSON.valueToTree(transcript), "transcript"), tools),
+                lastPrompt(), "the call and its result rendered as gpt-oss's template writes them, then tokenized");
+    }
+
+    @Test
     void aConversationTheTemplateRefusesFailsWithTheTemplatesReason() throws Exception {
         // Llama 3.1's template takes one tool call per assistant message
         List<Map<String, Object>> input = List.of(Map.of("type", "message", "role", "user", "content", "Two at once"),

@@ -34,6 +34,14 @@ public class FakeCompletionsServer implements QuarkusTestResourceLifecycleManage
     static final String LLAMA_TOOL_TURN = "{\"name\": \"exec_command\", \"parameters\": {\"cmd\": \"ls -la\"}}";
     static final String LLAMA_ANSWER = "There are two files: a and b.";
     public static final String LLAMA_TEMPLATE = "meta-llama-Llama-3.1-8B-Instruct.jinja";
+    public static final String GPT_OSS_TEMPLATE = "openai-gpt-oss-120b.jinja";
+    /** gpt-oss's harmony output; the stop tokens (<|call|>, <|return|>) end generation and are not in the text. */
+    static final String GPT_OSS_TOOL_TURN = "<|channel|>analysis<|message|>I should list the files.<|end|>"
+            + "<|start|>assistant to=functions.exec_command<|channel|>commentary <|constrain|>json<|message|>"
+            + "{\"cmd\": \"ls -la\"}";
+    static final String GPT_OSS_ANSWER = "<|channel|>analysis<|message|>The listing is in.<|end|>"
+            + "<|start|>assistant<|channel|>final<|message|>There are two files: a and b.";
+    private HfTokenizer gptOssTokenizer;
     private static final ObjectMapper JSON = new ObjectMapper();
     private int[] qwenToolResult;
     private int[] llamaToolResult;
@@ -50,6 +58,7 @@ public class FakeCompletionsServer implements QuarkusTestResourceLifecycleManage
         qwenToolResult = HfTokenizer.load(TokenizerOracle.tokenizerFile("qwen3"), JSON).encode("<tool_response>");
         llamaToolResult = HfTokenizer.load(TokenizerOracle.tokenizerFile("llama3_1"), JSON)
                 .encode("<|start_header_id|>ipython<|end_header_id|>");
+        gptOssTokenizer = HfTokenizer.load(TokenizerOracle.tokenizerFile("qwen3"), JSON);
         vertx = Vertx.vertx();
         HttpServer server = vertx.createHttpServer().requestHandler(this::handle);
         try {
@@ -71,8 +80,15 @@ public class FakeCompletionsServer implements QuarkusTestResourceLifecycleManage
                     models: [llama3.1]
                     tokenizer: %s
                     chat_template: %s
+                  - name: gpt-oss
+                    url: %s
+                    protocol: openai-completions
+                    models: [gpt-oss]
+                    tokenizer: %s
+                    chat_template: %s
                 """.formatted(url, folder("qwen3"), url, folder("llama3_1"),
-                TokenizerOracle.templateFile(LLAMA_TEMPLATE).toAbsolutePath());
+                TokenizerOracle.templateFile(LLAMA_TEMPLATE).toAbsolutePath(), url, folder("qwen3"),
+                TokenizerOracle.templateFile(GPT_OSS_TEMPLATE).toAbsolutePath());
         try {
             Path file = Files.createTempFile("baton-upstreams", ".yaml");
             Files.writeString(file, endpoints);
@@ -130,8 +146,19 @@ public class FakeCompletionsServer implements QuarkusTestResourceLifecycleManage
             }
             PROMPTS.add(prompt);
             boolean llama = completion.path("model").asText().startsWith("llama");
-            boolean afterTool = contains(prompt, llama ? llamaToolResult : qwenToolResult);
-            String reply = llama ? (afterTool ? LLAMA_ANSWER : LLAMA_TOOL_TURN) : afterTool ? ANSWER : TOOL_TURN;
+            String reply;
+            if (completion.path("model").asText().startsWith("gpt-oss")) {
+                // (no gpt-oss tokenizer.json is published on npm: this endpoint tokenizes with Qwen3's vocabulary)
+                int[] ids = new int[prompt.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = prompt.get(i).asInt();
+                }
+                reply = gptOssTokenizer.decode(ids).contains(" to=assistant<|channel|>commentary<|message|>")
+                        ? GPT_OSS_ANSWER : GPT_OSS_TOOL_TURN;
+            } else {
+                boolean afterTool = contains(prompt, llama ? llamaToolResult : qwenToolResult);
+                reply = llama ? (afterTool ? LLAMA_ANSWER : LLAMA_TOOL_TURN) : afterTool ? ANSWER : TOOL_TURN;
+            }
             var response = request.response().setChunked(true).putHeader("content-type", "text/event-stream");
             for (int i = 0; i < reply.length(); i += 3) {
                 String piece = reply.substring(i, Math.min(reply.length(), i + 3));

@@ -84,7 +84,7 @@ public final class HermesOutputParser implements OutputParser {
             }
         }
         if (at < 0) {
-            int keep = atEnd ? 0 : heldBack(tags);
+            int keep = atEnd ? 0 : Tags.heldBack(pending, tags);
             if (!atEnd && mode != Mode.CALL) {
                 keep += newlinesBefore(pending.length() - keep); // may be the newlines before a tag
             }
@@ -123,20 +123,6 @@ public final class HermesOutputParser implements OutputParser {
             }
         }
         return true;
-    }
-
-    /** How many trailing characters could be the start of one of {@code tags}. */
-    private int heldBack(List<String> tags) {
-        int keep = 0;
-        for (String tag : tags) {
-            for (int n = Math.min(tag.length() - 1, pending.length()); n > keep; n--) {
-                if (pending.substring(pending.length() - n).equals(tag.substring(0, n))) {
-                    keep = n;
-                    break;
-                }
-            }
-        }
-        return keep;
     }
 
     /** How many newlines end {@code pending} just before {@code end}. */
