@@ -100,17 +100,7 @@ final class TurnRun {
     }
 
     Multi<TurnStep> generate(EngineRequest request) {
-        Multi<TurnStep> produced = compaction == null ? fromEngine(request)
-                : Multi.createBy().concatenating().streams( // numbered when they run, after the opening events
-                        Multi.createFrom().deferred(() -> steps(assembler.compactionStarted())), summarize(),
-                        Multi.createFrom().deferred(() -> {
-                            CompactionItem item = sealedSummary();
-                            Multi<TurnStep> done = steps(assembler.compactionDone(item)); // first: it numbers the event
-                            Multi<TurnStep> after = compaction.answer()
-                                    ? fromEngine(request.on(request.context().append(List.of(item)), request.chain()))
-                                    : finish(ResponseObject.COMPLETED, assembler.output(), summaryUsage, null, null).toMulti();
-                            return Multi.createBy().concatenating().streams(done, after);
-                        }));
+        Multi<TurnStep> produced = compaction == null ? fromEngine(request) : compactThenAnswer(request);
         Multi<TurnStep> body = produced
                 .onSubscription().invoke(this::engineStarted)
                 .onItem().invoke(this::timeFirstEvent)
@@ -120,6 +110,25 @@ final class TurnRun {
                                 "The engine ended its stream without finishing the response.")).toMulti())
                 .onFailure().recoverWithMulti(failure -> fail(failure).toMulti());
         return Multi.createBy().concatenating().streams(opening(), body);
+    }
+
+    /**
+     * A compacting turn: the compaction item opens (numbered when it runs, after the opening events), the engine writes
+     * the summary, the sealed item closes, and the engine answers on the window with the item at its end — or, for a
+     * {@code compaction_trigger}, the turn ends with the item as its whole output.
+     */
+    private Multi<TurnStep> compactThenAnswer(EngineRequest request) {
+        return Multi.createBy().concatenating().streams(
+                Multi.createFrom().deferred(() -> steps(assembler.compactionStarted())),
+                summarize(),
+                Multi.createFrom().deferred(() -> {
+                    CompactionItem item = sealedSummary();
+                    Multi<TurnStep> done = steps(assembler.compactionDone(item)); // first: it numbers its event
+                    Multi<TurnStep> after = compaction.answer()
+                            ? fromEngine(request.on(request.context().append(List.of(item)), request.chain()))
+                            : finish(ResponseObject.COMPLETED, assembler.output(), summaryUsage, null, null).toMulti();
+                    return Multi.createBy().concatenating().streams(done, after);
+                }));
     }
 
     private Multi<TurnStep> fromEngine(EngineRequest request) {
@@ -144,7 +153,7 @@ final class TurnRun {
                     throw new EngineException("compaction_failed", "The conversation could not be compacted: the"
                             + " engine stopped its summary early (" + done.stopReason() + ").");
                 }
-                summaryUsage = usage(done);
+                summaryUsage = engineUsage(done);
             }
             return Multi.createFrom().empty();
         });
@@ -231,10 +240,13 @@ final class TurnRun {
         return closing.isEmpty() ? terminal : Multi.createBy().concatenating().streams(steps(closing), terminal);
     }
 
-    /** The engine's count of a turn, the compaction's summary included. */
+    /** The turn's usage: the engine's count, the compaction's summary included. */
     private Usage usage(EngineEvent.Finished done) {
-        Usage own = Usage.of(done.inputTokens(), done.cachedTokens(), done.outputTokens(), done.reasoningTokens());
-        return summaryUsage == null ? own : own.plus(summaryUsage);
+        return summaryUsage == null ? engineUsage(done) : engineUsage(done).plus(summaryUsage);
+    }
+
+    private static Usage engineUsage(EngineEvent.Finished done) {
+        return Usage.of(done.inputTokens(), done.cachedTokens(), done.outputTokens(), done.reasoningTokens());
     }
 
     private Multi<TurnStep> finished(EngineEvent.Finished done) {
