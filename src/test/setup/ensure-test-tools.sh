@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the real servers and tools the tests start themselves where they are missing: redis-server and
-# redis-sentinel, haproxy, rabbitmq-server (usage events), kubectl (Debian's kubernetes-client, for the k8s/
+# Installs the real servers and tools the tests start themselves where they are missing: redis-server,
+# redis-sentinel and redis-cli (a Redis Cluster is joined with it), haproxy, rabbitmq-server (usage events), kubectl (Debian's kubernetes-client, for the k8s/
 # overlays) and openssl (Redis TLS).
 # Run by the Maven build before the tests (see pom.xml); idempotent; needs root + apt only when something is missing.
 set -euo pipefail
 missing=()
 command -v redis-server > /dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli > /dev/null 2>&1 || missing+=(redis-tools)
 command -v haproxy > /dev/null 2>&1 || missing+=(haproxy)
 [ -x /usr/bin/redis-sentinel ] || missing+=(redis-sentinel)
 [ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)

@@ -1,4 +1,6 @@
 -- Loads a chain in one round trip: walks from a response to its nearest checkpoint (or its root).
+-- KEYS[1]: the response's key (it routes the script to the node of the tenant's hash tag in a Redis Cluster; every
+-- key the script touches shares that hash tag)
 -- ARGV: 1 key prefix, 2 response id, 3 TTL in ms (refreshed on every record read), 4 most records to walk
 -- Returns {1, checkpoint JSON or '', id of the response, its record, id of its parent, its record, ...}
 -- (newest first), or {0, id} when the response (deleted or unknown) or a record of its chain is missing.

@@ -2,6 +2,8 @@
 -- reach a checkpoint (or the chain's root) within the walk bound, through records that all exist. Otherwise
 -- nothing is written and 0 is returned, and the caller saves again with a checkpoint of the whole context (an
 -- ancestor that was never stored, store=false, or whose write was lost). Every ancestor walked gets its TTL back.
+-- KEYS[1]: the response's key (it routes the script to the node of the tenant's hash tag in a Redis Cluster; every
+-- key the script touches shares that hash tag)
 -- ARGV: 1 key prefix, 2 response id, 3 parent id or '', 4 depth, 5 record JSON, 6 checkpoint JSON or '',
 --       7 TTL in ms, 8 most records a load may walk (this one included)
 local prefix, id, parent, depth, record, checkpoint = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]

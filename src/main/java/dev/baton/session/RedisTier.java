@@ -77,7 +77,9 @@ public final class RedisTier {
     public Uni<StoredResponse> load(TenantId tenant, String responseId, Function<String, StoredResponse> held) {
         int walk = config.checkpointEvery() + 1;
         Context caller = Vertx.currentContext();
-        return eval("load", loadScript, 0, prefix(tenant), responseId, Long.toString(ttlMillis), Integer.toString(walk))
+        // KEYS[1] routes the script to the node that owns the tenant's hash tag (Redis Cluster); its chain walk stays there
+        return eval("load", loadScript, 1, prefix(tenant) + responseId, prefix(tenant), responseId,
+                Long.toString(ttlMillis), Integer.toString(walk))
                 .flatMap(reply -> {
                     if (reply.get(0).toInteger() != 1) {
                         return Uni.createFrom().nullItem();
@@ -136,7 +138,7 @@ public final class RedisTier {
 
     private Uni<Boolean> write(StoredResponse stored, String checkpoint) {
         String parent = stored.chainParentId() == null ? "" : stored.chainParentId();
-        return eval("save", saveScript, 0, prefix(stored.tenant()), stored.id(), parent,
+        return eval("save", saveScript, 1, prefix(stored.tenant()) + stored.id(), prefix(stored.tenant()), stored.id(), parent,
                 Integer.toString(stored.depth()), codec.encode(stored), checkpoint, Long.toString(ttlMillis),
                 Integer.toString(config.checkpointEvery() + 1))
                 .map(reply -> reply.toInteger() == 1);
