@@ -140,6 +140,11 @@ class OpenAiJavaSdkTest extends SdkClientTest {
         assertTrue(chained.output().get(0).asMessage().content().get(0).asOutputText().text()
                 .startsWith("Simulated reply #2"), "continued from the compacted window by id");
 
+        Response onDemand = client.responses().create(ResponseCreateParams.builder().model("baton-simulator")
+                .inputOfResponse(List.of(ResponseInputItem.ofCompactionTrigger())).previousResponseId(chained.id()).build());
+        assertEquals(1, onDemand.output().size(), "a compaction_trigger answers with the compaction item alone");
+        assertTrue(onDemand.output().get(0).asCompaction().encryptedContent().startsWith("baton1."));
+
         List<ResponseInputItem> stateless = new ArrayList<>(); // what a client that keeps its own items sends
         stateless.add(ResponseInputItem.ofCompaction(ResponseCompactionItemParam.builder()
                 .id(item.id()).encryptedContent(item.encryptedContent()).build()));
