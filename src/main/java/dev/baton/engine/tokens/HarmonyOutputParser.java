@@ -1,7 +1,6 @@
 package dev.baton.engine.tokens;
 
 import dev.baton.engine.EngineEvent;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,7 +17,7 @@ import java.util.regex.Pattern;
  * closes the open item. Text without any harmony header (a misconfigured engine that drops special tokens) is kept as
  * one message rather than lost. Not thread-safe: one instance per turn.
  */
-public final class HarmonyOutputParser implements OutputParser {
+public final class HarmonyOutputParser extends TaggedTextParser {
 
     private static final String START = "<|start|>";
     private static final String MESSAGE = "<|message|>";
@@ -28,26 +27,11 @@ public final class HarmonyOutputParser implements OutputParser {
 
     private enum Mode { HEADER, REASONING, TEXT, CALL, BETWEEN }
 
-    private final StringBuilder pending = new StringBuilder();
     private Mode mode = Mode.HEADER;
     private boolean callHasArguments;
 
     @Override
-    public List<EngineEvent> feed(String text) {
-        pending.append(text);
-        List<EngineEvent> events = new ArrayList<>();
-        while (step(events, false)) {
-            // keep consuming while a whole tag or run is decidable
-        }
-        return events;
-    }
-
-    @Override
-    public List<EngineEvent> end() {
-        List<EngineEvent> events = new ArrayList<>();
-        while (step(events, true)) {
-            // drain
-        }
+    protected void finish(List<EngineEvent> events) {
         if (mode == Mode.HEADER && !pending.toString().isBlank()) {
             // no header ever came: the text is all there is, kept as the answer
             events.add(new EngineEvent.MessageStarted());
@@ -57,11 +41,10 @@ public final class HarmonyOutputParser implements OutputParser {
             closeItem(events); // the stop token ended generation without appearing in the text
         }
         pending.setLength(0);
-        return events;
     }
 
-    /** Consumes one decidable piece of {@code pending}; false when nothing more can be decided yet. */
-    private boolean step(List<EngineEvent> events, boolean atEnd) {
+    @Override
+    protected boolean step(List<EngineEvent> events, boolean atEnd) {
         if (pending.length() == 0) {
             return false;
         }
@@ -79,7 +62,7 @@ public final class HarmonyOutputParser implements OutputParser {
             case BETWEEN -> {
                 int at = pending.indexOf(START);
                 if (at < 0) {
-                    int keep = atEnd ? 0 : Tags.heldBack(pending, List.of(START));
+                    int keep = atEnd ? 0 : heldBack(List.of(START));
                     pending.delete(0, pending.length() - keep); // nothing belongs to an item between messages
                     return false;
                 }
@@ -98,7 +81,7 @@ public final class HarmonyOutputParser implements OutputParser {
                     }
                 }
                 if (at < 0) {
-                    int keep = atEnd ? 0 : Tags.heldBack(pending, BODY_ENDS);
+                    int keep = atEnd ? 0 : heldBack(BODY_ENDS);
                     emit(pending.substring(0, pending.length() - keep), events);
                     pending.delete(0, pending.length() - keep);
                     return false;

@@ -6,7 +6,6 @@ import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineException;
 import dev.baton.render.jinja.JinjaTemplate;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,7 +16,7 @@ import java.util.List;
  * message text stream as deltas; a tool call is emitted whole once its closing tag arrives (its JSON must be
  * complete to name the function). Not thread-safe: one instance per turn.
  */
-public final class HermesOutputParser implements OutputParser {
+public final class HermesOutputParser extends TaggedTextParser {
 
     private static final String THINK_OPEN = "<think>";
     private static final String THINK_CLOSE = "</think>";
@@ -27,7 +26,6 @@ public final class HermesOutputParser implements OutputParser {
     private enum Mode { TEXT, THINK, CALL }
 
     private final ObjectMapper json;
-    private final StringBuilder pending = new StringBuilder();
     private final StringBuilder call = new StringBuilder();
     private Mode mode = Mode.TEXT;
     private boolean messageOpen;
@@ -44,31 +42,16 @@ public final class HermesOutputParser implements OutputParser {
     }
 
     @Override
-    public List<EngineEvent> feed(String text) {
-        pending.append(text);
-        List<EngineEvent> events = new ArrayList<>();
-        while (step(events, false)) {
-            // keep consuming while a whole tag or text run is decidable
-        }
-        return events;
-    }
-
-    @Override
-    public List<EngineEvent> end() {
-        List<EngineEvent> events = new ArrayList<>();
-        while (step(events, true)) {
-            // drain
-        }
+    protected void finish(List<EngineEvent> events) {
         if (mode == Mode.CALL) {
             throw new EngineException("server_error", "The model's output ended inside a <tool_call>.");
         }
         closeReasoning(events);
         closeMessage(events);
-        return events;
     }
 
-    /** Consumes one decidable piece of {@code pending}; false when nothing more can be decided yet. */
-    private boolean step(List<EngineEvent> events, boolean atEnd) {
+    @Override
+    protected boolean step(List<EngineEvent> events, boolean atEnd) {
         if (pending.length() == 0) {
             return false;
         }
@@ -84,7 +67,7 @@ public final class HermesOutputParser implements OutputParser {
             }
         }
         if (at < 0) {
-            int keep = atEnd ? 0 : Tags.heldBack(pending, tags);
+            int keep = atEnd ? 0 : heldBack(tags);
             if (!atEnd && mode != Mode.CALL) {
                 keep += newlinesBefore(pending.length() - keep); // may be the newlines before a tag
             }
