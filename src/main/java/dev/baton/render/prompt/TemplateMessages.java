@@ -19,7 +19,8 @@ import java.util.Map;
 /**
  * A conversation as chat templates receive it, in vLLM's conventions: {@code instructions} as the first
  * system message; {@code developer} messages as system messages; a reasoning item, the assistant message
- * and the function calls after it (one response) as one assistant message with {@code reasoning_content}
+ * and the function calls after it (one response) as one assistant message with {@code reasoning_content} (and
+ * {@code thinking}, gpt-oss's name, unless the message also has text beside its calls, which gpt-oss's template refuses)
  * and {@code tool_calls} ({@code {"type":"function","id":call_id,"function":{"name","arguments"}}}, the
  * arguments' JSON string parsed into its value as vLLM and SGLang pass it, so templates that write
  * {@code arguments | tojson} — Llama 3.x — get the object); a {@code function_call_output} as a {@code tool} message; function tools as
@@ -44,7 +45,9 @@ public final class TemplateMessages {
             Item item = listed instanceof CompactionItem compaction ? compaction.asUserMessage() : listed;
             if (item instanceof ReasoningItem reasoning) {
                 assistant = message("assistant", null);
-                assistant.put("reasoning_content", reasoningText(reasoning));
+                String reasoned = reasoningText(reasoning);
+                assistant.put("reasoning_content", reasoned); // Qwen's and vLLM's name
+                assistant.put("thinking", reasoned); // gpt-oss's: its template keeps the reasoning of a tool chain
                 messages.add(assistant);
             } else if (item instanceof MessageItem message) {
                 if (MessageItem.ASSISTANT.equals(message.role())) {
@@ -85,6 +88,9 @@ public final class TemplateMessages {
             m.putIfAbsent("content", "");
             if (m.get("content") == null) {
                 m.put("content", "");
+            }
+            if (m.containsKey("tool_calls") && !"".equals(m.get("content"))) {
+                m.remove("thinking"); // gpt-oss's template refuses both beside a call; it reads the content as analysis
             }
         }
         return messages;
