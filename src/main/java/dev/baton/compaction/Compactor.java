@@ -15,6 +15,8 @@ import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
 import dev.baton.turn.TurnPipeline;
 import dev.baton.turn.TurnStep;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -38,17 +40,22 @@ public class Compactor {
     private final TurnPipeline pipeline;
     private final Summarizer summarizer;
     private final ObjectMapper json;
+    private final Counter compactions;
 
     @Inject
-    public Compactor(TurnPipeline pipeline, Summarizer summarizer, ObjectMapper json) {
+    public Compactor(TurnPipeline pipeline, Summarizer summarizer, ObjectMapper json, MeterRegistry metrics) {
         this.pipeline = pipeline;
         this.summarizer = summarizer;
         this.json = json;
+        this.compactions = Counter.builder("baton_compactions_total").tag("trigger", "compact_endpoint")
+                .description("Turns that compacted their conversation: it passed their threshold, or they asked")
+                .register(metrics);
     }
 
     /** The compacted window of {@code body}'s conversation, as the {@code response.compaction} object. */
     public Uni<ObjectNode> compact(TenantId tenant, JsonNode body) {
         return summarize(tenant, body).map(window -> {
+            compactions.increment();
             ObjectNode compaction = json.createObjectNode();
             compaction.put("id", window.summary().id());
             compaction.put("object", "response.compaction");

@@ -64,10 +64,17 @@ class CompactionTest {
         return Requests.asTree(response.asString());
     }
 
+    private static double compactions() {
+        return dev.baton.support.Metrics.sum(given().when().get("/q/metrics").then().statusCode(200).extract().asString(),
+                "baton_compactions_total", "trigger=\"compact_endpoint\"");
+    }
+
     @Test
     void compactsAChainIntoItsUserMessagesAndOneSealedItemThatTheNextTurnExpands() {
         String last = chain("sk-alpha", "The build uses Maven 3.9", "Tests need redis-server", "Ship it on Friday");
+        double before = compactions();
         JsonNode compacted = compact("sk-alpha", Map.of("model", "baton-simulator", "previous_response_id", last));
+        assertEquals(before + 1, compactions(), "counted in baton_compactions_total{trigger=\"compact_endpoint\"}");
         assertEquals("response.compaction", compacted.path("object").asText());
         assertTrue(compacted.path("id").asText().startsWith("resp_"));
         JsonNode output = compacted.path("output");
