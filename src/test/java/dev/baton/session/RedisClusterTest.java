@@ -88,6 +88,13 @@ class RedisClusterTest {
     }
 
     @Test
+    void theEvictionChannelIsHeardThroughTheCluster() {
+        // the replica's own heartbeats come back over the cluster's pub/sub: deletes reach every replica's hot cache
+        await().atMost(Duration.ofSeconds(15)).until(() -> "subscribed".equals(given().when().get("/q/health/ready")
+                .then().extract().path("checks.find { it.name == 'state-store' }.data.evictions")));
+    }
+
+    @Test
     void conversationsAndBackgroundResponsesRunOnTheCluster() {
         for (int t = 0; t < TENANTS; t += 3) {
             String conversation = as(t).body(Map.of("items", List.of(Map.of("type", "message", "role", "user",
