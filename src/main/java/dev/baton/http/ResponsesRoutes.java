@@ -45,6 +45,9 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class ResponsesRoutes {
 
+    /** Ends a cancel cannot change: answered 400, as OpenAI does. */
+    private static final java.util.Set<String> ENDED_UNCANCELLED = java.util.Set.of("completed", "failed", "incomplete");
+
     private static final String FINGERPRINT_HEADER = "x-baton-context-fingerprint";
     /** The turn's OpenTelemetry trace id, when tracing is on. */
     private static final String TRACE_HEADER = "x-baton-trace-id";
@@ -267,9 +270,6 @@ public class ResponsesRoutes {
             return deleted;
         }));
     }
-
-    /** Ends a cancel cannot change: answered 400, as OpenAI does. */
-    private static final java.util.Set<String> ENDED_UNCANCELLED = java.util.Set.of("completed", "failed", "incomplete");
 
     private void cancel(RoutingContext ctx) {
         TenantId tenant = HttpReplies.tenant(ctx);
