@@ -106,7 +106,11 @@ public class Compactor {
         if (given != null && given.isTextual()) {
             input.addObject().put("type", "message").put("role", "user").put("content", given.textValue());
         } else if (given != null && given.isArray()) {
-            input.addAll((ArrayNode) given);
+            for (JsonNode item : given) {
+                if (!"compaction_trigger".equals(item.path("type").asText())) { // compacting is what this call does
+                    input.add(item);
+                }
+            }
         } else if (given != null && !given.isNull()) {
             throw ApiError.invalidRequest("input", "invalid_type",
                     "Invalid type for 'input': expected a string or an array of input items.").exception();

@@ -120,6 +120,15 @@ class CompactionTest {
     }
 
     @Test
+    void aCompactionTriggerSentToCompactChangesNothing() {
+        JsonNode compacted = compact("sk-alpha", Map.of("model", "baton-simulator", "input", List.of(
+                Map.of("role", "user", "content", "Remember the port 8080"), Map.of("type", "compaction_trigger"))));
+        assertEquals(2, compacted.path("output").size(), compacted.toString());
+        assertEquals("Remember the port 8080", compacted.at("/output/0/content/0/text").asText());
+        assertEquals("compaction", compacted.at("/output/1/type").asText());
+    }
+
+    @Test
     void anAlteredOrAnotherTenantsItemIsAClearBadRequestOverHttpAndWebSocket() {
         JsonNode compacted = compact("sk-alpha", Map.of("model", "baton-simulator", "input", "Keep this secret plan"));
         JsonNode item = compacted.path("output").get(1);
