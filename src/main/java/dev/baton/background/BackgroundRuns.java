@@ -61,6 +61,10 @@ public class BackgroundRuns {
             if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'response', ARGV[2]) end
             if redis.call('HGET', KEYS[1], 'cancel') == '1' then return 1 end
             return 0""";
+    private static final String CANCEL_IF_RUNNING = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            redis.call('HSET', KEYS[1], 'cancel', '1')
+            return 1""";
     private static final String EXPIRE_IF_ABANDONED = """
             if redis.call('HGET', KEYS[1], 'final') == '1' then return 0 end
             local t = redis.call('TIME')
@@ -341,7 +345,8 @@ public class BackgroundRuns {
         if (redis == null) {
             return Uni.createFrom().item(endedHere.getIfPresent(key));
         }
-        return call("HSET", hash(key), "cancel", "1").flatMap(ignored -> awaitFinal(key, System.nanoTime()
+        // only a record that exists is marked: a cancel of an ended or unknown id must not leave a key without TTL
+        return call("EVAL", CANCEL_IF_RUNNING, "1", hash(key)).flatMap(ignored -> awaitFinal(key, System.nanoTime()
                 + Duration.ofSeconds(5).toNanos()));
     }
 

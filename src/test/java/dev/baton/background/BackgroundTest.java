@@ -82,6 +82,8 @@ class BackgroundTest {
         given().when().post("/v1/responses/" + id + "/cancel").then().statusCode(400) // ended already, as OpenAI answers
                 .body("error.message", equalTo("Cannot cancel a completed response."));
         assertEquals("completed", status(id), "the refused cancel changed nothing");
+        assertEquals(0, redis.key().exists(WithRedis.backgroundKey("default", id)) ? 1 : 0,
+                "a cancel of an ended response leaves no record behind");
     }
 
     @Test
