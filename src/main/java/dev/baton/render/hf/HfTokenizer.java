@@ -29,11 +29,14 @@ import java.util.regex.Pattern;
  */
 public final class HfTokenizer {
 
-    private static final int WORD_CACHE_LIMIT = 200_000;
+    /** Pre-tokens cached, and the longest one cached (Hugging Face's own bounds): a cache of any key grows with the input. */
+    static final int WORD_CACHE_LIMIT = 10_000;
+    static final int WORD_CACHE_MAX_CHARS = 256;
 
     private final Map<String, Integer> vocab;
     private final String[] tokens;
-    private final Map<String, Integer> mergeRanks;
+    private final BpeMerges merges;
+    private final int[] byteIds;
     private final boolean ignoreMerges;
     private final Normalizer.Form normalization;
     private final List<Pattern> splits;
@@ -43,12 +46,13 @@ public final class HfTokenizer {
     private final Map<String, int[]> words = new ConcurrentHashMap<>();
     private final boolean stableBoundaries;
 
-    private HfTokenizer(Map<String, Integer> vocab, String[] tokens, Map<String, Integer> mergeRanks,
+    private HfTokenizer(Map<String, Integer> vocab, String[] tokens, BpeMerges merges, int[] byteIds,
                         boolean ignoreMerges, Normalizer.Form normalization, List<Pattern> splits, Pattern addedTokens,
                         Map<String, Integer> addedIds, boolean[] added, boolean stable) {
         this.vocab = vocab;
         this.tokens = tokens;
-        this.mergeRanks = mergeRanks;
+        this.merges = merges;
+        this.byteIds = byteIds;
         this.ignoreMerges = ignoreMerges;
         this.normalization = normalization;
         this.splits = splits;
@@ -92,11 +96,35 @@ public final class HfTokenizer {
             vocab.put(entry.getKey(), entry.getValue().asInt());
             maxId = Math.max(maxId, entry.getValue().asInt());
         }
-        Map<String, Integer> ranks = new HashMap<>(model.path("merges").size() * 2);
+        BpeMerges.Builder ranks = new BpeMerges.Builder();
         int rank = 0;
         for (JsonNode merge : model.path("merges")) {
-            String pair = merge.isArray() ? merge.get(0).asText() + " " + merge.get(1).asText() : merge.asText();
-            ranks.putIfAbsent(pair, rank++);
+            String left;
+            String right;
+            if (merge.isArray()) {
+                left = merge.get(0).asText();
+                right = merge.get(1).asText();
+            } else {
+                int space = merge.asText().indexOf(' ');
+                if (space < 0) {
+                    throw new IllegalArgumentException("model.merges[" + rank + "] '" + merge.asText() + "' is not a pair");
+                }
+                left = merge.asText().substring(0, space);
+                right = merge.asText().substring(space + 1);
+            }
+            Integer leftId = vocab.get(left);
+            Integer rightId = vocab.get(right);
+            Integer mergedId = vocab.get(left + right);
+            if (leftId == null || rightId == null || mergedId == null) {
+                throw new IllegalArgumentException("model.merges[" + rank + "] '" + left + " " + right
+                        + "' names a token that is not in model.vocab");
+            }
+            ranks.add(leftId, rightId, mergedId, rank++);
+        }
+        int[] byteIds = new int[256];
+        for (int b = 0; b < 256; b++) {
+            Integer id = vocab.get(ByteLevel.encode(new byte[] {(byte) b}));
+            byteIds[b] = id == null ? -1 : id;
         }
         List<JsonNode> addedList = new ArrayList<>();
         root.path("added_tokens").forEach(addedList::add);
@@ -112,7 +140,7 @@ public final class HfTokenizer {
             added[token.path("id").asInt()] = true;
             addedIds.put(token.path("content").asText(), token.path("id").asInt());
         }
-        return new HfTokenizer(vocab, tokens, ranks, model.path("ignore_merges").asBoolean(false),
+        return new HfTokenizer(vocab, tokens, ranks.build(), byteIds, model.path("ignore_merges").asBoolean(false),
                 normalization(root.path("normalizer")), splits(root.path("pre_tokenizer")), addedPattern(addedList),
                 addedIds, added, stableBoundaries(addedList));
     }
@@ -224,7 +252,7 @@ public final class HfTokenizer {
             pieces = next;
         }
         for (String piece : pieces) {
-            for (int id : word(ByteLevel.encode(piece.getBytes(StandardCharsets.UTF_8)))) {
+            for (int id : word(piece)) {
                 ids.add(id);
             }
         }
@@ -248,66 +276,45 @@ public final class HfTokenizer {
         }
     }
 
-    private int[] word(String word) {
-        int[] cached = words.get(word);
+    private int[] word(String piece) {
+        if (piece.length() > WORD_CACHE_MAX_CHARS) {
+            return merge(piece);
+        }
+        int[] cached = words.get(piece);
         if (cached != null) {
             return cached;
         }
-        int[] ids = merge(word);
+        int[] ids = merge(piece);
         if (words.size() >= WORD_CACHE_LIMIT) {
             words.clear();
         }
-        words.put(word, ids);
+        words.put(piece, ids);
         return ids;
     }
 
-    /** Byte-level BPE on one pre-token: merge the lowest-ranked adjacent pair until none is ranked. */
-    private int[] merge(String word) {
+    /** Pre-tokens cached now (for tests of the bound). */
+    int cachedWords() {
+        return words.size();
+    }
+
+    /** Byte-level BPE on one pre-token: its UTF-8 bytes as symbols, merged by rank ({@link BpeMerges}). */
+    int[] merge(String piece) {
+        byte[] utf8 = piece.getBytes(StandardCharsets.UTF_8);
         if (ignoreMerges) {
-            Integer whole = vocab.get(word);
+            Integer whole = vocab.get(ByteLevel.encode(utf8));
             if (whole != null) {
                 return new int[] {whole};
             }
         }
-        List<String> symbols = new ArrayList<>(word.length());
-        for (int i = 0; i < word.length(); i++) {
-            symbols.add(String.valueOf(word.charAt(i)));
+        int[] symbols = new int[utf8.length];
+        for (int i = 0; i < utf8.length; i++) {
+            int id = byteIds[utf8[i] & 0xff];
+            if (id < 0) {
+                throw new IllegalStateException("the vocabulary has no token for byte " + (utf8[i] & 0xff));
+            }
+            symbols[i] = id;
         }
-        while (symbols.size() > 1) {
-            int best = Integer.MAX_VALUE;
-            String bestLeft = null;
-            String bestRight = null;
-            for (int i = 0; i + 1 < symbols.size(); i++) {
-                Integer rank = mergeRanks.get(symbols.get(i) + " " + symbols.get(i + 1));
-                if (rank != null && rank < best) {
-                    best = rank;
-                    bestLeft = symbols.get(i);
-                    bestRight = symbols.get(i + 1);
-                }
-            }
-            if (bestLeft == null) {
-                break;
-            }
-            List<String> merged = new ArrayList<>(symbols.size());
-            for (int i = 0; i < symbols.size(); i++) {
-                if (i + 1 < symbols.size() && symbols.get(i).equals(bestLeft) && symbols.get(i + 1).equals(bestRight)) {
-                    merged.add(bestLeft + bestRight);
-                    i++;
-                } else {
-                    merged.add(symbols.get(i));
-                }
-            }
-            symbols = merged;
-        }
-        int[] ids = new int[symbols.size()];
-        for (int i = 0; i < ids.length; i++) {
-            Integer id = vocab.get(symbols.get(i));
-            if (id == null) {
-                throw new IllegalStateException("the vocabulary has no token '" + symbols.get(i) + "'");
-            }
-            ids[i] = id;
-        }
-        return ids;
+        return merges.merge(symbols);
     }
 
     private static Normalizer.Form normalization(JsonNode normalizer) {

@@ -81,6 +81,94 @@ class HfTokenizerTest {
                 error.getMessage());
     }
 
+    /**
+     * The O(n log n) merge against the textbook one (merge every occurrence of the lowest-ranked pair, rescan,
+     * repeat) on seeded words: repeated letters and pairs, mixed scripts, emoji, digits — and long runs, where the
+     * textbook merge is quadratic.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3", "llama3"})
+    void mergesExactlyAsTheTextbookAlgorithm(String model) throws IOException {
+        HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile(model), JSON);
+        TextbookBpe reference = new TextbookBpe(JSON.readTree(tokenizerFile(model).toFile()).path("model"));
+        String[] alphabet = {"a", "b", "e", "t", "h", "in", "er", "ab", "é", "ß", "日", "本", "к", "ж", "😀", "1", "0", "_", "Q", "ZZ"};
+        Random random = new Random(23);
+        for (int i = 0; i < 1500; i++) {
+            StringBuilder word = new StringBuilder();
+            int length = i % 100 == 0 ? 1500 + random.nextInt(1500) : 1 + random.nextInt(60);
+            int letters = 1 + random.nextInt(alphabet.length);
+            while (word.length() < length) {
+                word.append(alphabet[random.nextInt(letters)]);
+            }
+            String piece = word.toString();
+            assertArrayEquals(reference.merge(piece), tokenizer.merge(piece), model + " word " + piece);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void cachesOnlyShortPreTokensAndABoundedNumber() {
+        HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile("qwen3"), JSON);
+        tokenizer.encode("x".repeat(100_000));
+        assertEquals(0, tokenizer.cachedWords(), "a piece past the cache's length bound is not kept");
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < HfTokenizer.WORD_CACHE_LIMIT * 2; i++) {
+            many.append(" w").append(Integer.toString(i, 26).replace('0', 'q').replaceAll("[0-9]", "z"));
+        }
+        tokenizer.encode(many.toString());
+        assertTrue(tokenizer.cachedWords() <= HfTokenizer.WORD_CACHE_LIMIT, "cache bounded: " + tokenizer.cachedWords());
+        assertTrue(tokenizer.cachedWords() > 0);
+    }
+
+    /** Byte-level BPE as first written: string symbols, one full rescan per merge. */
+    private static final class TextbookBpe {
+        private final java.util.Map<String, Integer> vocab = new java.util.HashMap<>();
+        private final java.util.Map<String, Integer> ranks = new java.util.HashMap<>();
+
+        TextbookBpe(JsonNode model) {
+            model.path("vocab").fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+            int rank = 0;
+            for (JsonNode merge : model.path("merges")) {
+                String pair = merge.isArray() ? merge.get(0).asText() + " " + merge.get(1).asText() : merge.asText();
+                ranks.putIfAbsent(pair, rank++);
+            }
+        }
+
+        int[] merge(String piece) {
+            String word = ByteLevel.encode(piece.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            List<String> symbols = new ArrayList<>();
+            for (int i = 0; i < word.length(); i++) {
+                symbols.add(String.valueOf(word.charAt(i)));
+            }
+            while (symbols.size() > 1) {
+                int best = Integer.MAX_VALUE;
+                String left = null;
+                String right = null;
+                for (int i = 0; i + 1 < symbols.size(); i++) {
+                    Integer rank = ranks.get(symbols.get(i) + " " + symbols.get(i + 1));
+                    if (rank != null && rank < best) {
+                        best = rank;
+                        left = symbols.get(i);
+                        right = symbols.get(i + 1);
+                    }
+                }
+                if (left == null) {
+                    break;
+                }
+                List<String> merged = new ArrayList<>();
+                for (int i = 0; i < symbols.size(); i++) {
+                    if (i + 1 < symbols.size() && symbols.get(i).equals(left) && symbols.get(i + 1).equals(right)) {
+                        merged.add(left + right);
+                        i++;
+                    } else {
+                        merged.add(symbols.get(i));
+                    }
+                }
+                symbols = merged;
+            }
+            return symbols.stream().mapToInt(vocab::get).toArray();
+        }
+    }
+
     /** Hand-picked edge cases, then seeded random mixtures of them. */
     static List<String> corpus(String model) {
         String special = model.equals("qwen3") ? "<|im_start|>" : "<|begin_of_text|>";
