@@ -152,7 +152,7 @@ public interface BatonConfig {
          * the event loop, so one huge message cannot stall the other connections of its loop.
          */
         @WithName("inline-max-bytes")
-        @WithDefault("262144")
+        @WithDefault("16384")
         int inlineMaxBytes();
 
         /** Token-in engines: bytes of rendered prompts (text and token ids) kept for the chains' next turns. */

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ItemCodec;
+import dev.baton.render.hf.HfTokenizer;
 import dev.baton.render.prompt.PromptRenderer;
 import dev.baton.support.Requests;
+import dev.baton.support.EventLoopProbe;
 import dev.baton.support.TokenizerOracle;
 import dev.baton.support.WsClient;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -210,6 +212,30 @@ class CompletionsEngineTest {
                 "<|start|>assistant<|channel|>analysis<|message|>I should list the files.<|end|>"
                         + "<|start|>assistant to=functions.exec_command<|channel|>commentary json<|message|>"),
                 "the reasoning of the tool chain is rendered back before its call, as gpt-oss expects: " + prompt);
+    }
+
+    @jakarta.inject.Inject
+    io.vertx.core.Vertx vertx;
+
+    /**
+     * A 100 KiB run of letters is one pre-token: it tokenizes in time proportional to its length, off the event
+     * loops. A probe on every event loop (a timer each few milliseconds) sees none of them held up meanwhile.
+     */
+    @Test
+    void aHundredKibWordIsTokenizedWithoutHoldingUpAnyEventLoop() throws Exception {
+        EventLoopProbe probe = EventLoopProbe.start(vertx, 8);
+        try {
+            String word = "abcdefghijklmnopqrstuvwxyz".repeat(4000).substring(0, 100 * 1024);
+            JsonNode done = JSON.readTree(given().contentType(ContentType.JSON).body(Map.of("model", "qwen3",
+                    "input", word)).when().post("/v1/responses").then().statusCode(200).extract().asString());
+            assertEquals("completed", done.path("status").asText(), done.toString());
+            int[] prompt = lastPrompt();
+            org.junit.jupiter.api.Assertions.assertTrue(prompt.length > HfTokenizer.load(TokenizerOracle.tokenizerFile("qwen3"), JSON).encode(word).length, "the word reached the engine tokenized");
+        } finally {
+            probe.stop();
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(probe.worstLateMillis() < 500,
+                "an event loop was held up " + probe.worstLateMillis() + " ms while the word was tokenized");
     }
 
     @Test
