@@ -133,13 +133,7 @@ public final class JinjaTemplate {
             } else if (node instanceof Node.Set set) {
                 assign(set, scope);
             } else if (node instanceof Node.SetBlock set) {
-                StringBuilder saved = new StringBuilder(out);
-                out.setLength(0);
-                nodes(set.body(), scope);
-                String rendered = out.toString();
-                out.setLength(0);
-                out.append(saved);
-                scope.vars.put(set.name(), rendered);
+                scope.vars.put(set.name(), capture(set.body(), scope));
             } else if (node instanceof Node.Macro macro) {
                 scope.vars.put(macro.name(), new MacroValue(macro, scope));
             } else if (node instanceof Node.Break) {
@@ -341,13 +335,21 @@ public final class JinjaTemplate {
                         : macro.defaults().get(i) != null ? eval(macro.defaults().get(i), value.closure()) : Values.UNDEFINED;
                 scope.vars.put(param, arg);
             }
-            StringBuilder saved = new StringBuilder(out);
-            out.setLength(0);
-            nodes(macro.body(), scope);
-            String rendered = out.toString();
-            out.setLength(0);
-            out.append(saved);
-            return rendered;
+            return capture(macro.body(), scope);
+        }
+
+        /**
+         * What {@code body} renders, taken off the end of the output: linear in what it renders, where copying the
+         * output so far made every macro call and {@code set} block cost the whole prompt (quadratic).
+         */
+        private String capture(List<Node> body, Scope scope) {
+            int mark = out.length();
+            try {
+                nodes(body, scope);
+                return out.substring(mark);
+            } finally {
+                out.setLength(mark);
+            }
         }
     }
 }
