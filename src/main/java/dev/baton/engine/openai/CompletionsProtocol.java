@@ -102,7 +102,8 @@ public class CompletionsProtocol implements UpstreamProtocol {
         try {
             text = renderer.render(request.instructions(), request.context().items(), request.tools());
         } catch (TemplateException e) {
-            // the model's own template refuses the conversation (Llama 3.1: one tool call per message): the client's to fix
+            // the model's own template refuses the conversation (Llama 3.1: one tool call per message), or the conversation
+            // takes it beyond one of its JinjaLimits (TemplateLimitException, the limit named): the client's to fix
             throw new EngineException("invalid_prompt", "The chat template of the model '" + request.model()
                     + "' cannot render this conversation: " + e.getMessage());
         }

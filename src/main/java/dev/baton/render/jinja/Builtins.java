@@ -7,30 +7,36 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The filters, tests and string/dict methods chat templates use, with Python's behaviour. */
+/**
+ * The filters, tests and string/dict methods chat templates use, with Python's behaviour; what builds a string or a
+ * list checks its size against the output limit before building it.
+ */
 final class Builtins {
 
-    private Builtins() {
+    private final JinjaLimits limits;
+
+    Builtins(JinjaLimits limits) {
+        this.limits = limits;
     }
 
-    static Object filter(String name, Object value, List<Object> args, Map<String, Object> kwargs) {
+    Object filter(String name, Object value, List<Object> args, Map<String, Object> kwargs) {
         return switch (name) {
             case "length", "count" -> (long) Values.length(value);
             case "tojson" -> {
                 Object indent = kwargs.containsKey("indent") ? kwargs.get("indent") : args.isEmpty() ? null : args.get(0);
-                yield Values.toJson(value, indent == null ? null : ((Number) indent).intValue());
+                yield Values.toJson(value, indent == null ? null : ((Number) indent).intValue(), limits);
             }
-            case "trim" -> strip(Values.str(value), null, true, true);
-            case "upper" -> Values.str(value).toUpperCase(Locale.ROOT);
-            case "lower" -> Values.str(value).toLowerCase(Locale.ROOT);
+            case "trim" -> strip(Values.str(value, limits), null, true, true);
+            case "upper" -> Values.str(value, limits).toUpperCase(Locale.ROOT);
+            case "lower" -> Values.str(value, limits).toLowerCase(Locale.ROOT);
             case "capitalize" -> {
-                String s = Values.str(value);
+                String s = Values.str(value, limits);
                 yield s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
             }
-            case "title" -> title(Values.str(value));
-            case "string" -> Values.str(value);
+            case "title" -> title(Values.str(value, limits));
+            case "string" -> Values.str(value, limits);
             case "int" -> toInt(value);
-            case "float" -> value instanceof Number n ? n.doubleValue() : Double.parseDouble(Values.str(value).strip());
+            case "float" -> value instanceof Number n ? n.doubleValue() : Double.parseDouble(Values.str(value, limits).strip());
             case "abs" -> value instanceof Long l ? Math.abs(l) : Math.abs(((Number) value).doubleValue());
             case "first" -> Values.iterate(value).isEmpty() ? Values.UNDEFINED : Values.iterate(value).get(0);
             case "last" -> {
@@ -41,18 +47,17 @@ final class Builtins {
             case "reverse" -> value instanceof String s ? new StringBuilder(s).reverse().toString()
                     : reversed(Values.iterate(value));
             case "join" -> {
-                String separator = args.isEmpty() ? "" : Values.str(args.get(0));
-                List<String> parts = new ArrayList<>();
-                Values.iterate(value).forEach(item -> parts.add(Values.str(
-                        kwargs.containsKey("attribute") ? Values.item(item, kwargs.get("attribute")) : item)));
-                yield String.join(separator, parts);
+                List<Object> parts = new ArrayList<>();
+                Values.iterate(value).forEach(item -> parts.add(
+                        kwargs.containsKey("attribute") ? Values.item(item, kwargs.get("attribute")) : item));
+                yield join(args.isEmpty() ? "" : Values.str(args.get(0), limits), parts);
             }
             case "default", "d" -> {
                 boolean falsy = args.size() > 1 && Values.truthy(args.get(1));
                 yield value == Values.UNDEFINED || (falsy && !Values.truthy(value))
                         ? (args.isEmpty() ? "" : args.get(0)) : value;
             }
-            case "replace" -> Values.str(value).replace(Values.str(args.get(0)), Values.str(args.get(1)));
+            case "replace" -> replace(Values.str(value, limits), Values.str(args.get(0)), Values.str(args.get(1), limits));
             case "items" -> items(value);
             case "unique" -> new ArrayList<>(new LinkedHashSet<>(Values.iterate(value)));
             case "map" -> {
@@ -87,14 +92,15 @@ final class Builtins {
                 yield kept;
             }
             case "indent" -> {
-                int width = args.isEmpty() ? 4 : ((Number) args.get(0)).intValue();
-                yield Values.str(value).replace("\n", "\n" + " ".repeat(width));
+                long width = args.isEmpty() ? 4 : Math.max(0, ((Number) args.get(0)).longValue());
+                limits.checkChars(width);
+                yield replace(Values.str(value, limits), "\n", "\n" + " ".repeat((int) width));
             }
             default -> throw new TemplateException("no filter named '" + name + "'");
         };
     }
 
-    static boolean test(String name, Object value, List<Object> args) {
+    boolean test(String name, Object value, List<Object> args) {
         return switch (name) {
             case "defined" -> value != Values.UNDEFINED;
             case "undefined" -> value == Values.UNDEFINED;
@@ -117,7 +123,7 @@ final class Builtins {
         };
     }
 
-    static Object method(Object target, String name, List<Object> args) {
+    Object method(Object target, String name, List<Object> args) {
         if (target instanceof String s) {
             return switch (name) {
                 case "startswith" -> startsOrEnds(s, args.get(0), true);
@@ -130,15 +136,11 @@ final class Builtins {
                 case "lower" -> s.toLowerCase(Locale.ROOT);
                 case "title" -> title(s);
                 case "capitalize" -> filter("capitalize", s, List.of(), Map.of());
-                case "replace" -> s.replace(Values.str(args.get(0)), Values.str(args.get(1)));
+                case "replace" -> replace(s, Values.str(args.get(0)), Values.str(args.get(1), limits));
                 case "find" -> (long) s.indexOf(Values.str(args.get(0)));
                 case "count" -> (long) ((s.length() - s.replace(Values.str(args.get(0)), "").length())
                         / Math.max(1, Values.str(args.get(0)).length()));
-                case "join" -> {
-                    List<String> parts = new ArrayList<>();
-                    Values.iterate(args.get(0)).forEach(item -> parts.add(Values.str(item)));
-                    yield String.join(s, parts);
-                }
+                case "join" -> join(s, Values.iterate(args.get(0)));
                 default -> throw new TemplateException("'str' object has no attribute '" + name + "'");
             };
         }
@@ -186,17 +188,22 @@ final class Builtins {
         throw new TemplateException("argument of type '" + Values.typeName(container) + "' is not iterable");
     }
 
-    static Object arithmetic(String op, Object left, Object right) {
+    Object arithmetic(String op, Object left, Object right) {
         if (op.equals("+") && left instanceof String a && right instanceof String b) {
+            limits.checkChars((long) a.length() + b.length());
             return a + b;
         }
         if (op.equals("+") && left instanceof List<?> a && right instanceof List<?> b) {
+            limits.checkItems((long) a.size() + b.size());
             List<Object> joined = new ArrayList<>(a);
             joined.addAll(b);
             return joined;
         }
-        if (op.equals("*") && left instanceof String a && right instanceof Long n) {
-            return a.repeat((int) Math.max(0, n));
+        if (op.equals("*") && (left instanceof String || left instanceof List) && right instanceof Long n) {
+            return repeat(left, n);
+        }
+        if (op.equals("*") && left instanceof Long n && (right instanceof String || right instanceof List)) {
+            return repeat(right, n);
         }
         if (!(left instanceof Number a) || !(right instanceof Number b) || left instanceof Boolean || right instanceof Boolean) {
             throw new TemplateException("unsupported operand types for " + op + ": '" + Values.typeName(left) + "' and '"
@@ -214,6 +221,40 @@ final class Builtins {
                     : (Object) (a.doubleValue() % b.doubleValue());
             default -> throw new TemplateException("unknown operator " + op);
         };
+    }
+
+    /** {@code sequence * n}, as Python repeats a string or a list; its size is checked before it is built. */
+    private Object repeat(Object sequence, long n) {
+        long times = Math.min(Math.max(0, n), Integer.MAX_VALUE + 1L); // an int size times this fits in a long
+        if (sequence instanceof String s) {
+            limits.checkChars(s.length() * times);
+            return s.isEmpty() ? s : s.repeat((int) times);
+        }
+        List<?> list = (List<?>) sequence;
+        limits.checkItems(list.size() * times);
+        List<Object> repeated = new ArrayList<>((int) (list.size() * times));
+        for (long i = 0; i < times && !list.isEmpty(); i++) {
+            repeated.addAll(list);
+        }
+        return repeated;
+    }
+
+    /** {@code separator.join(str(part) for part in parts)}, failing as soon as it outgrows the output limit. */
+    private String join(String separator, List<Object> parts) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            String part = Values.str(parts.get(i), limits);
+            limits.checkChars(out.length() + (long) (i == 0 ? 0 : separator.length()) + part.length());
+            out.append(i == 0 ? "" : separator).append(part);
+        }
+        return out.toString();
+    }
+
+    /** {@code s.replace(old, new)}, its size checked before it is built ({@code ""} as old inserts between characters). */
+    private String replace(String s, String old, String replacement) {
+        long matches = old.isEmpty() ? s.length() + 1L : (s.length() - s.replace(old, "").length()) / old.length();
+        limits.checkChars(s.length() + matches * (replacement.length() - old.length()));
+        return s.replace(old, replacement);
     }
 
     static Object negate(Object value) {

@@ -1,5 +1,6 @@
 package dev.baton.render.jinja;
 
+import java.math.BigInteger;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ final class Globals {
     private Globals() {
     }
 
-    static Object call(String name, List<Object> args, Map<String, Object> kwargs) {
+    static Object call(String name, List<Object> args, Map<String, Object> kwargs, JinjaLimits limits) {
         switch (name) {
             case "raise_exception" -> throw new TemplateException(args.isEmpty() ? "raise_exception" : Values.str(args.get(0)));
             case "namespace" -> {
@@ -26,20 +27,46 @@ final class Globals {
                 return new LinkedHashMap<>(kwargs);
             }
             case "range" -> {
-                long start = args.size() > 1 ? ((Number) args.get(0)).longValue() : 0;
-                long stop = ((Number) args.get(args.size() > 1 ? 1 : 0)).longValue();
-                long step = args.size() > 2 ? ((Number) args.get(2)).longValue() : 1;
-                List<Object> values = new ArrayList<>();
-                for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
-                    values.add(i);
-                }
-                return values;
+                return range(args, limits);
             }
             case "strftime_now" -> {
                 return strftime(Values.str(args.get(0)));
             }
             default -> throw new TemplateException("'" + name + "' is undefined");
         }
+    }
+
+    /** Python's {@code range(stop)}, {@code range(start, stop[, step])} as a list, no longer than the range limit. */
+    private static List<Object> range(List<Object> args, JinjaLimits limits) {
+        if (args.isEmpty() || args.size() > 3) {
+            throw new TemplateException("range expected 1 to 3 arguments, got " + args.size());
+        }
+        long start = args.size() > 1 ? integer(args.get(0)) : 0;
+        long stop = integer(args.get(args.size() > 1 ? 1 : 0));
+        long step = args.size() > 2 ? integer(args.get(2)) : 1;
+        if (step == 0) {
+            throw new TemplateException("range() arg 3 must not be zero");
+        }
+        // Python's length of the range, in exact arithmetic: the span may not fit in a long
+        BigInteger span = BigInteger.valueOf(stop).subtract(BigInteger.valueOf(start));
+        BigInteger length = span.signum() != Long.signum(step) ? BigInteger.ZERO
+                : span.abs().add(BigInteger.valueOf(Math.abs(step)).subtract(BigInteger.ONE)).divide(BigInteger.valueOf(step).abs());
+        if (length.compareTo(BigInteger.valueOf(limits.maxRangeLength())) > 0) {
+            throw new TemplateLimitException(JinjaLimits.Limit.RANGE_LENGTH, "range() of " + length
+                    + " numbers exceeds the limit of " + limits.maxRangeLength());
+        }
+        List<Object> values = new ArrayList<>(length.intValue());
+        for (int i = 0; i < length.intValue(); i++) {
+            values.add(start + i * step);
+        }
+        return values;
+    }
+
+    private static long integer(Object value) {
+        if (!(value instanceof Long n)) {
+            throw new TemplateException("'" + Values.typeName(value) + "' object cannot be interpreted as an integer");
+        }
+        return n;
     }
 
     /** Python's {@code strftime} for the directives chat templates use (dates in system prompts). */

@@ -11,36 +11,55 @@ import java.util.Map;
  * (transformers' environment: {@code trim_blocks}, {@code lstrip_blocks}, loop controls, its
  * {@code tojson}, {@code raise_exception}, {@code strftime_now}). Written for chat templates rather than
  * as a general Jinja: no autoescaping, no inheritance or includes, no sandbox needed because templates
- * cannot reach Java objects — only the plain values they are given. Parsed once; {@link #render} is
- * thread-safe.
+ * cannot reach Java objects — only the plain values they are given. What sandboxing a template or a conversation
+ * needs is {@link JinjaLimits}: depth, loop iterations, range length and output size are bounded, so a rendering ends
+ * with its text or a {@link TemplateException}, never a stack overflow, a hang or an exhausted heap. Parsed once;
+ * {@link #render} is thread-safe.
  */
 public final class JinjaTemplate {
 
     private final List<Node> nodes;
+    private final JinjaLimits limits;
 
-    private JinjaTemplate(List<Node> nodes) {
+    private JinjaTemplate(List<Node> nodes, JinjaLimits limits) {
         this.nodes = nodes;
+        this.limits = limits;
     }
 
     /** @throws TemplateException naming the line of a syntax error */
     public static JinjaTemplate parse(String source) {
-        return new JinjaTemplate(StatementParser.parse(source));
+        return parse(source, JinjaLimits.DEFAULT);
+    }
+
+    /** @throws TemplateException naming the line of a syntax error */
+    public static JinjaTemplate parse(String source, JinjaLimits limits) {
+        try {
+            return new JinjaTemplate(StatementParser.parse(source), limits);
+        } catch (StackOverflowError e) {
+            throw new TemplateLimitException(JinjaLimits.Limit.STACK, "the template nests too deep to parse");
+        }
     }
 
     /**
      * Renders with {@code context} (values: strings, numbers, booleans, null, lists and maps of them).
      *
      * @throws TemplateException when the template raises or misuses a value
+     * @throws TemplateLimitException when the rendering hits one of the template's {@link JinjaLimits}
      */
     public String render(Map<String, Object> context) {
-        StringBuilder out = new StringBuilder();
-        new Run(out).nodes(nodes, new Scope(new HashMap<>(context), null));
-        return out.toString();
+        Run run = new Run(limits);
+        try {
+            run.nodes(nodes, new Scope(new HashMap<>(context), null));
+        } catch (StackOverflowError e) {
+            // the last resort: the named limits keep real templates far from the stack's end
+            throw new TemplateLimitException(JinjaLimits.Limit.STACK, "the rendering nests deeper than the renderer's stack allows");
+        }
+        return run.out.toString();
     }
 
     /** A JSON value as Python's {@code json.dumps(value, ensure_ascii=False)} writes it (what {@code tojson} writes). */
     public static String pythonJson(com.fasterxml.jackson.databind.JsonNode node) {
-        return Values.toJson(plain(node), null);
+        return Values.toJson(plain(node), null, JinjaLimits.DEFAULT);
     }
 
     /** A JSON value as template data: objects as ordered maps, arrays as lists, integers as {@code Long}. */
@@ -101,12 +120,17 @@ public final class JinjaTemplate {
         }
     }
 
-    /** One rendering: the output and the evaluation rules. */
+    /** One rendering: the output, what it has spent of its limits, and the evaluation rules. */
     private static final class Run {
-        private final StringBuilder out;
+        private final StringBuilder out = new StringBuilder();
+        private final JinjaLimits limits;
+        private final Builtins builtins;
+        private int callDepth;
+        private long iterations;
 
-        Run(StringBuilder out) {
-            this.out = out;
+        Run(JinjaLimits limits) {
+            this.limits = limits;
+            this.builtins = new Builtins(limits);
         }
 
         void nodes(List<Node> nodes, Scope scope) {
@@ -117,9 +141,9 @@ public final class JinjaTemplate {
 
         private void node(Node node, Scope scope) {
             if (node instanceof Node.Text text) {
-                out.append(text.text());
+                write(text.text());
             } else if (node instanceof Node.Output output) {
-                out.append(Values.str(eval(output.value(), scope)));
+                write(Values.str(eval(output.value(), scope), limits));
             } else if (node instanceof Node.If branch) {
                 for (Node.Branch b : branch.branches()) {
                     if (Values.truthy(eval(b.condition(), scope))) {
@@ -133,13 +157,7 @@ public final class JinjaTemplate {
             } else if (node instanceof Node.Set set) {
                 assign(set, scope);
             } else if (node instanceof Node.SetBlock set) {
-                StringBuilder saved = new StringBuilder(out);
-                out.setLength(0);
-                nodes(set.body(), scope);
-                String rendered = out.toString();
-                out.setLength(0);
-                out.append(saved);
-                scope.vars.put(set.name(), rendered);
+                scope.vars.put(set.name(), capture(set.body(), scope));
             } else if (node instanceof Node.Macro macro) {
                 scope.vars.put(macro.name(), new MacroValue(macro, scope));
             } else if (node instanceof Node.Break) {
@@ -148,6 +166,19 @@ public final class JinjaTemplate {
                 throw new LoopControl(false);
             } else if (node instanceof Node.Block block) {
                 nodes(block.body(), scope);
+            }
+        }
+
+        /** Appends to the output; what macros and set blocks capture counts, as it is written here first. */
+        private void write(String text) {
+            limits.checkChars((long) out.length() + text.length());
+            out.append(text);
+        }
+
+        private void iteration() {
+            if (++iterations > limits.maxLoopIterations()) {
+                throw new TemplateLimitException(JinjaLimits.Limit.LOOP_ITERATIONS,
+                        "the rendering exceeds the limit of " + limits.maxLoopIterations() + " loop iterations");
             }
         }
 
@@ -168,6 +199,7 @@ public final class JinjaTemplate {
             if (loop.filter() != null) {
                 List<Object> kept = new ArrayList<>();
                 for (Object item : items) {
+                    iteration();
                     Scope probe = new Scope(new HashMap<>(), scope);
                     bind(loop.targets(), item, probe);
                     if (Values.truthy(eval(loop.filter(), probe))) {
@@ -181,6 +213,7 @@ public final class JinjaTemplate {
                 return;
             }
             for (int i = 0; i < items.size(); i++) {
+                iteration();
                 Scope iteration = new Scope(new HashMap<>(), scope);
                 bind(loop.targets(), items.get(i), iteration);
                 Map<String, Object> info = new LinkedHashMap<>();
@@ -251,11 +284,11 @@ public final class JinjaTemplate {
                 return call(call, scope);
             }
             if (expr instanceof Expr.Filter filter) {
-                return Builtins.filter(filter.name(), eval(filter.target(), scope), evalAll(filter.args(), scope),
+                return builtins.filter(filter.name(), eval(filter.target(), scope), evalAll(filter.args(), scope),
                         evalAll(filter.kwargs(), scope));
             }
             if (expr instanceof Expr.Test test) {
-                boolean result = Builtins.test(test.name(), eval(test.target(), scope), evalAll(test.args(), scope));
+                boolean result = builtins.test(test.name(), eval(test.target(), scope), evalAll(test.args(), scope));
                 return test.negated() != result;
             }
             if (expr instanceof Expr.Unary unary) {
@@ -308,8 +341,8 @@ public final class JinjaTemplate {
                 case "<=" -> Values.compare(left, right) <= 0;
                 case ">=" -> Values.compare(left, right) >= 0;
                 case "in" -> Builtins.contains(right, left);
-                case "~" -> Values.str(left) + Values.str(right);
-                default -> Builtins.arithmetic(op, left, right);
+                case "~" -> builtins.arithmetic("+", Values.str(left, limits), Values.str(right, limits));
+                default -> builtins.arithmetic(op, left, right);
             };
         }
 
@@ -319,7 +352,7 @@ public final class JinjaTemplate {
             if (call.callee() instanceof Expr.Attribute method) {
                 Object target = eval(method.target(), scope);
                 if (!(target instanceof Map<?, ?> map && map.get(method.name()) instanceof MacroValue)) {
-                    return Builtins.method(target, method.name(), args);
+                    return builtins.method(target, method.name(), args);
                 }
             }
             Object callee = eval(call.callee(), scope);
@@ -327,12 +360,25 @@ public final class JinjaTemplate {
                 return invoke(macro, args, kwargs);
             }
             if (call.callee() instanceof Expr.Name name) {
-                return Globals.call(name.name(), args, kwargs);
+                return Globals.call(name.name(), args, kwargs, limits);
             }
             throw new TemplateException("'" + Values.typeName(callee) + "' object is not callable");
         }
 
         private Object invoke(MacroValue value, List<Object> args, Map<String, Object> kwargs) {
+            if (callDepth == limits.maxCallDepth()) {
+                throw new TemplateLimitException(JinjaLimits.Limit.CALL_DEPTH,
+                        "macro calls nest deeper than the limit of " + limits.maxCallDepth());
+            }
+            callDepth++;
+            try {
+                return expand(value, args, kwargs);
+            } finally {
+                callDepth--;
+            }
+        }
+
+        private String expand(MacroValue value, List<Object> args, Map<String, Object> kwargs) {
             Node.Macro macro = value.macro();
             Scope scope = new Scope(new HashMap<>(), value.closure());
             for (int i = 0; i < macro.params().size(); i++) {
@@ -341,13 +387,21 @@ public final class JinjaTemplate {
                         : macro.defaults().get(i) != null ? eval(macro.defaults().get(i), value.closure()) : Values.UNDEFINED;
                 scope.vars.put(param, arg);
             }
-            StringBuilder saved = new StringBuilder(out);
-            out.setLength(0);
-            nodes(macro.body(), scope);
-            String rendered = out.toString();
-            out.setLength(0);
-            out.append(saved);
-            return rendered;
+            return capture(macro.body(), scope);
+        }
+
+        /**
+         * What {@code body} renders, taken off the end of the output: linear in what it renders, where copying the
+         * output so far made every macro call and {@code set} block cost the whole prompt (quadratic).
+         */
+        private String capture(List<Node> body, Scope scope) {
+            int mark = out.length();
+            try {
+                nodes(body, scope);
+                return out.substring(mark);
+            } finally {
+                out.setLength(mark);
+            }
         }
     }
 }

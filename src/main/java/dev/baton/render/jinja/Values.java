@@ -55,18 +55,57 @@ final class Values {
         return true;
     }
 
-    /** {@code str(value)} as Python prints it. */
+    /** {@code str(value)} as Python prints it, for names, keys and messages (bounded by the default limits). */
     static String str(Object value) {
+        return str(value, JinjaLimits.DEFAULT);
+    }
+
+    /** {@code str(value)} as Python prints it; a list or dict written longer than the output limit fails. */
+    static String str(Object value, JinjaLimits limits) {
         if (value == UNDEFINED) {
             return "";
         }
         if (value instanceof String s) {
             return s;
         }
-        return repr(value);
+        return repr(value, limits);
     }
 
-    static String repr(Object value) {
+    static String repr(Object value, JinjaLimits limits) {
+        StringBuilder out = new StringBuilder();
+        writeRepr(value, limits, out);
+        return out.toString();
+    }
+
+    private static void writeRepr(Object value, JinjaLimits limits, StringBuilder out) {
+        if (value instanceof String s) {
+            limits.checkChars(out.length() + (long) s.length() + 2);
+            out.append('\'').append(s.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")).append('\'');
+        } else if (value instanceof List<?> list) {
+            out.append('[');
+            for (int i = 0; i < list.size(); i++) {
+                out.append(i == 0 ? "" : ", ");
+                writeRepr(list.get(i), limits, out);
+            }
+            out.append(']');
+        } else if (value instanceof Map<?, ?> map) {
+            out.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                out.append(first ? "" : ", ");
+                writeRepr(e.getKey(), limits, out);
+                out.append(": ");
+                writeRepr(e.getValue(), limits, out);
+                first = false;
+            }
+            out.append('}');
+        } else {
+            out.append(scalarRepr(value));
+        }
+        limits.checkChars(out.length());
+    }
+
+    private static String scalarRepr(Object value) {
         if (value == null) {
             return "None";
         }
@@ -79,25 +118,6 @@ final class Values {
         if (value instanceof Double d) {
             return pythonFloat(d);
         }
-        if (value instanceof String s) {
-            return "'" + s.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'";
-        }
-        if (value instanceof List<?> list) {
-            StringBuilder out = new StringBuilder("[");
-            for (int i = 0; i < list.size(); i++) {
-                out.append(i == 0 ? "" : ", ").append(repr(list.get(i)));
-            }
-            return out.append(']').toString();
-        }
-        if (value instanceof Map<?, ?> map) {
-            StringBuilder out = new StringBuilder("{");
-            boolean first = true;
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                out.append(first ? "" : ", ").append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
-                first = false;
-            }
-            return out.append('}').toString();
-        }
         return String.valueOf(value);
     }
 
@@ -109,13 +129,18 @@ final class Values {
     }
 
     /** {@code json.dumps(value, ensure_ascii=False)} with its default separators, or indented by {@code indent}. */
-    static String toJson(Object value, Integer indent) {
+    static String toJson(Object value, Integer indent, JinjaLimits limits) {
         StringBuilder out = new StringBuilder();
-        writeJson(value, indent, 0, out);
+        writeJson(value, indent, 0, limits, out);
         return out.toString();
     }
 
-    private static void writeJson(Object value, Integer indent, int depth, StringBuilder out) {
+    private static void writeJson(Object value, Integer indent, int depth, JinjaLimits limits, StringBuilder out) {
+        writeJsonValue(value, indent, depth, limits, out);
+        limits.checkChars(out.length());
+    }
+
+    private static void writeJsonValue(Object value, Integer indent, int depth, JinjaLimits limits, StringBuilder out) {
         if (value == null || value == UNDEFINED) {
             out.append("null");
         } else if (value instanceof Boolean b) {
@@ -125,6 +150,7 @@ final class Values {
         } else if (value instanceof Double d) {
             out.append(d.isNaN() ? "NaN" : d.isInfinite() ? (d > 0 ? "Infinity" : "-Infinity") : pythonFloat(d));
         } else if (value instanceof String s) {
+            limits.checkChars(out.length() + (long) s.length() + 2);
             quote(s, out);
         } else if (value instanceof List<?> list) {
             if (list.isEmpty()) {
@@ -134,10 +160,10 @@ final class Values {
             out.append('[');
             for (int i = 0; i < list.size(); i++) {
                 out.append(i == 0 ? "" : indent == null ? ", " : ",");
-                newline(indent, depth + 1, out);
-                writeJson(list.get(i), indent, depth + 1, out);
+                newline(indent, depth + 1, limits, out);
+                writeJson(list.get(i), indent, depth + 1, limits, out);
             }
-            newline(indent, depth, out);
+            newline(indent, depth, limits, out);
             out.append(']');
         } else if (value instanceof Map<?, ?> map) {
             if (map.isEmpty()) {
@@ -148,22 +174,24 @@ final class Values {
             boolean first = true;
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 out.append(first ? "" : indent == null ? ", " : ",");
-                newline(indent, depth + 1, out);
+                newline(indent, depth + 1, limits, out);
                 quote(String.valueOf(e.getKey()), out);
                 out.append(": ");
-                writeJson(e.getValue(), indent, depth + 1, out);
+                writeJson(e.getValue(), indent, depth + 1, limits, out);
                 first = false;
             }
-            newline(indent, depth, out);
+            newline(indent, depth, limits, out);
             out.append('}');
         } else {
             quote(String.valueOf(value), out);
         }
     }
 
-    private static void newline(Integer indent, int depth, StringBuilder out) {
+    private static void newline(Integer indent, int depth, JinjaLimits limits, StringBuilder out) {
         if (indent != null) {
-            out.append('\n').append(" ".repeat(indent * depth));
+            long spaces = Math.max(0, (long) indent * depth);
+            limits.checkChars(out.length() + 1 + spaces);
+            out.append('\n').append(" ".repeat((int) spaces));
         }
     }
 
