@@ -51,6 +51,7 @@ public class TenantDirectory {
     private final Counter reloaded;
     private final Counter reloadFailed;
     private volatile Snapshot snapshot;
+    private volatile long generation; // counts the snapshots taken: open sockets check their key again when it moves
     private String refusedText; // the last file that could not be used, reported once
     private static final String UNREADABLE = "\0unreadable";
     private ScheduledExecutorService watcher;
@@ -130,6 +131,31 @@ public class TenantDirectory {
         return tenant;
     }
 
+    /**
+     * The fingerprint of the key in an {@code Authorization} header (never the key itself), kept by a
+     * connection so that it can be checked again after a reload ({@link #admits}); null without a bearer key.
+     */
+    public String keyFingerprint(String authorizationHeader) {
+        if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return hash(authorizationHeader.substring(7).strip());
+    }
+
+    /** Whether the key of {@code fingerprint} still belongs to {@code tenant} (always, when Baton runs without keys). */
+    public boolean admits(String fingerprint, TenantId tenant) {
+        Map<String, TenantId> tenants = snapshot.tenantsByHash();
+        if (tenants.isEmpty()) {
+            return TenantId.OPEN.equals(tenant);
+        }
+        return fingerprint != null && tenant.equals(tenants.get(fingerprint));
+    }
+
+    /** Moves each time a reload replaces the keys: a holder of {@link #admits} checks again when it changed. */
+    public long generation() {
+        return generation;
+    }
+
     /** What {@code tenant} may use: its own limits from the keys file, or the configured defaults. */
     public TenantLimits limits(TenantId tenant) {
         return snapshot.limits().getOrDefault(tenant, defaults);
@@ -153,6 +179,7 @@ public class TenantDirectory {
             refuse(text, e);
             return;
         }
+        generation++;
         refusedText = null;
         reloaded.increment();
         LOG.infof("API keys file %s reloaded: %d keys of %d tenants", file, snapshot.tenantsByHash().size(),
@@ -187,6 +214,11 @@ public class TenantDirectory {
                         + "' is also given to tenant '" + tenant.value() + "' by BATON_API_KEYS");
             }
         });
+        if (all.isEmpty()) {
+            // a keys file that lists no key would open the gateway to anyone: never fail open
+            throw new IllegalArgumentException("BATON_API_KEYS_FILE=" + file + ": lists no key; a keys file must give at"
+                    + " least one (remove BATON_API_KEYS_FILE to run without keys)");
+        }
         return new Snapshot(Map.copyOf(all), contents.limits(), text);
     }
 

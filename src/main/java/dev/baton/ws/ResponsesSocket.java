@@ -56,19 +56,24 @@ public class ResponsesSocket {
     @OnOpen
     Uni<Void> open(WebSocketConnection connection) {
         Context context = Vertx.currentContext();
+        long keysGeneration = tenants.generation(); // before authenticating: a reload in between is checked again
         TenantId tenant = tenants.authenticate(connection.handshakeRequest().header("Authorization"));
         sockets.opened(tenant);
         connection.userData().put(TENANT, tenant);
         SocketSession session = new SocketSession(connection, tenant,
                 context, conversations, json, config.ws(), config.render().inlineMaxBytes() / 2, metrics,
-                gate.claim(connection.handshakeRequest().remoteAddress()));
+                gate.claim(connection.handshakeRequest().remoteAddress()),
+                tenants.keyFingerprint(connection.handshakeRequest().header("Authorization")), keysGeneration);
         connection.userData().put(SESSION, session);
         drain.opened(session);
         metrics.connections(1);
         long ageTimer = vertx.setTimer(Math.max(1, config.ws().maxAge().toMillis()),
                 fired -> context.runOnContext(ignored -> session.onAgeLimit()));
         long checkEvery = Math.max(10, Math.min(1000, config.ws().sendDeadline().toMillis() / 4));
-        long deadlineTimer = vertx.setPeriodic(checkEvery, tick -> context.runOnContext(ignored -> session.checkSendDeadline()));
+        long deadlineTimer = vertx.setPeriodic(checkEvery, tick -> context.runOnContext(ignored -> {
+            session.checkSendDeadline();
+            session.checkKey(tenants);
+        }));
         connection.userData().put(AGE_TIMER, ageTimer);
         connection.userData().put(DEADLINE_TIMER, deadlineTimer);
         return Uni.createFrom().voidItem();

@@ -25,6 +25,7 @@ public class SocketMetrics {
     private final Counter slotMisses;
     private final Counter slowConsumers;
     private final Counter unexpectedFailures;
+    private final Counter revokedKeys;
 
     public SocketMetrics(MeterRegistry registry) {
         registry.gauge("baton_ws_connections", connections);
@@ -35,6 +36,7 @@ public class SocketMetrics {
         slotMisses = registry.counter("baton_ws_slot_lookups_total", "result", "miss");
         slowConsumers = registry.counter("baton_ws_slow_consumer_closes_total");
         unexpectedFailures = registry.counter("baton_ws_unexpected_failures_total");
+        revokedKeys = registry.counter("baton_ws_revoked_key_closes_total");
     }
 
     void connections(int delta) {
@@ -59,6 +61,10 @@ public class SocketMetrics {
 
     void slowConsumerClosed() {
         slowConsumers.increment();
+    }
+
+    void revokedKeyClosed() {
+        revokedKeys.increment();
     }
 
     void unexpectedFailure() {

@@ -12,6 +12,7 @@ import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.SocketError;
 import dev.baton.session.Ids;
 import dev.baton.session.StoredResponse;
+import dev.baton.session.TenantDirectory;
 import dev.baton.session.TenantId;
 import dev.baton.turn.ConnectionSlots;
 import dev.baton.turn.Turn;
@@ -55,11 +56,15 @@ final class SocketSession {
     private boolean aged;
     private boolean draining;
     private boolean closed;
+    private final String keyFingerprint;
+    private long keysChecked;
 
     SocketSession(WebSocketConnection connection, TenantId tenant, Context context, Conversations conversations,
                   ObjectMapper json, BatonConfig.WebSocket limits, int parseInlineMaxChars, SocketMetrics metrics,
-                  HttpConnection tcp) {
+                  HttpConnection tcp, String keyFingerprint, long keysGeneration) {
         this.connection = connection;
+        this.keyFingerprint = keyFingerprint;
+        this.keysChecked = keysGeneration;
         this.tenant = tenant;
         this.context = context;
         this.conversations = conversations;
@@ -282,6 +287,20 @@ final class SocketSession {
             if (tcp != null) {
                 tcp.close();
             }
+        }
+    }
+
+    /** A reload of the keys took this connection's key away (or gave it to another tenant): close it with 1008. */
+    void checkKey(TenantDirectory tenants) {
+        long now = tenants.generation();
+        if (closed || now == keysChecked) {
+            return;
+        }
+        keysChecked = now;
+        if (!tenants.admits(keyFingerprint, tenant)) {
+            LOG.infof("closing connection %s of tenant '%s': its API key was revoked", connection.id(), tenant.value());
+            metrics.revokedKeyClosed();
+            close(new CloseReason(CLOSE_POLICY, "API key revoked"));
         }
     }
 

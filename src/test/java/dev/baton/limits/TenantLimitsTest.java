@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import dev.baton.protocol.ApiException;
 import dev.baton.session.TenantDirectory;
 import dev.baton.session.TenantId;
@@ -187,5 +188,38 @@ class TenantLimitsTest {
 
         Files.writeString(KEYS_FILE, keysFile(""));
         await().atMost(Duration.ofSeconds(10)).until(() -> create("sk-delta").statusCode() == 401);
+    }
+
+    @Test
+    void aReloadThatLeavesNoKeyIsRefusedAndTheGatewayStaysClosed() throws IOException {
+        double failed = metrics.counter("baton_api_keys_reloads_total", "outcome", "failed").count();
+        try {
+            Files.writeString(KEYS_FILE, "tenants: {}\n");
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> metrics.counter("baton_api_keys_reloads_total", "outcome", "failed").count() > failed);
+            given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", "hi"))
+                    .when().post("/v1/responses").then().statusCode(401);
+            create("sk-gamma").then().statusCode(200);
+        } finally {
+            Files.writeString(KEYS_FILE, keysFile(""));
+        }
+    }
+
+    @Test
+    void aKeyRemovedFromTheFileEndsItsOpenSockets() throws IOException {
+        Files.writeString(KEYS_FILE, keysFile("  epsilon:\n    keys: [" + hashed("sk-epsilon") + "]\n"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> create("sk-epsilon").statusCode() == 200);
+        try (WsClient revoked = socket("sk-epsilon"); WsClient kept = socket("sk-gamma")) {
+            revoked.send(wsCreate());
+            List<JsonNode> first = revoked.untilTerminal();
+            assertEquals("response.completed", first.get(first.size() - 1).path("type").asText());
+            Files.writeString(KEYS_FILE, keysFile(""));
+            assertEquals(1008, revoked.awaitClose(), "the revoked key's socket closes with a policy violation");
+            kept.send(wsCreate());
+            List<JsonNode> other = kept.untilTerminal();
+            assertEquals("response.completed", other.get(other.size() - 1).path("type").asText(),
+                    "another tenant's socket stays open");
+        }
+        create("sk-epsilon").then().statusCode(401);
     }
 }

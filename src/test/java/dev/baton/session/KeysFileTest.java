@@ -1,6 +1,7 @@
 package dev.baton.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,5 +82,32 @@ class KeysFileTest {
         Files.delete(file);
         tenants.reloadIfChanged();
         assertEquals(new TenantId("acme"), tenants.authenticate("Bearer sk-file"), "a file briefly gone changes nothing");
+
+        long generation = tenants.generation();
+        String fingerprint = tenants.keyFingerprint("Bearer sk-file");
+        assertTrue(tenants.admits(fingerprint, new TenantId("acme")));
+        Files.writeString(file, "tenants:\n  acme:\n    keys: [" + hash("sk-new") + "]\n");
+        tenants.reloadIfChanged();
+        assertTrue(tenants.generation() > generation, "a reload moves the generation");
+        assertFalse(tenants.admits(fingerprint, new TenantId("acme")), "the removed key no longer admits its sockets");
+        assertTrue(tenants.admits(tenants.keyFingerprint("Bearer sk-env"), new TenantId("envteam")));
+    }
+
+    @Test
+    void aKeysFileThatListsNoKeyIsRefusedAtStartAndOnReload(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("keys.yaml");
+        Files.writeString(file, "tenants: {}\n");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new TenantDirectory(
+                List.of(), file, Duration.ofSeconds(1), DEFAULTS, new SimpleMeterRegistry()));
+        assertTrue(refused.getMessage().contains("lists no key"), refused.getMessage());
+
+        Files.writeString(file, "tenants:\n  acme:\n    keys: [" + hash("sk-file") + "]\n");
+        TenantDirectory tenants = new TenantDirectory(List.of(), file, Duration.ofSeconds(1), DEFAULTS,
+                new SimpleMeterRegistry());
+        Files.writeString(file, "tenants: {}\n");
+        tenants.reloadIfChanged();
+        assertEquals(401, assertThrows(ApiException.class, () -> tenants.authenticate(null)).error().status(),
+                "emptying the file never opens the gateway");
+        assertEquals(new TenantId("acme"), tenants.authenticate("Bearer sk-file"));
     }
 }
