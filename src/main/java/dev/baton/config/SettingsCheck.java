@@ -64,7 +64,7 @@ public final class SettingsCheck {
         BatonConfig.Redis redis = config.redis();
         redis.url().ifPresent(url -> {
             if (!url.startsWith("redis://") && !url.startsWith("rediss://") && !url.startsWith("unix://")) {
-                problems.add(env("baton.redis.url") + "=" + url + ": must be redis://host:port[/db] (or rediss://)");
+                problems.add(env("baton.redis.url") + "=" + Secrets.redact(url) + ": must be redis://host:port[/db] (or rediss://)");
             }
         });
         atLeast("baton.limits.max-input-items", config.limits().maxInputItems(), 1);

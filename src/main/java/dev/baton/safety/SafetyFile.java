@@ -1,5 +1,6 @@
 package dev.baton.safety;
 
+import dev.baton.config.Secrets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -148,10 +149,10 @@ final class SafetyFile {
         try {
             base = URI.create(url.endsWith("/") ? url : url + "/");
         } catch (IllegalArgumentException e) {
-            throw invalid(where + " field url is not a URL: " + url);
+            throw invalid(where + " field url is not a URL: " + Secrets.redact(url));
         }
         if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme())) {
-            throw invalid(where + " field url must be http:// or https://: " + url);
+            throw invalid(where + " field url must be http:// or https://: " + Secrets.redact(url));
         }
         Map<String, String> headers = new HashMap<>();
         String keyVariable = text(node, "api_key_env");

@@ -1,11 +1,13 @@
 package dev.baton.replicas;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -47,6 +49,17 @@ class StartupFailuresIT {
                 exit.output());
         assertTrue(exit.output().contains("BATON_REDIS_DURABILITY (baton.redis.durability)='eventually': must be one of async, sync"),
                 exit.output());
+    }
+
+    @Test
+    void aMalformedRedisUrlStopsTheStartWithoutPrintingItsPassword() throws Exception {
+        for (String url : List.of("http://baton:hunter2-redis-secret@redis.internal:6379/0",
+                "baton:hunter2-redis-secret@redis.internal:6379", "redis:/baton:hunter2-redis-secret@redis.internal:6379",
+                "redis://baton:hunter2-redis-secret@redis.internal:port")) {
+            Exit exit = start(Map.of("BATON_REDIS_URL", url));
+            assertNotEquals(0, exit.code(), url);
+            assertFalse(exit.output().contains("hunter2-redis-secret"), "the password is never printed:\n" + exit.output());
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.baton.engine.upstream;
 
+import dev.baton.config.Secrets;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,15 @@ public record Endpoint(String name, String protocol, String transport, URI baseU
     public Endpoint {
         headers = Map.copyOf(headers);
         models = List.copyOf(models);
+    }
+
+    /** Never shows a header's value (an upstream key) nor the URL's user info. */
+    @Override
+    public String toString() {
+        return "Endpoint[name=" + name + ", protocol=" + protocol + ", transport=" + transport + ", baseUrl="
+                + Secrets.redact(baseUrl) + ", headers=" + Secrets.headerNames(headers) + ", models=" + models
+                + ", upstreamModel=" + upstreamModel + ", healthPath=" + healthPath + ", tokenizer=" + tokenizer
+                + ", chatTemplate=" + chatTemplate + ", outputParser=" + outputParser + "]";
     }
 
     public boolean serves(String model) {

@@ -1,5 +1,6 @@
 package dev.baton.engine.upstream;
 
+import dev.baton.config.Secrets;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -96,9 +97,10 @@ final class EndpointHealth {
             return;
         }
         if (healthy) {
-            LOG.infof("Upstream endpoint %s (%s) is up again", endpoint.name(), endpoint.baseUrl());
+            LOG.infof("Upstream endpoint %s (%s) is up again", endpoint.name(), Secrets.redact(endpoint.baseUrl()));
         } else {
-            LOG.warnf("Upstream endpoint %s (%s) is down: %s", endpoint.name(), endpoint.baseUrl(), reason);
+            LOG.warnf("Upstream endpoint %s (%s) is down: %s", endpoint.name(), Secrets.redact(endpoint.baseUrl()),
+                    Secrets.redact(reason));
         }
     }
 }

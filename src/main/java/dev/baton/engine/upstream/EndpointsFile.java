@@ -1,5 +1,6 @@
 package dev.baton.engine.upstream;
 
+import dev.baton.config.Secrets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.baton.engine.tokens.OutputParsers;
@@ -73,10 +74,10 @@ final class EndpointsFile {
         try {
             base = Endpoint.normalise(url);
         } catch (IllegalArgumentException e) {
-            throw invalid(file, where + " field url is not a URL: " + url);
+            throw invalid(file, where + " field url is not a URL: " + Secrets.redact(url));
         }
         if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme())) {
-            throw invalid(file, where + " field url must be http:// or https://: " + url);
+            throw invalid(file, where + " field url must be http:// or https://: " + Secrets.redact(url));
         }
         int port = base.getPort() != -1 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
         String name = orElse(given, base.getHost() + ":" + port);

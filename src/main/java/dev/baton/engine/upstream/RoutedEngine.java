@@ -1,5 +1,6 @@
 package dev.baton.engine.upstream;
 
+import dev.baton.config.Secrets;
 import dev.baton.config.BatonConfig;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineEvent;
@@ -68,7 +69,7 @@ public class RoutedEngine implements Engine {
         this.router = new AffinityRouter(endpoints, health, metrics);
         health.start();
         endpoints.forEach(e -> LOG.infof("Upstream endpoint %s: %s %s over %s, models %s", e.name(), e.protocol(),
-                e.baseUrl(), e.transport(), e.models().isEmpty() ? "any" : e.models()));
+                Secrets.redact(e.baseUrl()), e.transport(), e.models().isEmpty() ? "any" : e.models()));
     }
 
     private static Endpoint single(BatonConfig config) {
