@@ -374,6 +374,19 @@ public interface BatonConfig {
         @WithName("hot-cache-bytes-per-tenant")
         @WithDefault("0")
         long hotCacheBytesPerTenant();
+
+        /**
+         * Bytes of client input one replica holds before answering it (HTTP bodies in flight, WebSocket messages
+         * until their turn ends); beyond it HTTP is answered 429 and a socket pauses reading.
+         */
+        @WithName("inbound-bytes")
+        @WithDefault("100663296")
+        long inboundBytes();
+
+        /** The same, for one tenant on one replica. */
+        @WithName("inbound-bytes-per-tenant")
+        @WithDefault("33554432")
+        long inboundBytesPerTenant();
     }
 
     interface Http {
@@ -420,6 +433,15 @@ public interface BatonConfig {
         @WithName("max-message-bytes")
         @WithDefault("16777216")
         int maxMessageBytes();
+
+        /**
+         * Bytes of messages one connection holds (waiting to be parsed, queued or running creates); past it the
+         * socket stops reading until half is answered, and a message that arrives anyway is refused with
+         * {@code websocket_queue_full}. A connection holding nothing always takes one message (up to max-message-bytes).
+         */
+        @WithName("max-inbound-bytes")
+        @WithDefault("16777216")
+        long maxInboundBytes();
 
         /** Frames written to a connection but not yet flushed; past it the engine stream pauses. */
         @WithName("outbound-queue-frames")

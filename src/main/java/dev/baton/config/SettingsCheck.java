@@ -100,6 +100,12 @@ public final class SettingsCheck {
         atLeast("baton.ws.outbound-queue-frames", ws.outboundQueueFrames(), 1);
         positive("baton.ws.send-deadline", ws.sendDeadline());
 
+        atLeast("baton.ws.max-inbound-bytes", ws.maxInboundBytes(), 1);
+        // the largest single request must fit the budgets it is checked against, or it could never be answered
+        long largest = Math.max(config.http().maxBodyBytes(), ws.maxMessageBytes());
+        atLeast("baton.limits.inbound-bytes-per-tenant", config.limits().inboundBytesPerTenant(), largest);
+        atLeast("baton.limits.inbound-bytes", config.limits().inboundBytes(), config.limits().inboundBytesPerTenant());
+
         atLeast("baton.render.inline-max-bytes", config.render().inlineMaxBytes(), 0);
         atLeast("baton.render.prompt-cache-bytes", config.render().promptCacheBytes(), 0);
         atLeast("baton.render.prefix-index-bytes", config.render().prefixIndexBytes(), 0);

@@ -7,10 +7,12 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.events.UsageEvent;
+import dev.baton.limits.InboundBytes;
 import dev.baton.background.BackgroundRuns;
 import dev.baton.compaction.Compactor;
 import dev.baton.conversation.Conversations;
 import dev.baton.protocol.ApiError;
+import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.ResponseObject;
@@ -58,6 +60,7 @@ public class ResponsesRoutes {
     private final HttpReplies replies;
     private final BatonConfig config;
     private final Offload offload;
+    private final InboundBytes inbound;
     private final long startedAt = Instant.now().getEpochSecond();
 
     private final Compactor compactor;
@@ -66,7 +69,8 @@ public class ResponsesRoutes {
 
     public ResponsesRoutes(ResponseQueries queries, TenantDirectory tenants, Engine engine,
                            HttpReplies replies, BatonConfig config, Offload offload, Compactor compactor,
-                           Conversations conversations, BackgroundRuns background) {
+                           Conversations conversations, BackgroundRuns background, InboundBytes inbound) {
+        this.inbound = inbound;
         this.background = background;
         this.conversations = conversations;
         this.compactor = compactor;
@@ -132,11 +136,43 @@ public class ResponsesRoutes {
         ctx.put(HttpReplies.REQUEST_ID, requestId);
         ctx.response().putHeader("x-request-id", requestId);
         try {
-            ctx.put(TenantId.class.getName(), tenants.authenticate(ctx.request().getHeader("Authorization")));
+            TenantId tenant = tenants.authenticate(ctx.request().getHeader("Authorization"));
+            ctx.put(TenantId.class.getName(), tenant);
+            reserveBody(ctx, tenant);
             ctx.next();
         } catch (RuntimeException e) {
             replies.fail(ctx, e);
         }
+    }
+
+    /**
+     * Holds the request's body bytes against the tenant's and the replica's inbound budgets until its response ends,
+     * before the body is buffered; a body without a length counts as the largest accepted. Over budget: 429.
+     */
+    private void reserveBody(RoutingContext ctx, TenantId tenant) {
+        long bytes = declaredBodyBytes(ctx);
+        if (bytes == 0) {
+            return;
+        }
+        if (!inbound.tryReserve(tenant, bytes, "http")) {
+            throw new ApiException(ApiError.rateLimited("This replica holds its maximum of request bytes in flight"
+                    + " for this tenant or in all (BATON_LIMITS_INBOUND_BYTES_PER_TENANT, BATON_LIMITS_INBOUND_BYTES);"
+                    + " retry in a second."), 1);
+        }
+        ctx.addEndHandler(ended -> inbound.release(tenant, bytes));
+    }
+
+    private long declaredBodyBytes(RoutingContext ctx) {
+        long max = config.http().maxBodyBytes();
+        String length = ctx.request().getHeader("content-length");
+        if (length != null) {
+            try {
+                return Math.min(Math.max(0, Long.parseLong(length.strip())), max); // larger: 413 from the body handler
+            } catch (NumberFormatException e) {
+                return max;
+            }
+        }
+        return "chunked".equalsIgnoreCase(ctx.request().getHeader("transfer-encoding")) ? max : 0;
     }
 
     private void create(RoutingContext ctx) {

@@ -13,6 +13,8 @@ final class Lane {
     final ArrayDeque<CreateResponseRequest> pending = new ArrayDeque<>();
     boolean busy;
     boolean waitingForCapacity;
+    /** Message bytes the running create holds ({@link InboundAccount}), given back when it ends. */
+    long runningBytes;
 
     Lane(String streamId) {
         this.streamId = streamId;

@@ -2,6 +2,7 @@ package dev.baton.ws;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
+import dev.baton.limits.InboundBytes;
 import dev.baton.session.TenantDirectory;
 import dev.baton.session.TenantId;
 import dev.baton.conversation.Conversations;
@@ -39,9 +40,12 @@ public class ResponsesSocket {
     private final UpgradeGate gate;
     private final Drain drain;
     private final SocketCounts sockets;
+    private final InboundBytes inbound;
 
     public ResponsesSocket(Conversations conversations, TenantDirectory tenants, ObjectMapper json, BatonConfig config,
-                           SocketMetrics metrics, Vertx vertx, UpgradeGate gate, Drain drain, SocketCounts sockets) {
+                           SocketMetrics metrics, Vertx vertx, UpgradeGate gate, Drain drain, SocketCounts sockets,
+                           InboundBytes inbound) {
+        this.inbound = inbound;
         this.sockets = sockets;
         this.conversations = conversations;
         this.tenants = tenants;
@@ -63,7 +67,7 @@ public class ResponsesSocket {
         SocketSession session = new SocketSession(connection, tenant,
                 context, conversations, json, config.ws(), config.render().inlineMaxBytes() / 2, metrics,
                 gate.claim(connection.handshakeRequest().remoteAddress()),
-                tenants.keyFingerprint(connection.handshakeRequest().header("Authorization")), keysGeneration);
+                tenants.keyFingerprint(connection.handshakeRequest().header("Authorization")), keysGeneration, inbound);
         connection.userData().put(SESSION, session);
         drain.opened(session);
         metrics.connections(1);
@@ -73,6 +77,7 @@ public class ResponsesSocket {
         long deadlineTimer = vertx.setPeriodic(checkEvery, tick -> context.runOnContext(ignored -> {
             session.checkSendDeadline();
             session.checkKey(tenants);
+            session.resumeReadingIfRoomy();
         }));
         connection.userData().put(AGE_TIMER, ageTimer);
         connection.userData().put(DEADLINE_TIMER, deadlineTimer);

@@ -26,6 +26,7 @@ public class SocketMetrics {
     private final Counter slowConsumers;
     private final Counter unexpectedFailures;
     private final Counter revokedKeys;
+    private final Counter readPauses;
 
     public SocketMetrics(MeterRegistry registry) {
         registry.gauge("baton_ws_connections", connections);
@@ -37,6 +38,7 @@ public class SocketMetrics {
         slowConsumers = registry.counter("baton_ws_slow_consumer_closes_total");
         unexpectedFailures = registry.counter("baton_ws_unexpected_failures_total");
         revokedKeys = registry.counter("baton_ws_revoked_key_closes_total");
+        readPauses = registry.counter("baton_ws_read_pauses_total");
     }
 
     void connections(int delta) {
@@ -61,6 +63,10 @@ public class SocketMetrics {
 
     void slowConsumerClosed() {
         slowConsumers.increment();
+    }
+
+    void readPaused() {
+        readPauses.increment();
     }
 
     void revokedKeyClosed() {

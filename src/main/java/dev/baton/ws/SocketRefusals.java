@@ -54,6 +54,12 @@ final class SocketRefusals {
                 "Too many messages waiting on this connection (" + limit + ").");
     }
 
+    static ApiError inboundFull(long limitBytes) {
+        return new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
+                "This connection holds its maximum of " + limitBytes + " bytes of messages not yet answered"
+                        + " (BATON_WS_MAX_INBOUND_BYTES); send it again once answers arrive.");
+    }
+
     static ApiError createsQueued(int limit) {
         return new ApiError(429, ApiError.INVALID_REQUEST, "websocket_queue_full", null,
                 "Too many queued response.create events on this connection (" + limit + ").");

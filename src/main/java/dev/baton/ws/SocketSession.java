@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
 import dev.baton.events.UsageEvent;
+import dev.baton.limits.InboundBytes;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CreateResponseRequest;
@@ -22,7 +23,10 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpConnection;
+import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
@@ -53,6 +57,12 @@ final class SocketSession {
     private final LaneScheduler lanes;
     private final ConnectionSlots slots = new ConnectionSlots();
     private final Set<Cancellable> running = new HashSet<>();
+    private final InboundAccount inbound;
+    /** The bytes of each frame given to the reader and not yet answered, in order: the reader answers in order. */
+    private final ArrayDeque<Long> readerBytes = new ArrayDeque<>();
+    /** The bytes of each accepted create, from its frame until its turn starts (then on its {@link Lane}). */
+    private final Map<CreateResponseRequest, Long> createBytes = new IdentityHashMap<>();
+    private long eventBytes; // the bytes of the event being handled, until handed to a create or given back
     private boolean aged;
     private boolean draining;
     private boolean closed;
@@ -61,7 +71,7 @@ final class SocketSession {
 
     SocketSession(WebSocketConnection connection, TenantId tenant, Context context, Conversations conversations,
                   ObjectMapper json, BatonConfig.WebSocket limits, int parseInlineMaxChars, SocketMetrics metrics,
-                  HttpConnection tcp, String keyFingerprint, long keysGeneration) {
+                  HttpConnection tcp, String keyFingerprint, long keysGeneration, InboundBytes replicaInbound) {
         this.connection = connection;
         this.keyFingerprint = keyFingerprint;
         this.keysChecked = keysGeneration;
@@ -72,6 +82,7 @@ final class SocketSession {
         this.limits = limits;
         this.metrics = metrics;
         this.tcp = tcp;
+        this.inbound = new InboundAccount(tenant, replicaInbound, limits.maxInboundBytes(), tcp, metrics);
         this.outbound = new OutboundQueue(connection, context, limits.outboundQueueFrames(), metrics);
         this.reader = new FrameReader(context, json, limits.maxMessageBytes(), parseInlineMaxChars, limits.maxQueued(),
                 new Frames());
@@ -83,28 +94,54 @@ final class SocketSession {
 
     /** Every frame gets exactly one answer: a failure nobody expected becomes a {@code server_error} event. */
     void onText(String frame) {
-        guarded(() -> reader.read(frame));
+        guarded(() -> {
+            if (closed) {
+                return;
+            }
+            ApiError refused = inbound.admit(frame.length());
+            if (refused != null) {
+                sendError(refused, null);
+                return;
+            }
+            readerBytes.add((long) frame.length());
+            reader.read(frame);
+        });
+    }
+
+    /** The reader answered the oldest frame it was given: its bytes go back unless a create took them. */
+    private long takeReaderBytes() {
+        Long bytes = readerBytes.poll();
+        return bytes == null ? 0 : bytes;
     }
 
     /** Where the frame reader delivers: each outcome answered, each guarded. */
     private final class Frames implements FrameReader.Sink {
         @Override
         public void onEvent(JsonNode event) {
-            guarded(() -> SocketSession.this.onEvent(event));
+            eventBytes = takeReaderBytes();
+            try {
+                guarded(() -> SocketSession.this.onEvent(event));
+            } finally {
+                inbound.release(eventBytes);
+                eventBytes = 0;
+            }
         }
 
         @Override
         public void onUnparsable(String detail) {
+            inbound.release(takeReaderBytes());
             sendError(SocketRefusals.unparsable(detail), null);
         }
 
         @Override
         public void onBacklogFull(int limit) {
+            inbound.release(takeReaderBytes());
             sendError(SocketRefusals.framesWaiting(limit), null);
         }
 
         @Override
         public void onTooBig(long limitBytes) {
+            inbound.release(takeReaderBytes());
             close(new CloseReason(CLOSE_TOO_BIG, "message over " + limitBytes + " bytes"));
         }
     }
@@ -161,17 +198,25 @@ final class SocketSession {
             sendError(SocketRefusals.connectionLimitReached(limits.maxAge()), null);
             return;
         }
+        createBytes.put(request, eventBytes); // before submitting: the lane may start it at once
         switch (lanes.submit(streamId, request)) {
-            case QUEUE_FULL -> sendError(SocketRefusals.createsQueued(limits.maxQueued()), streamId);
-            case STREAM_LIMIT -> sendError(SocketRefusals.streamLimit(limits.maxNamedLanes()), streamId);
-            case ACCEPTED -> {
+            case QUEUE_FULL -> {
+                createBytes.remove(request);
+                sendError(SocketRefusals.createsQueued(limits.maxQueued()), streamId);
             }
+            case STREAM_LIMIT -> {
+                createBytes.remove(request);
+                sendError(SocketRefusals.streamLimit(limits.maxNamedLanes()), streamId);
+            }
+            case ACCEPTED -> eventBytes = 0; // held by the create until its turn ends
         }
     }
 
     // --- running a turn ---
 
     private void guardedStart(Lane lane, CreateResponseRequest request) {
+        Long bytes = createBytes.remove(request);
+        lane.runningBytes = bytes == null ? 0 : bytes;
         try {
             start(lane, request);
         } catch (RuntimeException failure) {
@@ -229,6 +274,8 @@ final class SocketSession {
             return;
         }
         slots.settle(lane.key(), continued, result);
+        inbound.release(lane.runningBytes);
+        lane.runningBytes = 0;
         lanes.finished(lane);
         closeIfAgedAndIdle();
     }
@@ -290,6 +337,11 @@ final class SocketSession {
         }
     }
 
+    /** A paused socket whose tenant or replica was over budget reads again once they have room (checked each tick). */
+    void resumeReadingIfRoomy() {
+        inbound.resumeIfRoomy();
+    }
+
     /** A reload of the keys took this connection's key away (or gave it to another tenant): close it with 1008. */
     void checkKey(TenantDirectory tenants) {
         long now = tenants.generation();
@@ -320,6 +372,9 @@ final class SocketSession {
         }
         closed = true;
         reader.close();
+        inbound.close();
+        readerBytes.clear();
+        createBytes.clear();
         new HashSet<>(running).forEach(Cancellable::cancel);
         running.clear();
         lanes.close();

@@ -68,6 +68,11 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
+    /** Sends without waiting: completes once the frame is written, which a server that stopped reading delays. */
+    public CompletableFuture<WebSocket> sendAsync(String text) {
+        return socket.sendText(text, true);
+    }
+
     public void sendBinary(byte[] bytes) {
         socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
     }

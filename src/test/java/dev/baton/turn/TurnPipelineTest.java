@@ -100,6 +100,16 @@ class TurnPipelineTest {
                     public long maxContextTokens() {
                         return 0;
                     }
+
+                    @Override
+                    public long inboundBytes() {
+                        return 1 << 30;
+                    }
+
+                    @Override
+                    public long inboundBytesPerTenant() {
+                        return 1 << 30;
+                    }
                 }, new dev.baton.limits.TurnAdmission(dev.baton.session.TenantDirectory.of(java.util.List.of(),
                         new dev.baton.session.TenantLimits(10, 0, 0, 0), registry), (dev.baton.session.RedisTier) null, registry),
                 new dev.baton.compaction.CompactionSeal(java.util.List.of()), new dev.baton.compaction.Summarizer(
