@@ -38,6 +38,18 @@ public class Offload {
         return run(bytes, Vertx.currentContext(), work);
     }
 
+    /**
+     * Subscribes to the Uni {@code work} makes (sized {@code bytes}) by the rule above — CPU work that may end in I/O,
+     * such as a safety scan that also calls a moderations endpoint — answering on {@code caller} (when not null).
+     */
+    public <T> Uni<T> defer(long bytes, Context caller, Supplier<Uni<T>> work) {
+        if (inline(bytes)) {
+            return Uni.createFrom().<T>deferred(work::get);
+        }
+        Uni<T> offLoop = Uni.createFrom().<T>deferred(work::get).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        return caller == null ? offLoop : offLoop.emitOn(task -> caller.runOnContext(ignored -> task.run()));
+    }
+
     /** Runs {@code work} (sized {@code bytes}) by the rule above, answering on {@code caller} (when not null). */
     public <T> Uni<T> run(long bytes, Context caller, Supplier<T> work) {
         if (inline(bytes)) {

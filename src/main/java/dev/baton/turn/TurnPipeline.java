@@ -144,7 +144,9 @@ public class TurnPipeline {
                 .onTermination().invoke(state::end)
                 .flatMap(resolved -> {
                     Span screening = trace.stage("baton.safety");
-                    return safety.screen(tenant, resolved.tail(), resolved.origin().base(), caller)
+                    // pattern scans read every character of the new input: the offload rule decides where they run
+                    return offload.defer(bytes, caller,
+                                    () -> safety.screen(tenant, resolved.tail(), resolved.origin().base(), caller))
                             .onTermination().invoke(screening::end)
                             .flatMap(screened -> offload.run(bytes, caller, () -> {
                                 Turn turn = start(tenant, request, resolved.parent(), resolved, screened, transport,
