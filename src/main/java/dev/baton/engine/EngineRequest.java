@@ -23,6 +23,8 @@ public record EngineRequest(
         boolean parallelToolCalls,
         Double temperature,
         Double topP,
+        Double presencePenalty,
+        Double frequencyPenalty,
         String promptCacheKey,
         JsonNode reasoning,
         JsonNode text,
@@ -45,7 +47,8 @@ public record EngineRequest(
     /** The same request on another context, at another place in its chain. */
     public EngineRequest on(RenderedContext otherContext, ChainPosition otherPosition) {
         return new EngineRequest(model, instructions, tools, toolChoice, otherContext, preambleDigest, maxOutputTokens,
-                maxToolCalls, parallelToolCalls, temperature, topP, promptCacheKey, reasoning, text, include, otherPosition);
+                maxToolCalls, parallelToolCalls, temperature, topP, presencePenalty, frequencyPenalty, promptCacheKey, reasoning,
+                text, include, otherPosition);
     }
 
     /**
@@ -55,7 +58,8 @@ public record EngineRequest(
      */
     public EngineRequest summarizing(RenderedContext conversation, ChainPosition summaryPosition) {
         return new EngineRequest(model, instructions, tools, com.fasterxml.jackson.databind.node.TextNode.valueOf("none"),
-                conversation, preambleDigest, null, null, parallelToolCalls, temperature, topP, promptCacheKey,
+                conversation, preambleDigest, null, null, parallelToolCalls, temperature, topP, presencePenalty,
+                frequencyPenalty, promptCacheKey,
                 reasoning, null, include, summaryPosition);
     }
 

@@ -34,6 +34,8 @@ public record CreateResponseRequest(
         List<JsonNode> tools,
         Integer topLogprobs,
         Double topP,
+        Double presencePenalty,
+        Double frequencyPenalty,
         String truncation,
         String user,
         List<String> include,
@@ -52,7 +54,8 @@ public record CreateResponseRequest(
     public CreateResponseRequest withInput(List<Item> newInput) {
         return new CreateResponseRequest(model, newInput, instructions, previousResponseId, store, stream, background,
                 generate, maxOutputTokens, maxToolCalls, metadata, parallelToolCalls, promptCacheKey, reasoning,
-                safetyIdentifier, serviceTier, temperature, text, toolChoice, tools, topLogprobs, topP, truncation,
+                safetyIdentifier, serviceTier, temperature, text, toolChoice, tools, topLogprobs, topP, presencePenalty,
+                frequencyPenalty, truncation,
                 user, include, streamId, conversation, compactThreshold);
     }
 
@@ -60,7 +63,8 @@ public record CreateResponseRequest(
     public CreateResponseRequest continuing(String parentId) {
         return new CreateResponseRequest(model, input, instructions, parentId, store, stream, background,
                 generate, maxOutputTokens, maxToolCalls, metadata, parallelToolCalls, promptCacheKey, reasoning,
-                safetyIdentifier, serviceTier, temperature, text, toolChoice, tools, topLogprobs, topP, truncation,
+                safetyIdentifier, serviceTier, temperature, text, toolChoice, tools, topLogprobs, topP, presencePenalty,
+                frequencyPenalty, truncation,
                 user, include, streamId, conversation, compactThreshold);
     }
 }

@@ -18,6 +18,10 @@ public record FunctionCallItem(String id, String status, String callId, String n
         return "function_call";
     }
 
+    public FunctionCallItem {
+        status = status == null ? COMPLETED : status;
+    }
+
     @Override
     public FunctionCallItem withId(String newId) {
         return new FunctionCallItem(newId, status, callId, name, arguments);

@@ -19,6 +19,10 @@ public record FunctionCallOutputItem(String id, String status, String callId, Js
         return "function_call_output";
     }
 
+    public FunctionCallOutputItem {
+        status = status == null ? COMPLETED : status;
+    }
+
     @Override
     public FunctionCallOutputItem withId(String newId) {
         return new FunctionCallOutputItem(newId, status, callId, output);

@@ -9,6 +9,9 @@ public sealed interface Item
         OpaqueItem {
 
     /** The wire {@code type} of the item. */
+    /** The status of an item that is whole: what an input item, which nothing is still writing, shows. */
+    String COMPLETED = "completed";
+
     String type();
 
     /** The item id; {@code null} only on input items before the pipeline assigns one. */

@@ -16,6 +16,7 @@ public record MessageItem(String id, String status, String role, List<ContentPar
 
     public MessageItem {
         content = List.copyOf(content);
+        status = status == null ? Item.COMPLETED : status; // every message item shows one; input has nothing pending
     }
 
     @JsonProperty("type")

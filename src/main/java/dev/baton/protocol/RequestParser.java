@@ -70,6 +70,8 @@ public final class RequestParser {
                 parseTools(body.get("tools")),
                 optIntInRange(body, "top_logprobs", 0, 20),
                 optNumber(body, "top_p", 0, 1),
+                optNumber(body, "presence_penalty", -2, 2),
+                optNumber(body, "frequency_penalty", -2, 2),
                 optEnum(body, "truncation", TRUNCATIONS),
                 optString(body, "user"),
                 parseInclude(body.get("include")),

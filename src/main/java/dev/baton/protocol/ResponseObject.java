@@ -16,7 +16,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonPropertyOrder({"id", "object", "created_at", "status", "background", "completed_at", "error",
         "incomplete_details", "instructions", "max_output_tokens", "max_tool_calls", "metadata", "model", "output",
-        "parallel_tool_calls", "previous_response_id", "prompt_cache_key", "reasoning", "safety_identifier",
+        "parallel_tool_calls", "presence_penalty", "frequency_penalty", "previous_response_id", "prompt_cache_key", "reasoning", "safety_identifier",
         "service_tier", "store", "temperature", "text", "tool_choice", "tools", "top_logprobs", "top_p", "truncation",
         "usage", "user", "conversation", "baton_safety"})
 public record ResponseObject(
@@ -34,6 +34,8 @@ public record ResponseObject(
         String model,
         List<Item> output,
         boolean parallelToolCalls,
+        double presencePenalty,
+        double frequencyPenalty,
         String previousResponseId,
         String promptCacheKey,
         JsonNode reasoning,
@@ -114,6 +116,8 @@ public record ResponseObject(
         private Map<String, String> metadata = Map.of();
         private List<Item> output = List.of();
         private boolean parallelToolCalls = true;
+        private double presencePenalty;
+        private double frequencyPenalty;
         private String previousResponseId;
         private String promptCacheKey;
         private JsonNode reasoning;
@@ -151,6 +155,8 @@ public record ResponseObject(
             metadata = r.metadata;
             output = r.output;
             parallelToolCalls = r.parallelToolCalls;
+            presencePenalty = r.presencePenalty;
+            frequencyPenalty = r.frequencyPenalty;
             previousResponseId = r.previousResponseId;
             promptCacheKey = r.promptCacheKey;
             reasoning = r.reasoning;
@@ -181,6 +187,8 @@ public record ResponseObject(
         public Builder metadata(Map<String, String> value) { metadata = value; return this; }
         public Builder output(List<Item> value) { output = value; return this; }
         public Builder parallelToolCalls(boolean value) { parallelToolCalls = value; return this; }
+        public Builder presencePenalty(double value) { presencePenalty = value; return this; }
+        public Builder frequencyPenalty(double value) { frequencyPenalty = value; return this; }
         public Builder previousResponseId(String value) { previousResponseId = value; return this; }
         public Builder promptCacheKey(String value) { promptCacheKey = value; return this; }
         public Builder reasoning(JsonNode value) { reasoning = value; return this; }
@@ -203,7 +211,7 @@ public record ResponseObject(
         public ResponseObject build() {
             return new ResponseObject(id, createdAt, status, background, completedAt, error, incompleteDetails,
                     instructions, maxOutputTokens, maxToolCalls, metadata, model, output, parallelToolCalls,
-                    previousResponseId, promptCacheKey, reasoning, safetyIdentifier, serviceTier, store, temperature,
+                    presencePenalty, frequencyPenalty, previousResponseId, promptCacheKey, reasoning, safetyIdentifier, serviceTier, store, temperature,
                     text, toolChoice, tools, topLogprobs, topP, truncation, usage, user, conversation, batonSafety);
         }
     }

@@ -1,5 +1,6 @@
 package dev.baton.render;
 
+import dev.baton.protocol.FunctionCallItem;
 import dev.baton.protocol.Item;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -127,6 +128,16 @@ public final class RenderedContext {
         }
         Collections.reverse(items);
         return items;
+    }
+
+    /** Whether a {@code function_call} with {@code callId} is in the context, looked for newest first; O(size) at worst. */
+    public boolean hasCall(String callId) {
+        for (RenderedContext node = this; node.item != null; node = node.previous) {
+            if (node.item instanceof FunctionCallItem call && callId.equals(call.callId())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Finds an item by id, newest first; O(size). */

@@ -103,6 +103,8 @@ public final class ResponseCodec {
                 .metadata(metadata)
                 .output(ItemCodec.decodeStored(r.get("output"), "output"))
                 .parallelToolCalls(r.path("parallel_tool_calls").asBoolean(true))
+                .presencePenalty(r.path("presence_penalty").asDouble(0))
+                .frequencyPenalty(r.path("frequency_penalty").asDouble(0))
                 .previousResponseId(text(r.get("previous_response_id")))
                 .promptCacheKey(text(r.get("prompt_cache_key")))
                 .reasoning(r.get("reasoning"))

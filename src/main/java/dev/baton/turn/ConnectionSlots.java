@@ -40,9 +40,9 @@ public final class ConnectionSlots {
     }
 
     /**
-     * A turn on {@code lane} ended. A continuable result becomes the lane's latest; otherwise a
-     * continuation of the lane's own latest evicts it (PROTOCOL.md B §4.3: a failed continuation
-     * leaves nothing to continue on that lane), and a continuation of anything else changes nothing.
+     * A turn on {@code lane} ended. A continuable result becomes the lane's latest; a failed continuation evicts
+     * the response it continued from every lane (docs/websocket.md "A failed continuation evicts its parent": stale
+     * state is never reused; a {@code store=true} parent is loaded again from the shared tiers).
      *
      * @param continued the slot the turn continued, or {@code null}
      * @param result    the continuable result, or {@code null} when the turn failed
@@ -50,8 +50,15 @@ public final class ConnectionSlots {
     public void settle(String lane, StoredResponse continued, StoredResponse result) {
         if (result != null) {
             latestByLane.put(lane, result);
-        } else if (continued != null && latestByLane.get(lane) == continued) {
-            latestByLane.remove(lane);
+        } else if (continued != null) {
+            evict(continued.id());
+        }
+    }
+
+    /** Forgets {@code responseId} on every lane that holds it (a create continuing it was refused). */
+    public void evict(String responseId) {
+        if (responseId != null) {
+            latestByLane.values().removeIf(held -> held.id().equals(responseId));
         }
     }
 

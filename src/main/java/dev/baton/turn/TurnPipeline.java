@@ -11,6 +11,8 @@ import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.Item;
+import dev.baton.protocol.FunctionCallItem;
+import dev.baton.protocol.FunctionCallOutputItem;
 import dev.baton.protocol.ItemReference;
 import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.ResponseObject;
@@ -37,6 +39,8 @@ import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -193,6 +197,7 @@ public class TurnPipeline {
         Origin origin = origin(tenant, request, parent);
         int skipped = origin.ownBase();
         List<Item> tail = resolveInput(request.input().subList(skipped, request.input().size()), origin.base(), skipped);
+        requireCalls(tail, origin.base(), skipped);
         seal.verify(tenant, tail, skipped);
         return new Resolved(parent, origin, tail, compactNow);
     }
@@ -229,7 +234,7 @@ public class TurnPipeline {
         EngineRequest engineRequest = new EngineRequest(request.model(), request.instructions(), request.tools(),
                 request.toolChoice(), context, preamble, request.maxOutputTokens(), request.maxToolCalls(),
                 request.parallelToolCalls() == null || request.parallelToolCalls(), request.temperature(),
-                request.topP(), request.promptCacheKey(), request.reasoning(), request.text(), request.include(),
+                request.topP(), request.presencePenalty(), request.frequencyPenalty(), request.promptCacheKey(), request.reasoning(), request.text(), request.include(),
                 position);
         List<Item> input = origin.baseIsInput() ? concat(base.items(), tail) : tail;
         int depth = parent == null ? 1 : parent.depth() + 1;
@@ -312,6 +317,27 @@ public class TurnPipeline {
             }
         }
         return resolved;
+    }
+
+    /**
+     * Every {@code function_call_output} answers a {@code function_call} before it, in the input or in the chain (found
+     * newest first, so the usual answer to the last turn's calls costs what the input costs), as the Responses API
+     * requires: another is a 400 naming its {@code call_id}.
+     */
+    private static void requireCalls(List<Item> tail, RenderedContext base, int offset) {
+        Set<String> called = null;
+        for (int i = 0; i < tail.size(); i++) {
+            if (tail.get(i) instanceof FunctionCallItem call) {
+                if (called == null) {
+                    called = new HashSet<>();
+                }
+                called.add(call.callId());
+            } else if (tail.get(i) instanceof FunctionCallOutputItem output
+                    && (called == null || !called.contains(output.callId())) && !base.hasCall(output.callId())) {
+                throw ApiError.invalidRequest("input", null, "No tool call found for function call output with call_id "
+                        + output.callId() + " (input[" + (offset + i) + "]).").exception();
+            }
+        }
     }
 
     private static Item findInInput(List<Item> items, String id) {

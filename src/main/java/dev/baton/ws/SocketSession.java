@@ -183,10 +183,12 @@ final class SocketSession {
         try {
             request = RequestParser.parse(event);
         } catch (ApiException e) {
+            evictParentOf(event);
             sendError(e.error(), "stream_id".equals(e.error().param()) ? null : streamId);
             return;
         }
         if (request.background()) {
+            slots.evict(request.previousResponseId());
             sendError(SocketRefusals.background(), streamId);
             return;
         }
@@ -209,6 +211,14 @@ final class SocketSession {
                 sendError(SocketRefusals.streamLimit(limits.maxNamedLanes()), streamId);
             }
             case ACCEPTED -> eventBytes = 0; // held by the create until its turn ends
+        }
+    }
+
+    /** An invalid create that names a {@code previous_response_id} evicts it, like any failed continuation. */
+    private void evictParentOf(JsonNode event) {
+        JsonNode previous = event.get("previous_response_id");
+        if (previous != null && previous.isTextual()) {
+            slots.evict(previous.textValue());
         }
     }
 
@@ -243,13 +253,9 @@ final class SocketSession {
                         },
                         failure -> {
                             sendError(failure, lane.streamId);
-                            // a refused input never ran, so the parent is as good as before: nothing to evict
-                            finished(lane, blockedInput(failure) ? null : held, null);
+                            slots.evict(request.previousResponseId()); // a failed continuation: held or not
+                            finished(lane, held, null);
                         });
-    }
-
-    private static boolean blockedInput(Throwable failure) {
-        return failure instanceof ApiException api && ApiError.INPUT_BLOCKED.equals(api.error().code());
     }
 
     private void run(Lane lane, Turn turn, StoredResponse continued) {

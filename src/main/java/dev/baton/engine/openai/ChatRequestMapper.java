@@ -144,7 +144,7 @@ final class ChatRequestMapper {
         }
     }
 
-    /** {@code max_tokens}, {@code temperature} and {@code top_p} as the OpenAI-compatible servers take them. */
+    /** {@code max_tokens}, {@code temperature}, {@code top_p} and the penalties as the OpenAI-compatible servers take them. */
     static void sampling(EngineRequest request, ObjectNode body) {
         if (request.maxOutputTokens() != null) {
             body.put("max_tokens", request.maxOutputTokens());
@@ -154,6 +154,12 @@ final class ChatRequestMapper {
         }
         if (request.topP() != null) {
             body.put("top_p", request.topP());
+        }
+        if (request.presencePenalty() != null) {
+            body.put("presence_penalty", request.presencePenalty());
+        }
+        if (request.frequencyPenalty() != null) {
+            body.put("frequency_penalty", request.frequencyPenalty());
         }
     }
 }

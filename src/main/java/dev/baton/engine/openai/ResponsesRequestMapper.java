@@ -75,6 +75,12 @@ final class ResponsesRequestMapper {
         if (request.topP() != null) {
             body.put("top_p", request.topP());
         }
+        if (request.presencePenalty() != null) {
+            body.put("presence_penalty", request.presencePenalty());
+        }
+        if (request.frequencyPenalty() != null) {
+            body.put("frequency_penalty", request.frequencyPenalty());
+        }
         if (request.promptCacheKey() != null) {
             body.put("prompt_cache_key", request.promptCacheKey());
         }

@@ -1,5 +1,6 @@
 package dev.baton.engine.simulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -85,10 +86,11 @@ public class SimulatorEngine implements Engine {
             String fingerprint = request.fingerprint();
             SimulatorScript.Turn turn = scriptedTurn(request);
             String lastUser = lastUserText(request.context());
-            List<Output> outputs = lastUser != null && lastUser.startsWith(CompactionItem.DEFAULT_PROMPT)
-                    ? List.of(new Output(null, summaryOf(request.context())))
-                    : turn == null ? List.of(new Output(null, generatedText(request, fingerprint)))
-                    : scriptedOutputs(turn, request, fingerprint);
+            List<Output> outputs = honourToolChoice(request,
+                    lastUser != null && lastUser.startsWith(CompactionItem.DEFAULT_PROMPT)
+                            ? List.of(new Output(null, summaryOf(request.context())))
+                            : turn == null ? List.of(new Output(null, generatedText(request, fingerprint)))
+                            : scriptedOutputs(turn, request, fingerprint), fingerprint);
             Uni<Plan> plan = Uni.createFrom().item(() -> plan(request, outputs));
             if (outputs.stream().mapToLong(output -> output.text().length()).sum() * 2 > inlineMaxBytes) {
                 plan = plan.runSubscriptionOn(Infrastructure.getDefaultWorkerPool()); // tokenizing a long reply
@@ -198,6 +200,59 @@ public class SimulatorEngine implements Engine {
                     substitute(call.arguments(), fingerprint, turnNumber)));
         }
         return outputs;
+    }
+
+    /**
+     * {@code tool_choice: "required"} or a named function makes the reply a call, as a model constrained that way
+     * answers: the named function (or the first function tool) with arguments that fill its schema's required
+     * properties. A reply that already calls the required tool is kept.
+     */
+    private static List<Output> honourToolChoice(EngineRequest request, List<Output> outputs, String fingerprint) {
+        JsonNode choice = request.toolChoice();
+        String named = choice != null && choice.isObject() && "function".equals(choice.path("type").asText())
+                ? choice.path("name").asText(null) : null;
+        boolean required = named != null || choice != null && choice.isTextual() && "required".equals(choice.textValue());
+        if (!required) {
+            return outputs;
+        }
+        JsonNode tool = null;
+        for (JsonNode candidate : request.tools()) {
+            if ("function".equals(candidate.path("type").asText())
+                    && (named == null || named.equals(candidate.path("name").asText()))) {
+                tool = candidate;
+                break;
+            }
+        }
+        if (tool == null) {
+            return outputs; // no function tool to call: the request's validation answers what it lacks
+        }
+        String name = tool.path("name").asText();
+        for (Output output : outputs) {
+            if (output.call() != null && output.call().name().equals(name)) {
+                return outputs;
+            }
+        }
+        String callId = "call_" + fingerprint.substring(0, 24) + "_0";
+        return List.of(new Output(new EngineEvent.FunctionCallStarted(callId, name), argumentsFor(tool.path("parameters"))));
+    }
+
+    /** A JSON object giving each required property of {@code schema} a value of its type. */
+    private static String argumentsFor(JsonNode schema) {
+        com.fasterxml.jackson.databind.node.ObjectNode arguments =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        for (JsonNode property : schema.path("required")) {
+            JsonNode type = schema.path("properties").path(property.asText()).path("type");
+            String kind = type.isArray() && type.size() > 0 ? type.get(0).asText() : type.asText("string");
+            switch (kind) {
+                case "integer", "number" -> arguments.put(property.asText(), 1);
+                case "boolean" -> arguments.put(property.asText(), true);
+                case "array" -> arguments.putArray(property.asText());
+                case "object" -> arguments.putObject(property.asText());
+                case "null" -> arguments.putNull(property.asText());
+                default -> arguments.put(property.asText(), "simulated");
+            }
+        }
+        return arguments.toString();
     }
 
     private String generatedText(EngineRequest request, String fingerprint) {

@@ -42,7 +42,7 @@ class AffinityRouterTest {
 
     private static EngineRequest request(String model, String key, String home) {
         return new EngineRequest(model, null, List.of(), null, RenderedContext.EMPTY, new byte[32], null, null,
-                true, null, null, null, null, null, List.of(), new EngineRequest.ChainPosition("resp_x", null, 1, key, home));
+                true, null, null, null, null, null, null, null, List.of(), new EngineRequest.ChainPosition("resp_x", null, 1, key, home));
     }
 
     private String route(String key, String home) {
