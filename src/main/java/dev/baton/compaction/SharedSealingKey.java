@@ -55,6 +55,7 @@ public class SharedSealingKey {
             return;
         }
         String candidate = CompactionSeal.newKey("shared");
+        lastAskedNanos = System.nanoTime();
         try {
             adopt(redis.compactionKey(candidate).await().atMost(timeout.plusSeconds(1)));
         } catch (RuntimeException unreachable) {
