@@ -77,7 +77,10 @@ public class Compactor {
         } catch (RuntimeException refused) {
             return Uni.createFrom().failure(refused);
         }
-        return Uni.createFrom().item(() -> RequestParser.parse(create))
+        return Uni.createFrom().item(() -> {
+                    summarizer.requireKey(); // before the engine writes a summary nobody could seal
+                    return RequestParser.parse(create);
+                })
                 .flatMap(request -> pipeline.prepare(tenant, request, null, UsageEvent.HTTP))
                 .flatMap(turn -> turn.steps().collect().last())
                 .map(last -> window(tenant, last));

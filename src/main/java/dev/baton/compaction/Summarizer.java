@@ -68,6 +68,11 @@ public class Summarizer {
         return kept;
     }
 
+    /** Fails with 503 while compaction items cannot be sealed ({@link CompactionSeal#requireKey}). */
+    public void requireKey() {
+        seal.requireKey();
+    }
+
     /**
      * The engine's summary sealed for {@code tenant} as a {@code compaction} item.
      *

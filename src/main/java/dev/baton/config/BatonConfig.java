@@ -327,9 +327,18 @@ public interface BatonConfig {
         /**
          * Keys that seal compaction items, as {@code id:base64} of 32 random bytes ({@code openssl rand -base64 32}),
          * comma-separated: the first seals, every one opens (rotate by putting a new key first). Every replica needs the
-         * same keys. None: a random key for this process only, so its items open nowhere else (logged at start).
+         * same keys. None, with Redis: one key the replicas share through Redis ({@code <prefix>:compaction:key}, made
+         * by the first to start); none, without Redis: a random key for this process only (logged at start).
          */
         Optional<List<String>> keys();
+
+        /**
+         * How often a replica checks the shared key in Redis (without {@code keys}): puts its own back where Redis lost
+         * it, or adopts the one there. Until a replica has read it once, it asks every second.
+         */
+        @WithName("shared-key-refresh")
+        @WithDefault("60s")
+        Duration sharedKeyRefresh();
 
         /** What Baton appends to a conversation to have the engine summarize it. */
         Optional<String> prompt();

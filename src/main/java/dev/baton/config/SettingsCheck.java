@@ -80,6 +80,7 @@ public final class SettingsCheck {
         atLeast("baton.redis.checkpoint-every", redis.checkpointEvery(), 1);
         atMost("baton.redis.checkpoint-every", redis.checkpointEvery(), 10_000);
         positive("baton.redis.timeout", redis.timeout());
+        positive("baton.compaction.shared-key-refresh", config.compaction().sharedKeyRefresh());
         atLeast("baton.redis.write-attempts", redis.writeAttempts(), 1);
         atLeast("baton.redis.max-pending-writes", redis.maxPendingWrites(), 0);
         if (redis.keyPrefix().isBlank() || redis.keyPrefix().contains("{") || redis.keyPrefix().contains("}")) {

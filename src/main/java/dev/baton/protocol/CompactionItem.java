@@ -21,9 +21,6 @@ import java.util.function.UnaryOperator;
 @JsonPropertyOrder({"type", "id", "encrypted_content"})
 public record CompactionItem(String id, @JsonProperty("encrypted_content") String encryptedContent) implements Item {
 
-    /** What an engine reads in place of a compaction item whose seal cannot be opened (a retired key). */
-    public static final String UNREADABLE = "(An earlier part of this conversation was compacted; its summary can no longer be read.)";
-
     /**
      * The default request Baton appends to a conversation to have the engine summarize it
      * ({@code BATON_COMPACTION_PROMPT}); the simulator answers a request that starts with it with a deterministic summary.
@@ -45,11 +42,21 @@ public record CompactionItem(String id, @JsonProperty("encrypted_content") Strin
         return "compaction";
     }
 
-    /** The summary an engine reads in this item's place: the conversation so far, as the model summarized it. */
+    /**
+     * The summary an engine reads in this item's place: the conversation so far, as the model summarized it. A turn
+     * checks its items open before it runs; should one still not (its key replaced in between), the turn fails rather
+     * than run without the history the summary stands for.
+     *
+     * @throws ApiException {@code invalid_encrypted_content} when the item cannot be opened
+     */
     @JsonIgnore
     public String summary() {
         String summary = opener.apply(encryptedContent);
-        return summary == null ? UNREADABLE : summary;
+        if (summary == null) {
+            throw ApiError.invalidRequest(null, "invalid_encrypted_content", "The compaction item '" + id
+                    + "' can no longer be opened: the key that sealed it was retired or replaced.").exception();
+        }
+        return summary;
     }
 
     /** How engines receive this item: a user message that hands the model its own summary of what came before. */

@@ -1,5 +1,6 @@
 package dev.baton.render;
 
+import dev.baton.protocol.CompactionItem;
 import dev.baton.protocol.FunctionCallItem;
 import dev.baton.protocol.Item;
 import java.security.MessageDigest;
@@ -15,14 +16,15 @@ import java.util.List;
  *
  * <p>Each node caches what later turns would otherwise recompute over the whole history: the
  * running prompt-token count, a running SHA-256 digest of the canonical items (equal for a chained
- * and a fully re-sent conversation), and the number of model turns so far.
+ * and a fully re-sent conversation), the number of model turns so far, and the nearest compaction item (so a turn
+ * checks the compaction items of its history without walking the history).
  */
 public final class RenderedContext {
 
-    public static final RenderedContext EMPTY = new RenderedContext(null, null, 0, 0, 0, new byte[32], 0);
+    public static final RenderedContext EMPTY = new RenderedContext(null, null, 0, 0, 0, new byte[32], 0, null);
 
     /** Heap of one node besides its item: the object, its fields and its digest array. */
-    static final int NODE_BYTES = 112;
+    static final int NODE_BYTES = 120;
 
     private final RenderedContext previous;
     private final Item item;
@@ -31,10 +33,12 @@ public final class RenderedContext {
     private final int modelTurns;
     private final byte[] digest;
     private final long bytes;
+    private final RenderedContext compaction; // the newest node at or before this one holding a compaction item
 
     private RenderedContext(RenderedContext previous, Item item, int size, long tokens, int modelTurns,
-                            byte[] digest, long bytes) {
+                            byte[] digest, long bytes, RenderedContext compaction) {
         this.previous = previous;
+        this.compaction = item instanceof CompactionItem ? this : compaction;
         this.item = item;
         this.size = size;
         this.tokens = tokens;
@@ -51,7 +55,7 @@ public final class RenderedContext {
             boolean newModelTurn = next.fromModel() && (tip.item == null || !tip.item.fromModel());
             tip = new RenderedContext(tip, next, tip.size + 1, tip.tokens + ItemRendering.tokens(next),
                     tip.modelTurns + (newModelTurn ? 1 : 0), nextDigest(sha, tip.digest, next),
-                    tip.bytes + NODE_BYTES + next.estimatedBytes());
+                    tip.bytes + NODE_BYTES + next.estimatedBytes(), tip.compaction);
         }
         return tip;
     }
@@ -138,6 +142,15 @@ public final class RenderedContext {
             }
         }
         return false;
+    }
+
+    /** The compaction items of this context, newest first; O(their number), whatever the context's size. */
+    public List<CompactionItem> compactionItems() {
+        List<CompactionItem> found = new ArrayList<>();
+        for (RenderedContext node = compaction; node != null; node = node.previous == null ? null : node.previous.compaction) {
+            found.add((CompactionItem) node.item);
+        }
+        return found;
     }
 
     /** Finds an item by id, newest first; O(size). */

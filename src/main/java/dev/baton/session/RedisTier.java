@@ -39,6 +39,7 @@ public final class RedisTier {
     private final RedisScript saveScript = RedisScript.resource("save");
     private final RedisScript deleteScript = RedisScript.resource("delete");
     private final RedisScript turnBucketScript = RedisScript.resource("turn_bucket");
+    private final RedisScript compactionKeyScript = RedisScript.resource("compaction_key");
     private final MeterRegistry metrics;
     private final Offload offload;
     private final Timer latency;
@@ -168,6 +169,20 @@ public final class RedisTier {
         return eval("turn_bucket", turnBucketScript, 1, bucket, Integer.toString(turnsPerMinute)).map(Response::toLong);
     }
 
+    /**
+     * The deployment's compaction sealing key ({@code <prefix>:compaction:key}, the same for every tenant and replica):
+     * the one Redis holds, or {@code candidate} when it holds none, stored in the same atomic step so that replicas
+     * starting together agree. The key has no TTL on purpose: it must outlive every response sealed under it.
+     */
+    public Uni<String> compactionKey(String candidate) {
+        return eval("compaction_key", compactionKeyScript, 1, compactionKeyName(), candidate).map(Response::toString);
+    }
+
+    /** Where {@link #compactionKey} keeps the key, for logs and docs. */
+    public String compactionKeyName() {
+        return config.keyPrefix() + ":compaction:key";
+    }
+
     public Uni<Void> ping() {
         return call("ping", "PING").replaceWithVoid();
     }
@@ -182,6 +197,7 @@ public final class RedisTier {
                 .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", saveScript.source()))
                 .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", deleteScript.source()))
                 .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", turnBucketScript.source()))
+                .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", compactionKeyScript.source()))
                 .replaceWithVoid();
     }
 

@@ -198,7 +198,13 @@ public class TurnPipeline {
         int skipped = origin.ownBase();
         List<Item> tail = resolveInput(request.input().subList(skipped, request.input().size()), origin.base(), skipped);
         requireCalls(tail, origin.base(), skipped);
+        // every compaction item the turn's context will hold must open: sent now, sent again (a matched full resend),
+        // or in the stored conversation it continues — never a turn that silently lacks a summarized history
+        seal.verify(tenant, request.input().subList(0, skipped), 0);
         seal.verify(tenant, tail, skipped);
+        if (parent != null && parent.context() != null) {
+            seal.verifyHistory(tenant, parent.context(), parent.id());
+        }
         return new Resolved(parent, origin, tail, compactNow);
     }
 
@@ -240,6 +246,7 @@ public class TurnPipeline {
         int depth = parent == null ? 1 : parent.depth() + 1;
         TurnCompaction compaction = null;
         if (compacting) {
+            seal.requireKey(); // before the engine writes a summary nobody could seal
             // the engine summarizes the whole conversation, this turn's input included; the turn then runs on the
             // window (the newest user messages, the input, the compaction item) as the root of a new chain
             EngineRequest summary = engineRequest.summarizing(summarizer.request(context), new EngineRequest.ChainPosition(

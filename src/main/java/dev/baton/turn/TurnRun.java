@@ -268,6 +268,9 @@ final class TurnRun {
         ResponseObject.ResponseError error;
         if (failure instanceof EngineException engineFailure) {
             error = new ResponseObject.ResponseError(engineFailure.code(), engineFailure.getMessage());
+        } else if (failure instanceof ApiException refused) { // e.g. a compaction item whose key was replaced mid-turn
+            LOG.warnf("Turn %s failed: %s", response.id(), refused.getMessage());
+            error = new ResponseObject.ResponseError(refused.error().code(), refused.getMessage());
         } else {
             LOG.errorf(failure, "Turn %s failed inside the gateway", response.id());
             error = new ResponseObject.ResponseError("server_error", "The gateway failed while generating the response.");

@@ -95,6 +95,21 @@ class K8sManifestsTest {
         assertTrue(grace > needed, overlay + ": terminationGracePeriodSeconds " + grace + " must exceed " + needed);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/dev", "overlays/prod"})
+    void compactionKeysComeFromASecretRequiredInProduction(String overlay) throws Exception {
+        Container container = Manifests.baton(Manifests.render(overlay)).getSpec().getTemplate().getSpec()
+                .getContainers().get(0);
+        List<EnvVar> keys = container.getEnv().stream().filter(env -> env.getName().equals("BATON_COMPACTION_KEYS"))
+                .toList();
+        assertEquals(1, keys.size(), overlay + ": BATON_COMPACTION_KEYS is set once");
+        io.fabric8.kubernetes.api.model.SecretKeySelector secret = keys.get(0).getValueFrom().getSecretKeyRef();
+        assertEquals("baton-compaction-keys", secret.getName());
+        assertEquals("keys", secret.getKey());
+        // without the Secret, replicas sharing a Redis share a key kept there; production brings its own keys
+        assertEquals(!overlay.equals("overlays/prod"), Boolean.TRUE.equals(secret.getOptional()), overlay);
+    }
+
     @Test
     void theProductionIngressOutlastsTheLongestWebSocket() throws Exception {
         Ingress ingress = Manifests.render("overlays/prod").stream().filter(Ingress.class::isInstance)

@@ -117,6 +117,30 @@ public class RedisServer implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    /** The string value of {@code key}, or {@code null} when it is absent or Redis is unreachable. */
+    public String get(String key) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(2000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + key + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+            StringBuilder header = new StringBuilder();
+            for (int c = in.read(); c >= 0 && c != '\r'; c = in.read()) {
+                header.append((char) c);
+            }
+            in.read(); // '\n'
+            if (header.length() == 0 || header.charAt(0) != '$' || header.toString().equals("$-1")) {
+                return null;
+            }
+            byte[] value = new byte[Integer.parseInt(header.substring(1))];
+            in.readFully(value);
+            return new String(value, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     private static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
