@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The safety stage over the wire, with the classifiers of {@link FakeModerationsServer}'s file: each turn's new
- * input is screened once and never the history, a blocked turn leaves its chain continuable, a redacted turn
+ * input is screened once and never the history, a blocked turn leaves its stored chain continuable, a redacted turn
  * stores and sends only the redacted text, and a window catches what a turn alone does not show.
  */
 @QuarkusTest
@@ -136,22 +136,30 @@ class SafetyTest {
     }
 
     @Test
-    void aBlockedTurnOverWebSocketAnswersAnErrorAndTheSocketContinues() {
+    void aBlockedTurnOverWebSocketAnswersAnErrorAndEvictsItsParentLikeAnyFailedContinuation() {
         try (WsClient ws = WsClient.connect(root)) {
-            ws.send(Map.of("type", "response.create", "model", "baton-simulator", "input", "hello", "store", false));
-            List<JsonNode> frames = ws.untilTerminal();
-            String firstId = frames.get(frames.size() - 1).at("/response/id").asText();
-            ws.send(Map.of("type", "response.create", "model", "baton-simulator", "previous_response_id", firstId,
-                    "input", "my key is " + AWS_KEY, "store", false));
-            List<JsonNode> refused = ws.untilTerminal();
-            JsonNode error = refused.get(refused.size() - 1);
-            assertEquals("error", error.path("type").asText(), error.toString());
-            assertEquals("input_blocked", error.at("/error/code").asText());
-            assertFalse(error.toString().contains(AWS_KEY));
-            ws.send(Map.of("type", "response.create", "model", "baton-simulator", "previous_response_id", firstId,
-                    "input", "no key", "store", false));
-            List<JsonNode> next = ws.untilTerminal();
-            assertEquals("response.completed", next.get(next.size() - 1).path("type").asText());
+            for (boolean store : List.of(false, true)) {
+                ws.send(Map.of("type", "response.create", "model", "baton-simulator", "input", "hello", "store", store));
+                List<JsonNode> frames = ws.untilTerminal();
+                String firstId = frames.get(frames.size() - 1).at("/response/id").asText();
+                ws.send(Map.of("type", "response.create", "model", "baton-simulator", "previous_response_id", firstId,
+                        "input", "my key is " + AWS_KEY, "store", store));
+                List<JsonNode> refused = ws.untilTerminal();
+                JsonNode error = refused.get(refused.size() - 1);
+                assertEquals("error", error.path("type").asText(), error.toString());
+                assertEquals("input_blocked", error.at("/error/code").asText());
+                assertFalse(error.toString().contains(AWS_KEY));
+                ws.send(Map.of("type", "response.create", "model", "baton-simulator", "previous_response_id", firstId,
+                        "input", "no key", "store", store));
+                List<JsonNode> next = ws.untilTerminal();
+                JsonNode last = next.get(next.size() - 1);
+                if (store) {
+                    assertEquals("response.completed", last.path("type").asText(), "a stored parent loads again: " + last);
+                } else {
+                    assertEquals("previous_response_not_found", last.at("/error/code").asText(),
+                            "a store:false parent is evicted: " + last);
+                }
+            }
         }
     }
 
