@@ -80,6 +80,9 @@ final class InboundAccount {
         closed = true;
         replica.release(tenant, held);
         held = 0;
+        if (paused && channel != null) {
+            channel.config().setAutoRead(true); // the close handshake needs the peer's close frame read
+        }
     }
 
     long held() {

@@ -159,7 +159,7 @@ class WebSocketErrorsTest {
     }
 
     @Test
-    void aFailedForkKeepsTheSourceLanesParent() {
+    void aFailedForkEvictsItsParentFromEveryLane() {
         try (WsClient ws = WsClient.connect(root)) {
             ws.send(create("model", "baton-simulator", "input", "base " + UUID.randomUUID(), "store", false, "stream_id", "src"));
             String parent = completed(ws.untilTerminal()).get("id").asText();
@@ -168,9 +168,11 @@ class WebSocketErrorsTest {
             JsonNode error = ws.next();
             assertEquals("item_not_found", error.at("/error/code").asText());
             assertEquals("fork", error.get("stream_id").asText());
+            // one rule for failed continuations: the parent is evicted from the connection, the source lane's slot too
             ws.send(create("model", "baton-simulator", "store", false, "previous_response_id", parent, "stream_id", "src",
                     "input", "source continues"));
-            completed(ws.untilTerminal());
+            JsonNode evicted = ws.next();
+            assertEquals("previous_response_not_found", evicted.at("/error/code").asText(), evicted.toString());
         }
     }
 
