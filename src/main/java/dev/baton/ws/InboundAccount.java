@@ -54,11 +54,13 @@ final class InboundAccount {
 
     /** A held message was answered. */
     void release(long bytes) {
-        if (closed || bytes == 0) {
+        if (closed) {
             return;
         }
-        held -= bytes;
-        replica.release(tenant, bytes);
+        if (bytes > 0) {
+            held -= bytes;
+            replica.release(tenant, bytes);
+        }
         resumeIfRoomy();
     }
 
