@@ -170,9 +170,12 @@ public class CompactionSeal {
         return now == null ? null : now.sealingKeyId();
     }
 
+    /** Earlier shared keys a replica keeps opening after Redis hands it another (a flushed Redis, a replica that made one). */
+    static final int SHARED_KEYS_KEPT = 8;
+
     /**
-     * Makes {@code entry} ({@code <id>:<base64>}, as Redis holds it) the only key: it seals and opens; items sealed under
-     * a key it replaces no longer open, here as on every replica that reads the same entry.
+     * Makes {@code entry} ({@code <id>:<base64>}, as Redis holds it) the key that seals; the keys it replaces still open
+     * (the newest {@value #SHARED_KEYS_KEPT}), so items sealed before a replica minted a new key stay readable here.
      *
      * @return whether the key changed
      * @throws IllegalArgumentException when {@code entry} is not a key
@@ -186,12 +189,21 @@ public class CompactionSeal {
             throw new IllegalArgumentException("the shared compaction key in Redis is empty");
         }
         Ring now = ring;
-        Ring next = Ring.of(parsed);
-        if (now != null && now.sealingKeyId().equals(next.sealingKeyId())
-                && now.keys().get(now.sealingKeyId()).equals(next.keys().get(next.sealingKeyId()))) {
+        Ring fresh = Ring.of(parsed);
+        if (now != null && now.sealingKeyId().equals(fresh.sealingKeyId())
+                && now.keys().get(now.sealingKeyId()).equals(fresh.keys().get(fresh.sealingKeyId()))) {
             return false;
         }
-        ring = next;
+        Map<String, SecretKeySpec> kept = new LinkedHashMap<>(parsed);
+        if (now != null) {
+            for (Map.Entry<String, SecretKeySpec> earlier : now.keys().entrySet()) {
+                if (kept.size() >= SHARED_KEYS_KEPT) {
+                    break;
+                }
+                kept.putIfAbsent(earlier.getKey(), earlier.getValue());
+            }
+        }
+        ring = Ring.of(kept);
         return true;
     }
 

@@ -64,7 +64,10 @@ public final class SettingsCheck {
         BatonConfig.Redis redis = config.redis();
         redis.url().ifPresent(url -> {
             if (!url.startsWith("redis://") && !url.startsWith("rediss://") && !url.startsWith("unix://")) {
-                problems.add(env("baton.redis.url") + "=" + Secrets.redact(url) + ": must be redis://host:port[/db] (or rediss://)");
+                // a mistyped URL may hide its password from any redaction: only its scheme is shown
+                String scheme = url.matches("^[A-Za-z][A-Za-z0-9+.-]{0,15}:.*") ? url.substring(0, url.indexOf(':') + 1) : "";
+                problems.add(env("baton.redis.url") + "=" + scheme + Secrets.MASK
+                        + ": must be redis://host:port[/db] (or rediss://); the rest is not shown, it may hold a password");
             }
         });
         atLeast("baton.limits.max-input-items", config.limits().maxInputItems(), 1);

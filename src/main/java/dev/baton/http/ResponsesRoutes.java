@@ -155,6 +155,9 @@ public class ResponsesRoutes {
             return;
         }
         if (!inbound.tryReserve(tenant, bytes, "http")) {
+            // the body is never read, so this connection cannot carry another request (as for a 413)
+            ctx.response().putHeader("connection", "close");
+            ctx.addEndHandler(ended -> ctx.request().connection().close());
             throw new ApiException(ApiError.rateLimited("This replica holds its maximum of request bytes in flight"
                     + " for this tenant or in all (BATON_LIMITS_INBOUND_BYTES_PER_TENANT, BATON_LIMITS_INBOUND_BYTES);"
                     + " retry in a second."), 1);
@@ -172,7 +175,11 @@ public class ResponsesRoutes {
                 return max;
             }
         }
-        return "chunked".equalsIgnoreCase(ctx.request().getHeader("transfer-encoding")) ? max : 0;
+        // no length (chunked, any transfer coding, HTTP/2): it may be as large as is accepted
+        return switch (ctx.request().method().name()) {
+            case "POST", "PUT", "PATCH" -> max;
+            default -> 0;
+        };
     }
 
     private void create(RoutingContext ctx) {
@@ -384,7 +391,7 @@ public class ResponsesRoutes {
         if (ctx.statusCode() == 413) {
             // the rest of the body is never read, so this connection cannot carry another request
             ctx.response().putHeader("connection", "close");
-            ctx.response().endHandler(ended -> ctx.request().connection().close());
+            ctx.addEndHandler(ended -> ctx.request().connection().close()); // beside the body budget's own end handler
             replies.fail(ctx, new ApiError(413, ApiError.INVALID_REQUEST, "payload_too_large", null,
                     "The request body exceeds " + config.http().maxBodyBytes() + " bytes (BATON_HTTP_MAX_BODY_BYTES).")
                     .exception());

@@ -134,14 +134,18 @@ public final class RenderedContext {
         return items;
     }
 
-    /** Whether a {@code function_call} with {@code callId} is in the context, looked for newest first; O(size) at worst. */
-    public boolean hasCall(String callId) {
-        for (RenderedContext node = this; node.item != null; node = node.previous) {
-            if (node.item instanceof FunctionCallItem call && callId.equals(call.callId())) {
-                return true;
+    /**
+     * The call ids of {@code callIds} that no {@code function_call} of the context made: one walk, newest first, that
+     * stops once every one is found (the answers to the last turn's calls cost what the input costs).
+     */
+    public java.util.Set<String> missingCalls(java.util.Collection<String> callIds) {
+        java.util.Set<String> missing = new java.util.LinkedHashSet<>(callIds);
+        for (RenderedContext node = this; node.item != null && !missing.isEmpty(); node = node.previous) {
+            if (node.item instanceof FunctionCallItem call) {
+                missing.remove(call.callId());
             }
         }
-        return false;
+        return missing;
     }
 
     /** The compaction items of this context, newest first; O(their number), whatever the context's size. */

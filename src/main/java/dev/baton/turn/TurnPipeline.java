@@ -42,6 +42,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -332,18 +333,26 @@ public class TurnPipeline {
      * requires: another is a 400 naming its {@code call_id}.
      */
     private static void requireCalls(List<Item> tail, RenderedContext base, int offset) {
-        Set<String> called = null;
+        Set<String> called = new HashSet<>();
+        Map<String, Integer> answeredEarlier = null; // call_id → first input index, for calls the input did not make
         for (int i = 0; i < tail.size(); i++) {
             if (tail.get(i) instanceof FunctionCallItem call) {
-                if (called == null) {
-                    called = new HashSet<>();
-                }
                 called.add(call.callId());
-            } else if (tail.get(i) instanceof FunctionCallOutputItem output
-                    && (called == null || !called.contains(output.callId())) && !base.hasCall(output.callId())) {
-                throw ApiError.invalidRequest("input", null, "No tool call found for function call output with call_id "
-                        + output.callId() + " (input[" + (offset + i) + "]).").exception();
+            } else if (tail.get(i) instanceof FunctionCallOutputItem output && !called.contains(output.callId())) {
+                if (answeredEarlier == null) {
+                    answeredEarlier = new java.util.LinkedHashMap<>();
+                }
+                answeredEarlier.putIfAbsent(output.callId(), offset + i);
             }
+        }
+        if (answeredEarlier == null) {
+            return;
+        }
+        Set<String> missing = base.missingCalls(answeredEarlier.keySet()); // one walk of the chain, stopping when all are found
+        if (!missing.isEmpty()) {
+            String callId = missing.iterator().next();
+            throw ApiError.invalidRequest("input", null, "No tool call found for function call output with call_id "
+                    + callId + " (input[" + answeredEarlier.get(callId) + "]).").exception();
         }
     }
 

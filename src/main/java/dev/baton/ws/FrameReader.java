@@ -48,12 +48,17 @@ final class FrameReader {
         this.sink = sink;
     }
 
+    /** Whether {@code frame} is over the size limit (then {@link #read} answers it with {@link Sink#onTooBig}). */
+    boolean tooBig(String frame) {
+        // a frame of n chars holds at most 3n UTF-8 bytes: count exactly only near the limit
+        return frame.length() > maxMessageBytes / 3 && Utf8.length(frame) > maxMessageBytes;
+    }
+
     void read(String frame) {
         if (closed) {
             return;
         }
-        // a frame of n chars holds at most 3n UTF-8 bytes: count exactly only near the limit
-        if (frame.length() > maxMessageBytes / 3 && Utf8.length(frame) > maxMessageBytes) {
+        if (tooBig(frame)) {
             sink.onTooBig(maxMessageBytes);
             return;
         }

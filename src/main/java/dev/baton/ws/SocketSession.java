@@ -98,6 +98,10 @@ final class SocketSession {
             if (closed) {
                 return;
             }
+            if (reader.tooBig(frame)) {
+                close(new CloseReason(CLOSE_TOO_BIG, "message over " + limits.maxMessageBytes() + " bytes"));
+                return; // over the size limit whatever the budgets say: it is never held
+            }
             ApiError refused = inbound.admit(frame.length());
             if (refused != null) {
                 sendError(refused, null);
@@ -106,6 +110,12 @@ final class SocketSession {
             readerBytes.add((long) frame.length());
             reader.read(frame);
         });
+    }
+
+    /** The reader refused the frame it was just given, ahead of older frames still waiting. */
+    private long takeNewestReaderBytes() {
+        Long bytes = readerBytes.pollLast();
+        return bytes == null ? 0 : bytes;
     }
 
     /** The reader answered the oldest frame it was given: its bytes go back unless a create took them. */
@@ -135,13 +145,13 @@ final class SocketSession {
 
         @Override
         public void onBacklogFull(int limit) {
-            inbound.release(takeReaderBytes());
+            inbound.release(takeNewestReaderBytes()); // refused as it arrives, while older frames wait
             sendError(SocketRefusals.framesWaiting(limit), null);
         }
 
         @Override
         public void onTooBig(long limitBytes) {
-            inbound.release(takeReaderBytes());
+            inbound.release(takeNewestReaderBytes()); // (checked before it is held; kept for the reader's own check)
             close(new CloseReason(CLOSE_TOO_BIG, "message over " + limitBytes + " bytes"));
         }
     }
@@ -214,6 +224,11 @@ final class SocketSession {
         }
     }
 
+    /** A refusal to retry later (429, 503) before anything ran: the parent stays. */
+    private static boolean retryable(Throwable failure) {
+        return failure instanceof ApiException api && (api.error().status() == 429 || api.error().status() == 503);
+    }
+
     /** An invalid create that names a {@code previous_response_id} evicts it, like any failed continuation. */
     private void evictParentOf(JsonNode event) {
         JsonNode previous = event.get("previous_response_id");
@@ -253,8 +268,12 @@ final class SocketSession {
                         },
                         failure -> {
                             sendError(failure, lane.streamId);
-                            slots.evict(request.previousResponseId()); // a failed continuation: held or not
-                            finished(lane, held, null);
+                            if (retryable(failure)) {
+                                finished(lane, null, null); // overload or a store away: nothing ran, nothing is stale
+                            } else {
+                                slots.evict(request.previousResponseId()); // a failed continuation: held or not
+                                finished(lane, held, null);
+                            }
                         });
     }
 

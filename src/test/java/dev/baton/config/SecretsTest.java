@@ -20,6 +20,18 @@ class SecretsTest {
         assertEquals("failed: http://***@a/v1 then https://***@b", Secrets.redact("failed: http://u:p@a/v1 then https://x@b"));
         assertEquals("http://host:8000/v1/", Secrets.redact(URI.create("http://host:8000/v1/")), "nothing to mask");
         assertEquals("a p@ss without a scheme", Secrets.redact("a p@ss without a scheme"));
+        assertEquals("redis://***@host:6379", Secrets.redact("redis://user:p@ss@host:6379"), "an @ in the password");
+        assertEquals("redis://***@host", Secrets.redact("redis://:pa/ss@host"), "a / in the password");
+        assertEquals("Authorization: Basic ***", Secrets.redact("Authorization: Basic dXNlcjpwYXNz"));
+    }
+
+    @Test
+    void aHugeTextIsCutAndRedactedInLinearTime() {
+        String letters = "a".repeat(1 << 20);
+        String redacted = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> Secrets.redact("The model `" + letters + "://x:y@z` does not exist."));
+        assertTrue(redacted.length() <= Secrets.MAX_CHARS + 1, "cut to " + Secrets.MAX_CHARS + " characters");
+        assertEquals(Secrets.MAX_CHARS + 1, Secrets.redact("b".repeat(Secrets.MAX_CHARS + 100)).length());
     }
 
     @Test
