@@ -21,9 +21,9 @@ import org.jboss.logging.Logger;
  * private key would seal items no other replica could open. Once known, the key is put back every
  * {@code BATON_COMPACTION_SHARED_KEY_REFRESH} (a minute): a Redis that
  * lost it (flushed, or replaced by an empty one) gets the same key again from whichever replica comes first, so items
- * already sealed keep opening; only when every replica started while the key was gone is a new one made, and items
- * sealed under the old key then fail with {@code invalid_encrypted_content}. A replica that finds another key in Redis
- * than its own adopts it (logged).
+ * already sealed keep opening. A replica that finds another key in Redis than its own (one made while the key was gone)
+ * adopts it for sealing, logged, and keeps opening with the keys before it ({@link CompactionSeal#SHARED_KEYS_KEPT});
+ * items sealed under a key no running replica knows fail with {@code invalid_encrypted_content}.
  */
 @ApplicationScoped
 public class SharedSealingKey {
@@ -110,7 +110,8 @@ public class SharedSealingKey {
                     seal.sealingKeyId(), redis.compactionKeyName());
         } else {
             LOG.warnf("compaction: the shared key in Redis changed to '%s' (it was lost and made again by another"
-                    + " replica): items sealed under the previous key no longer open", seal.sealingKeyId());
+                    + " replica): this replica still opens items sealed under the previous key; a replica started"
+                    + " since does not", seal.sealingKeyId());
         }
     }
 }

@@ -98,9 +98,18 @@ class CompactionSealTest {
         seal.requireKey();
         seal.verify(ACME, sent, 0);
         assertTrue(seal.seal(ACME, "x").startsWith("baton1.k1."));
-        assertTrue(seal.useSharedKey(K2), "a key made again after Redis lost it replaces the old one");
-        assertEquals("invalid_encrypted_content", assertThrows(ApiException.class, () -> seal.verify(ACME, sent, 0))
-                .error().code());
+        assertTrue(seal.useSharedKey(K2), "a key made again after Redis lost it seals from now on");
+        assertTrue(seal.seal(ACME, "y").startsWith("baton1.k2."));
+        seal.verify(ACME, sent, 0); // and the key it replaced still opens what it sealed
+        List<Item> sealedFirst = List.of(new CompactionItem("cmp_2", seal.seal(ACME, "z")));
+        for (int i = 0; i < CompactionSeal.SHARED_KEYS_KEPT; i++) {
+            seal.useSharedKey(CompactionSeal.newKey("shared"));
+        }
+        assertEquals("invalid_encrypted_content", assertThrows(ApiException.class,
+                () -> seal.verify(ACME, sent, 0)).error().code(), "only the newest " + CompactionSeal.SHARED_KEYS_KEPT
+                + " keys are kept");
+        assertEquals("invalid_encrypted_content", assertThrows(ApiException.class,
+                () -> seal.verify(ACME, sealedFirst, 0)).error().code());
         assertThrows(IllegalArgumentException.class, () -> seal.useSharedKey("k3:AAAA"));
         assertThrows(IllegalStateException.class, () -> new CompactionSeal(List.of(K1)).useSharedKey(K2),
                 "configured keys are not replaced from Redis");

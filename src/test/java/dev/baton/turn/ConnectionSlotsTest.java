@@ -31,20 +31,21 @@ class ConnectionSlotsTest {
     }
 
     @Test
-    void aFailedContinuationEvictsOnlyItsOwnLanesParent() {
+    void aFailedContinuationEvictsItsParentFromEveryLane() {
         ConnectionSlots slots = new ConnectionSlots();
         StoredResponse a = response("resp_a");
         StoredResponse b = response("resp_b");
         slots.settle("", null, a);
         slots.settle("b", null, b);
-        slots.settle("", b, null); // lane "" forked from b and failed: b stays with its lane
-        assertSame(b, slots.holding("b", "resp_b"));
-        assertSame(a, slots.holding("", "resp_a"), "a failed fork leaves the lane's own latest");
+        slots.settle("", b, null); // lane "" forked from b and failed: b is stale state on every lane
+        assertNull(slots.holding("b", "resp_b"));
+        assertSame(a, slots.holding("", "resp_a"), "the failing lane's own latest was not continued: it stays");
         slots.settle("", a, null); // lane "" continued its own latest and failed
         assertNull(slots.holding("", "resp_a"));
         StoredResponse c = response("resp_c");
-        slots.settle("b", b, c);
+        slots.settle("b", null, c);
         assertSame(c, slots.holding("b", "resp_c"));
-        assertNull(slots.holding("b", "resp_b"), "a success replaces the lane's latest");
+        slots.evict("resp_c"); // a refused create naming it
+        assertNull(slots.holding("b", "resp_c"));
     }
 }
