@@ -162,13 +162,23 @@ public final class Cluster implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot start haproxy (apt-get install haproxy)", e);
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> replicas.stream().allMatch(r -> {
+        // a loaded CI machine can take a while to run HAProxy's first checks; a HAProxy that died says why at once
+        await().atMost(Duration.ofSeconds(60)).until(() -> !haproxy.isAlive() || replicas.stream().allMatch(r -> {
             try {
                 return haproxyRoutesTo(r);
             } catch (Exception e) {
                 return false;
             }
         }));
+        if (!haproxy.isAlive()) {
+            String log;
+            try {
+                log = Files.readString(Path.of("target/haproxy-" + frontPort + ".log"));
+            } catch (IOException e) {
+                log = e.toString();
+            }
+            throw new IllegalStateException("haproxy exited (" + haproxy.exitValue() + "):\n" + log);
+        }
     }
 
     @Override
