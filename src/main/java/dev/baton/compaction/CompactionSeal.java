@@ -53,7 +53,8 @@ public class CompactionSeal {
     private static final int TAG_BITS = 128;
     private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-]{1,32}");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
+    // never static: a SecureRandom made while the native image is built would be frozen into it with its seed
+    private final SecureRandom random = new SecureRandom();
 
     /** A summary as it was sealed, and for whom. */
     public record Opened(TenantId tenant, String summary) {
@@ -111,9 +112,10 @@ public class CompactionSeal {
     /** A fresh random key as {@code <id>:<base64>}, its id {@code <prefix>-} and 12 random hex digits. */
     static String newKey(String prefix) {
         byte[] material = new byte[32];
-        RANDOM.nextBytes(material);
+        SecureRandom fresh = new SecureRandom(); // keys are made rarely (at start, then only while none is known)
+        fresh.nextBytes(material);
         byte[] id = new byte[6];
-        RANDOM.nextBytes(id);
+        fresh.nextBytes(id);
         return prefix + "-" + HexFormat.of().formatHex(id) + ":" + Base64.getEncoder().encodeToString(material);
     }
 
@@ -230,7 +232,7 @@ public class CompactionSeal {
             throw new IllegalStateException("cannot encode a summary", e);
         }
         byte[] nonce = new byte[NONCE_BYTES];
-        RANDOM.nextBytes(nonce);
+        random.nextBytes(nonce);
         String keyId = now.sealingKeyId();
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
