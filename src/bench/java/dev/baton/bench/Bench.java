@@ -16,7 +16,7 @@ import java.util.Map;
  * its variants interleaved, and writes {@code results.json}, {@code results.md} and SVG plots.
  *
  * <pre>
- *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,cold-resume,token-in,safety,memory,sockets,profiles,startup]
+ *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,ceiling,cold-resume,token-in,safety,memory,sockets,profiles,startup]
  *   Bench --render DIR     (results.md and plots again from DIR/results.json)
  * </pre>
  * {@code --quick} (under two minutes) is what the test command runs: small sizes, it fails only on errors.
@@ -103,6 +103,11 @@ public final class Bench {
                 }
             }
         }
+        if (options.runs("ceiling")) {
+            log("single-stream ceiling and a turn's fixed cost");
+            results.put("single_stream", new SingleStream().run(options.quick()
+                    ? new SingleStream.Config(5_000, 2, 40) : new SingleStream.Config(20_000, 7, 1_000), nativeExecutable(options)));
+        }
         if (options.runs("token-in")) {
             if (TokenInRender.available()) {
                 log("token-in render");
@@ -145,10 +150,11 @@ public final class Bench {
     static void rerender(Path out) throws IOException {
         var json = Wire.JSON.readTree(out.resolve("results.json").toFile());
         Map<String, Object> results = new LinkedHashMap<>();
-        Map<String, Class<?>> types = Map.of("agent_loop", AgentLoop.Result.class,
+        Map<String, Class<?>> types = new java.util.HashMap<>(Map.of("agent_loop", AgentLoop.Result.class,
                 "history_overhead", HistoryOverhead.Point.class, "relay", Relay.Point.class,
                 "cold_resume", ColdResume.Point.class, "memory", Memory.Result.class, "profiles", Profiles.Profile.class,
-                "startup", Startup.Point.class, "token_in", TokenInRender.Point.class, "safety_scan", SafetyScan.Point.class, "sockets", Sockets.Point.class);
+                "startup", Startup.Point.class, "token_in", TokenInRender.Point.class, "safety_scan", SafetyScan.Point.class, "sockets", Sockets.Point.class));
+        types.put("single_stream", SingleStream.Point.class);
         json.fields().forEachRemaining(field -> {
             Class<?> type = types.get(field.getKey());
             results.put(field.getKey(), type == null ? Wire.JSON.convertValue(field.getValue(), Object.class)
@@ -220,6 +226,9 @@ public final class Bench {
             return p.errors();
         }
         if (item instanceof Relay.Point p) {
+            return p.errors();
+        }
+        if (item instanceof SingleStream.Point p) {
             return p.errors();
         }
         if (item instanceof ColdResume.Point p) {

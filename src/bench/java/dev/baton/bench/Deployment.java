@@ -60,6 +60,18 @@ final class Deployment implements AutoCloseable {
         return start(name, replicas, env);
     }
 
+    /**
+     * One replica in front of an OpenAI-compatible chat-completions engine ({@code openai-chat}), not warmed up
+     * with the agent script (the engine may not speak it): the scenario warms it up with its own turns.
+     */
+    static Deployment withChatEngine(String name, URL engine, String executable, Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(extra);
+        env.put("BATON_ENGINE", "openai-chat");
+        env.put("BATON_UPSTREAM_URL", engine + "/v1");
+        env.putIfAbsent("QUARKUS_LOG_LEVEL", "WARN");
+        return new Deployment(name, executable == null ? Cluster.start(1, env) : Cluster.start(1, env, executable));
+    }
+
     /** As {@link #withSimulator}, running the native executable instead of the jar. */
     static Deployment nativeWithSimulator(String name, String executable, double tokensPerSecond, long ttftMs,
                                           Map<String, String> extra) {

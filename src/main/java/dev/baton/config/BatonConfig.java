@@ -452,10 +452,21 @@ public interface BatonConfig {
         @WithDefault("16777216")
         long maxInboundBytes();
 
-        /** Frames written to a connection but not yet flushed; past it the engine stream pauses. */
-        @WithName("outbound-queue-frames")
-        @WithDefault("256")
-        int outboundQueueFrames();
+        /**
+         * Bytes written to a connection that its reader has not taken yet; past it the connection's engine streams
+         * pause until half has gone.
+         */
+        @WithName("outbound-queue-bytes")
+        @WithDefault("262144")
+        int outboundQueueBytes();
+
+        /**
+         * With permessage-deflate negotiated, the smallest frame that is compressed; smaller ones (the deltas) go
+         * uncompressed, as the ws and OkHttp clients do. 0 compresses every frame.
+         */
+        @WithName("compress-from-bytes")
+        @WithDefault("1024")
+        int compressFromBytes();
 
         /** How long a flush may stall before the connection is closed as a slow consumer (1008). */
         @WithName("send-deadline")

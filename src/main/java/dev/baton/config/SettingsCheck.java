@@ -101,7 +101,8 @@ public final class SettingsCheck {
         positive("baton.ws.max-age", ws.maxAge());
         atLeast("baton.ws.max-message-bytes", ws.maxMessageBytes(), 1);
         atMost("baton.ws.max-message-bytes", ws.maxMessageBytes(), TRANSPORT_MAX_MESSAGE_BYTES);
-        atLeast("baton.ws.outbound-queue-frames", ws.outboundQueueFrames(), 1);
+        atLeast("baton.ws.outbound-queue-bytes", ws.outboundQueueBytes(), 2);
+        atLeast("baton.ws.compress-from-bytes", ws.compressFromBytes(), 0);
         positive("baton.ws.send-deadline", ws.sendDeadline());
 
         atLeast("baton.ws.max-inbound-bytes", ws.maxInboundBytes(), 1);

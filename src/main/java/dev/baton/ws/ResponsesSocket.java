@@ -6,6 +6,8 @@ import dev.baton.limits.InboundBytes;
 import dev.baton.session.TenantDirectory;
 import dev.baton.session.TenantId;
 import dev.baton.conversation.Conversations;
+import dev.baton.protocol.EventEncoder;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
@@ -17,6 +19,9 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
+import org.jboss.logging.Logger;
 
 /**
  * The WebSocket mode on {@code GET /v1/responses} (transport only): one {@link SocketSession} per
@@ -41,11 +46,14 @@ public class ResponsesSocket {
     private final Drain drain;
     private final SocketCounts sockets;
     private final InboundBytes inbound;
+    private final EventEncoder encoder;
+    private static final Logger LOG = Logger.getLogger(ResponsesSocket.class);
 
     public ResponsesSocket(Conversations conversations, TenantDirectory tenants, ObjectMapper json, BatonConfig config,
                            SocketMetrics metrics, Vertx vertx, UpgradeGate gate, Drain drain, SocketCounts sockets,
                            InboundBytes inbound) {
         this.inbound = inbound;
+        this.encoder = new EventEncoder(json);
         this.sockets = sockets;
         this.conversations = conversations;
         this.tenants = tenants;
@@ -62,12 +70,21 @@ public class ResponsesSocket {
         Context context = Vertx.currentContext();
         long keysGeneration = tenants.generation(); // before authenticating: a reload in between is checked again
         TenantId tenant = tenants.authenticate(connection.handshakeRequest().header("Authorization"));
+        HttpConnection tcp = gate.claim(connection.handshakeRequest().remoteAddress());
+        if (!(tcp instanceof ConnectionBase base)) { // every upgrade passes the gate: this is a defect, not a client's fault
+            LOG.errorf("WebSocket connection %s has no TCP connection to write on; closing it", connection.id());
+            return connection.close(new CloseReason(1011, "internal error"));
+        }
         sockets.opened(tenant);
         connection.userData().put(TENANT, tenant);
+        String extensions = connection.handshakeRequest().header("Sec-WebSocket-Extensions");
+        OutboundQueue outbound = new OutboundQueue(base.channel(),
+                extensions != null && extensions.contains("permessage-deflate"), config.ws().compressFromBytes(),
+                config.ws().outboundQueueBytes(), metrics);
         SocketSession session = new SocketSession(connection, tenant,
-                context, conversations, json, config.ws(), config.render().inlineMaxBytes() / 2, metrics,
-                gate.claim(connection.handshakeRequest().remoteAddress()),
-                tenants.keyFingerprint(connection.handshakeRequest().header("Authorization")), keysGeneration, inbound);
+                context, conversations, json, config.ws(), config.render().inlineMaxBytes() / 2, metrics, tcp, outbound,
+                encoder, tenants.keyFingerprint(connection.handshakeRequest().header("Authorization")), keysGeneration,
+                inbound);
         connection.userData().put(SESSION, session);
         drain.opened(session);
         metrics.connections(1);

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * WebSocket metrics: {@code baton_ws_connections} (open), {@code baton_ws_in_flight_responses},
- * {@code baton_ws_queued_creates} (lane queue depth), {@code baton_ws_outbound_pending_frames} (written,
- * not yet flushed), {@code baton_ws_slot_lookups_total{result}}
+ * {@code baton_ws_queued_creates} (lane queue depth), {@code baton_ws_outbound_pending_bytes} (written,
+ * not yet taken by the kernel, summed over the connections when scraped), {@code baton_ws_slot_lookups_total{result}}
  * (connection-slot hits and misses), {@code baton_ws_slow_consumer_closes_total} and
  * {@code baton_ws_unexpected_failures_total} (frames answered with {@code server_error}).
  */
@@ -20,7 +20,7 @@ public class SocketMetrics {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicInteger outboundPending = new AtomicInteger();
+    private final java.util.Set<OutboundQueue> outbound = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Counter slotHits;
     private final Counter slotMisses;
     private final Counter slowConsumers;
@@ -32,7 +32,8 @@ public class SocketMetrics {
         registry.gauge("baton_ws_connections", connections);
         registry.gauge("baton_ws_in_flight_responses", inFlight);
         registry.gauge("baton_ws_queued_creates", queued);
-        registry.gauge("baton_ws_outbound_pending_frames", outboundPending);
+        registry.gauge("baton_ws_outbound_pending_bytes", outbound,
+                queues -> queues.stream().mapToLong(OutboundQueue::pendingBytes).sum());
         slotHits = registry.counter("baton_ws_slot_lookups_total", "result", "hit");
         slotMisses = registry.counter("baton_ws_slot_lookups_total", "result", "miss");
         slowConsumers = registry.counter("baton_ws_slow_consumer_closes_total");
@@ -53,8 +54,12 @@ public class SocketMetrics {
         queued.addAndGet(delta);
     }
 
-    void outboundPending(int delta) {
-        outboundPending.addAndGet(delta);
+    void outboundOpened(OutboundQueue queue) {
+        outbound.add(queue);
+    }
+
+    void outboundClosed(OutboundQueue queue) {
+        outbound.remove(queue);
     }
 
     void slotLookup(boolean hit) {

@@ -1,6 +1,5 @@
 package dev.baton.ws;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
@@ -9,6 +8,7 @@ import dev.baton.limits.InboundBytes;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CreateResponseRequest;
+import dev.baton.protocol.EventEncoder;
 import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.SocketError;
 import dev.baton.session.Ids;
@@ -52,6 +52,7 @@ final class SocketSession {
     private final BatonConfig.WebSocket limits;
     private final SocketMetrics metrics;
     private final OutboundQueue outbound;
+    private final EventEncoder encoder;
     private final HttpConnection tcp;
     private final FrameReader reader;
     private final LaneScheduler lanes;
@@ -71,7 +72,8 @@ final class SocketSession {
 
     SocketSession(WebSocketConnection connection, TenantId tenant, Context context, Conversations conversations,
                   ObjectMapper json, BatonConfig.WebSocket limits, int parseInlineMaxChars, SocketMetrics metrics,
-                  HttpConnection tcp, String keyFingerprint, long keysGeneration, InboundBytes replicaInbound) {
+                  HttpConnection tcp, OutboundQueue outbound, EventEncoder encoder, String keyFingerprint,
+                  long keysGeneration, InboundBytes replicaInbound) {
         this.connection = connection;
         this.keyFingerprint = keyFingerprint;
         this.keysChecked = keysGeneration;
@@ -83,7 +85,8 @@ final class SocketSession {
         this.metrics = metrics;
         this.tcp = tcp;
         this.inbound = new InboundAccount(tenant, replicaInbound, limits.maxInboundBytes(), tcp, metrics);
-        this.outbound = new OutboundQueue(connection, context, limits.outboundQueueFrames(), metrics);
+        this.outbound = outbound;
+        this.encoder = encoder;
         this.reader = new FrameReader(context, json, limits.maxMessageBytes(), parseInlineMaxChars, limits.maxQueued(),
                 new Frames());
         this.lanes = new LaneScheduler(limits.maxInFlight(), limits.maxQueued(), limits.maxNamedLanes(), metrics,
@@ -282,8 +285,7 @@ final class SocketSession {
             turn.abandon();
             return;
         }
-        TurnRelay relay = new TurnRelay(lane.streamId, this::serialize, this::sendFrame, outbound, running,
-                (result, failure) -> {
+        TurnRelay relay = new TurnRelay(lane.streamId, encoder, outbound, running, (result, failure) -> {
             if (failure != null) {
                 LOG.errorf(failure, "turn %s failed on connection %s", turn.response().id(), connection.id());
                 sendError(ApiError.internal(connection.id()), lane.streamId);
@@ -351,7 +353,7 @@ final class SocketSession {
     /** Closes a connection whose reader stopped reading past the send deadline. */
     void checkSendDeadline() {
         if (!closed && outbound.stalledNanos() > limits.sendDeadline().toNanos()) {
-            LOG.warnf("closing connection %s: %d frames unflushed for over %s", connection.id(), outbound.pending(),
+            LOG.warnf("closing connection %s: %d bytes unread for over %s", connection.id(), outbound.pendingBytes(),
                     limits.sendDeadline());
             metrics.slowConsumerClosed();
             close(new CloseReason(CLOSE_POLICY, "slow consumer: send deadline exceeded"));
@@ -396,6 +398,7 @@ final class SocketSession {
             return;
         }
         closed = true;
+        outbound.close();
         reader.close();
         inbound.close();
         readerBytes.clear();
@@ -435,7 +438,9 @@ final class SocketSession {
     }
 
     private void sendError(ApiError error, String streamId) {
-        sendFrame(serialize(SocketError.of(error, streamId)));
+        if (!closed) {
+            outbound.send(io.netty.buffer.Unpooled.wrappedBuffer(encoder.bytes(SocketError.of(error, streamId))));
+        }
     }
 
     private void sendFrame(String frame) {
@@ -444,21 +449,17 @@ final class SocketSession {
         }
     }
 
-    private String serialize(Object value) {
-        try {
-            return json.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
-        }
-    }
-
     private static String validStreamIdOrNull(JsonNode streamId) {
         return streamId != null && streamId.isTextual() && STREAM_ID.matcher(streamId.textValue()).matches()
                 ? streamId.textValue() : null;
     }
 
-    /** Runs {@code task} on this connection's event loop. */
+    /** Runs {@code task} on this connection's event loop: at once when called there, else queued on it. */
     void runOnLoop(Runnable task) {
-        context.runOnContext(ignored -> task.run());
+        if (outbound.onLoop()) {
+            task.run();
+        } else {
+            context.runOnContext(ignored -> task.run());
+        }
     }
 }
