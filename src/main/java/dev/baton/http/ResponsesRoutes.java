@@ -58,6 +58,7 @@ public class ResponsesRoutes {
     private final TenantDirectory tenants;
     private final Engine engine;
     private final HttpReplies replies;
+    private final dev.baton.protocol.EventEncoder encoder;
     private final BatonConfig config;
     private final Offload offload;
     private final InboundBytes inbound;
@@ -79,6 +80,7 @@ public class ResponsesRoutes {
         this.tenants = tenants;
         this.engine = engine;
         this.replies = replies;
+        this.encoder = new dev.baton.protocol.EventEncoder(replies.json());
         this.config = config;
     }
 
@@ -247,9 +249,16 @@ public class ResponsesRoutes {
         ctx.response().setStatusCode(200).setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache");
+        io.netty.channel.EventLoop loop = ((io.vertx.core.impl.ContextInternal) vertxContext).nettyEventLoop();
         events
-                .emitOn(task -> vertxContext.runOnContext(ignored -> task.run()))
-                .subscribe().withSubscriber(new SseWriter(ctx.response(), vertxContext, replies.json(), HttpReplies.requestId(ctx)));
+                .emitOn(task -> { // at once when already on the request's loop, else queued on it
+                    if (loop.inEventLoop()) {
+                        task.run();
+                    } else {
+                        vertxContext.runOnContext(ignored -> task.run());
+                    }
+                })
+                .subscribe().withSubscriber(new SseWriter(ctx.response(), vertxContext, encoder, HttpReplies.requestId(ctx)));
     }
 
     private void respondWhenDone(RoutingContext ctx, Turn turn, long started) {
