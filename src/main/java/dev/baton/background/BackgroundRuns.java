@@ -184,7 +184,8 @@ public class BackgroundRuns {
         this.timeout = config.redis().timeout();
         this.ttlMillis = config.store().ttl().toMillis();
         this.maxEvents = config.background().maxEvents();
-        this.endedHere = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(config.store().ttl()).build();
+        this.endedHere = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(config.store().ttl())
+                .executor(Runnable::run).build();
         metrics.gauge("baton_background_running", inFlight);
     }
 

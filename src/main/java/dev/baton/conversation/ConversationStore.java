@@ -59,7 +59,9 @@ public class ConversationStore {
         this.timeout = config.redis().timeout();
         this.ttlMillis = config.store().ttl().toMillis();
         this.local = Caffeine.newBuilder().maximumSize(config.conversations().maxLocal())
-                .expireAfterAccess(config.store().ttl()).build();
+                .expireAfterAccess(config.store().ttl())
+                .executor(Runnable::run) // upkeep on the writer's thread: no pool thread woken per turn
+                .build();
     }
 
     /** Whether conversations are shared by every replica (Redis), or this replica's own. */

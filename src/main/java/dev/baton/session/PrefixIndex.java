@@ -64,6 +64,7 @@ public class PrefixIndex {
                 .maximumWeight(maxBytes)
                 .weigher((Key key, Entry entry) -> (int) Math.min(Integer.MAX_VALUE, ENTRY_BYTES + entry.carried()))
                 .expireAfter(new ExpireAfterAccess(ttl))
+                .executor(Runnable::run) // upkeep on the writer's thread: no pool thread woken per turn
                 .removalListener((Key key, Entry entry, RemovalCause cause) -> {
                     if (cause != RemovalCause.REPLACED && entry != null) {
                         handBack(entry);

@@ -62,7 +62,8 @@ public class SimulatorEngine implements Engine {
         this.config = config.simulator();
         this.script = this.config.script().map(file -> SimulatorScript.load(Path.of(file), json))
                 .orElse(SimulatorScript.NONE);
-        this.prefixCache = Caffeine.newBuilder().maximumSize(this.config.prefixCacheEntries()).build();
+        this.prefixCache = Caffeine.newBuilder().maximumSize(this.config.prefixCacheEntries())
+                .executor(Runnable::run).build(); // upkeep on the writer's thread: no pool thread woken per turn
         this.inlineMaxBytes = config.render().inlineMaxBytes();
     }
 

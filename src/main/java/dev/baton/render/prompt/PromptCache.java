@@ -30,6 +30,7 @@ public final class PromptCache {
     public PromptCache(long maxBytes) {
         this.prompts = Caffeine.newBuilder().maximumWeight(maxBytes)
                 .weigher((String key, PromptTokens value) -> (int) Math.min(Integer.MAX_VALUE, value.retainedBytes()))
+                .executor(Runnable::run) // upkeep on the writer's thread: no pool thread woken per turn
                 .build();
     }
 
