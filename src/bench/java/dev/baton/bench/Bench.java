@@ -106,7 +106,8 @@ public final class Bench {
         if (options.runs("ceiling")) {
             log("single-stream ceiling and a turn's fixed cost");
             results.put("single_stream", new SingleStream().run(options.quick()
-                    ? new SingleStream.Config(5_000, 2, 40) : new SingleStream.Config(20_000, 7, 1_000), nativeExecutable(options)));
+                    ? new SingleStream.Config(2_000, 2, 40, 50, false)
+                    : new SingleStream.Config(20_000, 7, 2_000, 3_000, true), nativeExecutable(options)));
         }
         if (options.runs("token-in")) {
             if (TokenInRender.available()) {

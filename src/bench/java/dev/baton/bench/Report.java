@@ -52,6 +52,9 @@ final class Report {
         if (results.get("relay") instanceof List<?> points) {
             relay(out, md, (List<Relay.Point>) points);
         }
+        if (results.get("single_stream") instanceof List<?> points && !points.isEmpty()) {
+            singleStream(out, md, (List<SingleStream.Point>) points);
+        }
         if (results.get("token_in") instanceof List<?> points && !points.isEmpty()) {
             tokenIn(out, md, (List<TokenInRender.Point>) points);
         }
@@ -238,6 +241,34 @@ final class Report {
         md.append('\n');
         Files.writeString(out.resolve("relay.svg"), Svg.bars("Streamed events per second, one replica", "events/s",
                 groups, List.of("events/s"), rate, none));
+    }
+
+    private static void singleStream(Path out, StringBuilder md, List<SingleStream.Point> points) throws IOException {
+        md.append("## 4b. Single-stream ceiling and a turn's fixed cost\n\n![single stream](single-stream.svg)\n\n")
+                .append("One client, one stream, an engine that streams as fast as the socket takes it; and short chained"
+                        + " WebSocket turns on a zero-cost engine. Client-side figures, medians over interleaved rounds.\n\n")
+                .append("| target | scenario | deltas/s per stream p50 (p95) | time to first delta p50 (p99), ms | turn p50, ms"
+                        + " | server CPU ms per 1,000 deltas | server CPU ms per turn | turns | errors |\n")
+                .append("|---|---|---|---|---|---|---|---|---|\n");
+        List<String> groups = new ArrayList<>();
+        List<double[]> rates = new ArrayList<>();
+        for (SingleStream.Point p : points) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f (%,.0f) | %.3f (%.3f) | %.2f | %.2f | %.3f | %d | %d |%n",
+                    p.target(), p.scenario(), p.deltasPerSecond().p50(), p.deltasPerSecond().p95(), p.ttfdMs().p50(),
+                    p.ttfdMs().p99(), p.turnMs().p50(), p.serverCpuMsPer1000Deltas(), p.serverCpuMsPerTurn(), p.turns(),
+                    p.errors()));
+            if (p.scenario().equals("single-stream")) {
+                groups.add(p.target());
+                rates.add(new double[] {p.deltasPerSecond().p50()});
+            }
+        }
+        md.append('\n');
+        double[][] none = new double[rates.size()][1];
+        for (double[] row : none) {
+            row[0] = Double.NaN;
+        }
+        Files.writeString(out.resolve("single-stream.svg"), Svg.bars("One stream: delta events per second (client-side)",
+                "deltas/s", groups, List.of("deltas/s"), rates.toArray(new double[0][]), none));
     }
 
     private static void startup(Path out, StringBuilder md, List<Startup.Point> points) throws IOException {

@@ -17,16 +17,16 @@ import java.util.concurrent.TimeUnit;
  * spoken to over {@code openai-chat}) — Baton over WebSocket mode and SSE against a bare Vert.x server
  * sending the same frames ({@link RelayBaseline}), rounds interleaved. Then a turn's fixed cost: short
  * chained WebSocket turns on the simulator with zero TTFT and unlimited speed, time to first delta in the
- * client, against the bare server's answer to a frame.
+ * client, against the bare server's answer to a frame — with G1 (the JVM's default) and ZGC side by side.
  */
 final class SingleStream {
 
-    record Config(int tokens, int rounds, int chainedTurns) {
+    record Config(int tokens, int rounds, int chainedTurns, int warmUpTurns, boolean compareCollectors) {
     }
 
     /** One target's figures: delta events/s per stream and time to first delta (client-side), medians over rounds. */
-    record Point(String target, String scenario, Stats deltasPerSecond, Stats ttfdMs, Stats turnMs, int turns,
-                 int errors, List<String> firstErrors) {
+    record Point(String target, String scenario, Stats deltasPerSecond, Stats ttfdMs, Stats turnMs,
+                 double serverCpuMsPer1000Deltas, double serverCpuMsPerTurn, int turns, int errors, List<String> firstErrors) {
     }
 
     List<Point> run(Config config, String nativeExecutable) {
@@ -42,13 +42,18 @@ final class SingleStream {
             try (Deployment jvm = Deployment.withChatEngine("ceiling", engineUrl, null, Map.of());
                  Deployment nativeReplica = nativeExecutable == null ? null
                          : Deployment.withChatEngine("ceiling-native", engineUrl, nativeExecutable, Map.of())) {
-                targets.put("baton-ws", new Target(client, jvm.replica(0), true));
-                targets.put("baton-sse", new Target(client, jvm.replica(0), false));
+                long batonPid = jvm.replicas().get(0).pid();
+                targets.put("baton-ws", new Target(client, jvm.replica(0), Transport.WS, batonPid));
+                targets.put("baton-ws-deflate", new Target(client, jvm.replica(0), Transport.WS_DEFLATE, batonPid));
+                targets.put("baton-sse", new Target(client, jvm.replica(0), Transport.SSE, batonPid));
                 if (nativeReplica != null) {
-                    targets.put("baton-native-ws", new Target(client, nativeReplica.replica(0), true));
-                    targets.put("baton-native-sse", new Target(client, nativeReplica.replica(0), false));
+                    long nativePid = nativeReplica.replicas().get(0).pid();
+                    targets.put("baton-native-ws", new Target(client, nativeReplica.replica(0), Transport.WS, nativePid));
+                    targets.put("baton-native-sse", new Target(client, nativeReplica.replica(0), Transport.SSE, nativePid));
                 }
-                targets.put("vertx-baseline-ws", new Target(client, baselineUrl, true));
+                targets.put("vertx-baseline-ws", new Target(client, baselineUrl, Transport.WS, baseline.pid()));
+                targets.put("vertx-baseline-ws-deflate", new Target(client, baselineUrl, Transport.WS_DEFLATE,
+                        baseline.pid()));
                 targets.values().forEach(target -> target.stream(Math.min(2_000, config.tokens()), 20)); // JIT warm-up
                 targets.values().forEach(Target::reset);
                 List<String> names = new ArrayList<>(targets.keySet());
@@ -74,18 +79,26 @@ final class SingleStream {
         int baselinePort = Cluster.freePort();
         Process baseline = java(RelayBaseline.class.getName(), baselinePort, 24, "baseline-turns");
         Map<String, String> env = Map.of("BATON_SIMULATOR_REPLY_WORDS", "24");
+        Map<String, String> zgc = new java.util.HashMap<>(env);
+        zgc.put("JAVA_TOOL_OPTIONS", "-XX:+UseZGC");
         try (StreamClient client = new StreamClient();
              Deployment jvm = Deployment.withSimulator("turns", 1, 0, 0, env);
+             Deployment jvmZgc = config.compareCollectors() ? Deployment.withSimulator("turns-zgc", 1, 0, 0, zgc) : null;
              Deployment nativeReplica = nativeExecutable == null ? null
                      : Deployment.nativeWithSimulator("turns-native", nativeExecutable, 0, 0, env)) {
             URL baselineUrl = await(baselinePort);
             Map<String, Target> targets = new LinkedHashMap<>();
-            targets.put("baton-ws", new Target(client, jvm.replica(0), true));
-            if (nativeReplica != null) {
-                targets.put("baton-native-ws", new Target(client, nativeReplica.replica(0), true));
+            targets.put("baton-ws", new Target(client, jvm.replica(0), Transport.WS, jvm.replicas().get(0).pid()));
+            if (jvmZgc != null) {
+                targets.put("baton-ws-zgc", new Target(client, jvmZgc.replica(0), Transport.WS,
+                        jvmZgc.replicas().get(0).pid()));
             }
-            targets.put("vertx-baseline-ws", new Target(client, baselineUrl, true));
-            targets.values().forEach(target -> target.chain(200));
+            if (nativeReplica != null) {
+                targets.put("baton-native-ws", new Target(client, nativeReplica.replica(0), Transport.WS,
+                        nativeReplica.replicas().get(0).pid()));
+            }
+            targets.put("vertx-baseline-ws", new Target(client, baselineUrl, Transport.WS, baseline.pid()));
+            targets.values().forEach(target -> target.chain(config.warmUpTurns())); // the JIT compiler's work first
             targets.values().forEach(Target::reset);
             List<String> names = new ArrayList<>(targets.keySet());
             int blocks = 10;
@@ -102,10 +115,15 @@ final class SingleStream {
         return points;
     }
 
+    private enum Transport { WS, WS_DEFLATE, SSE }
+
     /** One thing measured: a replica over one transport, or the baseline. */
     private static final class Target implements AutoCloseable {
         private final StreamClient client;
         private final URL url;
+        private final long serverPid;
+        private long serverCpuMs;
+        private long deltas;
         private final StreamClient.Session socket;
         private final List<Double> rates = new ArrayList<>();
         private final List<Double> ttfd = new ArrayList<>();
@@ -114,18 +132,22 @@ final class SingleStream {
         private int errors;
         private String previous;
 
-        Target(StreamClient client, URL url, boolean socket) {
+        Target(StreamClient client, URL url, Transport transport, long serverPid) {
             this.client = client;
             this.url = url;
-            this.socket = socket ? client.connect(url) : null;
+            this.serverPid = serverPid;
+            this.socket = transport == Transport.SSE ? null : client.connect(url, transport == Transport.WS_DEFLATE);
         }
 
         void stream(int tokens, int times) {
             for (int i = 0; i < times; i++) {
                 ObjectNode create = Wire.JSON.createObjectNode().put("model", "flood").put("input", "stream")
                         .put("store", false).put("max_output_tokens", tokens);
-                record(socket != null ? socket.turn(create.put("type", "response.create").toString()).join()
-                        : client.streamed(url, create.put("stream", true).toString()).join());
+                long cpu = Machine.cpuMillis(serverPid);
+                StreamClient.Run run = socket != null ? socket.turn(create.put("type", "response.create").toString()).join()
+                        : client.streamed(url, create.put("stream", true).toString()).join();
+                serverCpuMs += Machine.cpuMillis(serverPid) - cpu;
+                record(run);
             }
         }
 
@@ -136,7 +158,9 @@ final class SingleStream {
                 if (previous != null) {
                     create.put("previous_response_id", previous);
                 }
+                long cpu = Machine.cpuMillis(serverPid);
                 StreamClient.Run run = socket.turn(create.toString()).join();
+                serverCpuMs += Machine.cpuMillis(serverPid) - cpu;
                 previous = run.failed() ? null : run.responseId();
                 record(run);
             }
@@ -155,6 +179,7 @@ final class SingleStream {
             }
             ttfd.add(run.ttfdMs());
             total.add(run.totalMs());
+            deltas += run.deltas();
         }
 
         void reset() {
@@ -163,14 +188,17 @@ final class SingleStream {
             total.clear();
             firstErrors.clear();
             errors = 0;
+            serverCpuMs = 0;
+            deltas = 0;
         }
 
         Point point(String name, String scenario) {
-            Point point = new Point(name, scenario, Stats.of(rates), Stats.of(ttfd), Stats.of(total), total.size(),
-                    errors, List.copyOf(firstErrors));
-            Bench.log(String.format("  %-20s %-14s %9.0f deltas/s  ttfd p50 %.3f ms  turn p50 %.2f ms  (%d turns, %d errors)",
-                    name, scenario, point.deltasPerSecond().p50(), point.ttfdMs().p50(), point.turnMs().p50(),
-                    point.turns(), errors));
+            Point point = new Point(name, scenario, Stats.of(rates), Stats.of(ttfd), Stats.of(total),
+                    deltas == 0 ? Double.NaN : serverCpuMs * 1000.0 / deltas,
+                    total.isEmpty() ? Double.NaN : serverCpuMs / (double) total.size(), total.size(), errors, List.copyOf(firstErrors));
+            Bench.log(String.format("  %-26s %-14s %9.0f deltas/s  ttfd p50 %.3f ms  turn p50 %.2f ms  cpu %.1f ms/1k"
+                    + "  (%d turns, %d errors)", name, scenario, point.deltasPerSecond().p50(), point.ttfdMs().p50(),
+                    point.turnMs().p50(), point.serverCpuMsPer1000Deltas(), point.turns(), errors));
             return point;
         }
 

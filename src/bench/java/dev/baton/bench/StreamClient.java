@@ -49,6 +49,8 @@ final class StreamClient implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
     private final WebSocketClient sockets = vertx.createWebSocketClient(new WebSocketClientOptions()
             .setMaxFrameSize(16 << 20).setMaxMessageSize(64 << 20));
+    private final WebSocketClient deflateSockets = vertx.createWebSocketClient(new WebSocketClientOptions()
+            .setMaxFrameSize(16 << 20).setMaxMessageSize(64 << 20).setTryUsePerMessageCompression(true));
     private final HttpClient http = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(4));
 
     /** One WebSocket-mode connection; one turn at a time. */
@@ -157,10 +159,11 @@ final class StreamClient implements AutoCloseable {
         }
     }
 
-    Session connect(URL base) {
+    /** @param deflate whether to offer permessage-deflate, as the ws package behind the Node SDK does by default */
+    Session connect(URL base, boolean deflate) {
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(base.getHost()).setPort(base.getPort())
                 .setURI("/v1/responses");
-        WebSocket socket = sockets.connect(options).toCompletionStage().toCompletableFuture()
+        WebSocket socket = (deflate ? deflateSockets : sockets).connect(options).toCompletionStage().toCompletableFuture()
                 .orTimeout(10, TimeUnit.SECONDS).join();
         return new Session(socket);
     }

@@ -24,7 +24,9 @@ import dev.baton.session.TenantId;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
@@ -55,7 +57,9 @@ final class TurnRun {
     private final int depth;
     private final EngineRequest.ChainPosition position;
     private volatile boolean settled; // set where the terminal step is made, read when the stream completes
-    private volatile boolean outputBlocked; // an output classifier ended the turn: later engine events are dropped
+    /** Ends the engine's events where a classifier blocked; never sent. */
+    private static final TurnStep STOP = new TurnStep(null, null);
+    private Supplier<Multi<TurnStep>> ending; // what follows the engine's last event, once it came
     private final OutputScreen outputScreen;
     private final OutputAssembler assembler = new OutputAssembler(0);
     private final TurnCompaction compaction;
@@ -131,10 +135,25 @@ final class TurnRun {
                 }));
     }
 
+    /**
+     * The engine's events as steps, each turned into its events at once (no stream per event); the end —
+     * closing the open item and the terminal event, after the store and the output classifiers have had their
+     * say — follows once the engine's stream has ended, or at once when a classifier blocks ({@link #STOP}
+     * cancels the engine's stream there).
+     */
     private Multi<TurnStep> fromEngine(EngineRequest request) {
-        return engine.stream(request)
-                .select().first(event -> !outputBlocked) // a blocked output stops the engine at its next event
-                .onItem().transformToMultiAndConcatenate(this::onEngineEvent);
+        return Multi.createBy().concatenating().streams(
+                engine.stream(request)
+                        .onItem().transformToIterable(this::onEngineEvent)
+                        .select().first(step -> step != STOP),
+                Multi.createFrom().deferred(this::ending));
+    }
+
+    /** What follows the engine's last event (nothing when it never finished: the turn then fails). */
+    private Multi<TurnStep> ending() {
+        Supplier<Multi<TurnStep>> end = ending;
+        ending = null;
+        return end == null ? Multi.createFrom().empty() : end.get();
     }
 
     /**
@@ -191,23 +210,33 @@ final class TurnRun {
         }
     }
 
-    private Multi<TurnStep> onEngineEvent(EngineEvent event) {
+    private List<TurnStep> onEngineEvent(EngineEvent event) {
+        if (ending != null) {
+            return List.of(); // nothing counts after the engine's end (or a block)
+        }
         if (event instanceof EngineEvent.Routed routed) {
             servedBy = routed.endpoint();
-            return Multi.createFrom().empty();
+            return List.of();
         }
         firstEngineEvent();
         if (outputScreen != null && outputScreen.blocks(generatedText(event))) {
-            return filtered(null);
-        }
-        if (event instanceof EngineEvent.Finished done && outputScreen != null) {
-            return outputScreen.blocksAtEnd(null).onItem().transformToMulti(blocked -> blocked
-                    ? filtered(usage(done)) : finished(done));
+            ending = () -> filtered(null);
+            return List.of(STOP);
         }
         if (event instanceof EngineEvent.Finished done) {
-            return finished(done);
+            ending = outputScreen == null ? () -> finished(done) : () -> outputScreen.blocksAtEnd(null)
+                    .onItem().transformToMulti(blocked -> blocked ? filtered(usage(done)) : finished(done));
+            return List.of();
         }
-        return steps(assembler.on(event));
+        List<StreamEvent> events = assembler.on(event);
+        if (events.size() == 1) {
+            return List.of(TurnStep.of(events.get(0)));
+        }
+        List<TurnStep> steps = new ArrayList<>(events.size());
+        for (StreamEvent produced : events) {
+            steps.add(TurnStep.of(produced));
+        }
+        return steps;
     }
 
     private void firstEngineEvent() {
@@ -233,7 +262,6 @@ final class TurnRun {
 
     /** An output classifier blocked: the open item closes without the blocked delta, the turn ends incomplete. */
     private Multi<TurnStep> filtered(Usage usage) {
-        outputBlocked = true;
         List<StreamEvent> closing = assembler.closeOpenItem();
         Multi<TurnStep> terminal = finish(ResponseObject.INCOMPLETE, assembler.output(), usage, null,
                 new ResponseObject.IncompleteDetails("content_filter")).toMulti();
