@@ -1,10 +1,12 @@
 package dev.baton.background;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.baton.protocol.ContentPart;
 import dev.baton.protocol.FunctionCallItem;
 import dev.baton.protocol.Item;
+import dev.baton.protocol.ItemCodec;
 import dev.baton.protocol.MessageItem;
 import dev.baton.protocol.ReasoningItem;
 import dev.baton.protocol.StreamEvent;
@@ -13,8 +15,9 @@ import java.util.List;
 
 /**
  * The output a running response has produced so far, read off its stream: every finished item, and the item being
- * written with what it has so far. What a background response cancelled (or failed) midway keeps, as OpenAI's do.
- * Not thread-safe: fed in order by its run.
+ * written with what it has so far. What a background response cancelled (or failed) midway keeps, as OpenAI's do,
+ * and what a replica reading it while it runs elsewhere sees (rebuilt from the events relayed through Redis).
+ * Not thread-safe: fed in order.
  */
 final class PartialOutput {
 
@@ -37,6 +40,24 @@ final class PartialOutput {
             openText.append(delta.delta());
         } else if (event instanceof StreamEvent.ReasoningText reasoning && reasoning.delta() != null) {
             openText.append(reasoning.delta());
+        }
+    }
+
+    /** The same, for an event as relayed through Redis (JSON). */
+    void onRelayed(JsonNode event) {
+        switch (event.path("type").asText()) {
+            case "response.output_item.added" -> {
+                open = ItemCodec.parse(event.path("item"), "item");
+                openText.setLength(0);
+            }
+            case "response.output_item.done" -> {
+                done.add(ItemCodec.parse(event.path("item"), "item"));
+                open = null;
+            }
+            case "response.output_text.delta", "response.function_call_arguments.delta", "response.reasoning_text.delta" ->
+                    openText.append(event.path("delta").asText());
+            default -> {
+            }
         }
     }
 

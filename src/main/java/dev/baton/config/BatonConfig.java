@@ -319,6 +319,15 @@ public interface BatonConfig {
         @WithName("turn-wait")
         @WithDefault("120s")
         Duration turnWait();
+
+        /**
+         * With Redis: the lease a running turn holds on its conversation across replicas, renewed every third of it; a
+         * replica that dies frees the conversation within it, and a turn whose lease was lost (not renewed in time, or
+         * taken) is stopped with 409 {@code conversation_busy}.
+         */
+        @WithName("turn-lease")
+        @WithDefault("15s")
+        Duration turnLease();
     }
 
     /** Compaction ({@code POST /v1/responses/compact}, {@code context_management}; docs/protocol.md). */
@@ -432,6 +441,15 @@ public interface BatonConfig {
         @WithName("max-queued")
         @WithDefault("256")
         int maxQueued();
+
+        /**
+         * Steers ({@code response.steer}) queued for one response, or parked on one waiting for tool output; beyond it
+         * {@code response.steer.failed} with {@code too_many_pending_steers}. Their bytes count against the
+         * connection's inbound budget ({@code max-inbound-bytes}) until committed.
+         */
+        @WithName("max-pending-steers")
+        @WithDefault("8")
+        int maxPendingSteers();
 
         /** Connection age after which new creates are refused and the socket closes once idle. */
         @WithName("max-age")

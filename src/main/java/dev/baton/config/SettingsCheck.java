@@ -83,6 +83,9 @@ public final class SettingsCheck {
         atLeast("baton.redis.checkpoint-every", redis.checkpointEvery(), 1);
         atMost("baton.redis.checkpoint-every", redis.checkpointEvery(), 10_000);
         positive("baton.redis.timeout", redis.timeout());
+        // leases are renewed every third (conversations) or tenth (background) of themselves: a second at least
+        atLeast("baton.conversations.turn-lease", config.conversations().turnLease(), Duration.ofSeconds(1));
+        atLeast("baton.background.lease", config.background().lease(), Duration.ofSeconds(1));
         positive("baton.compaction.shared-key-refresh", config.compaction().sharedKeyRefresh());
         atLeast("baton.redis.write-attempts", redis.writeAttempts(), 1);
         atLeast("baton.redis.max-pending-writes", redis.maxPendingWrites(), 0);
@@ -135,6 +138,12 @@ public final class SettingsCheck {
     private void atMost(String property, double value, double maximum) {
         if (value > maximum) {
             problems.add(env(property) + "=" + format(value) + ": must be at most " + format(maximum));
+        }
+    }
+
+    private void atLeast(String property, Duration value, Duration minimum) {
+        if (value.compareTo(minimum) < 0) {
+            problems.add(env(property) + "=" + value + ": must be at least " + minimum);
         }
     }
 

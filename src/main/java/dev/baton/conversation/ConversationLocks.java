@@ -2,6 +2,8 @@ package dev.baton.conversation;
 
 import dev.baton.protocol.ApiError;
 import dev.baton.session.TenantId;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
 
 /**
  * One turn at a time per conversation: on a replica a FIFO queue (arrival order), across replicas a lease in Redis held
@@ -20,8 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ConversationLocks {
 
-    static final Duration LEASE = Duration.ofSeconds(15);
     private static final long POLL_MILLIS = 25;
+    private static final Logger LOG = Logger.getLogger(ConversationLocks.class);
 
     private record Key(TenantId tenant, String id) {
     }
@@ -30,27 +33,72 @@ final class ConversationLocks {
     private final ConversationStore store;
     private final Vertx vertx;
     private final Duration wait;
+    private final Duration lease;
+    private final Counter leasesLost;
 
-    ConversationLocks(ConversationStore store, Vertx vertx, Duration wait) {
+    ConversationLocks(ConversationStore store, Vertx vertx, Duration wait, Duration lease, MeterRegistry metrics) {
         this.store = store;
         this.vertx = vertx;
         this.wait = wait;
+        this.lease = lease;
+        this.leasesLost = Counter.builder("baton_conversation_leases_lost_total")
+                .description("Conversation turns stopped because their turn lease was lost").register(metrics);
     }
 
-    /** A held turn slot; {@link #release()} (idempotent) lets the next turn of the conversation start. */
+    /**
+     * A held turn slot; {@link #release()} (idempotent) lets the next turn of the conversation start. Its lease is
+     * renewed every third of the lease; once a renewal finds it held by nobody or by another turn, or renewals
+     * failed for a whole lease, it is {@link #lost()}: the turn must stop, and must not move the conversation's head.
+     */
     final class Held {
         private final Key key;
         private final CompletableFuture<Void> mine;
         private final String token;
         private final long renewal;
         private final AtomicBoolean released = new AtomicBoolean();
+        private volatile long renewedNanos = System.nanoTime();
+        private volatile boolean lost;
 
         private Held(Key key, CompletableFuture<Void> mine, String token) {
             this.key = key;
             this.mine = mine;
             this.token = token;
-            this.renewal = vertx.setPeriodic(LEASE.toMillis() / 3,
-                    id -> store.renew(key.tenant(), key.id(), token, LEASE).subscribe().with(ok -> { }, failure -> { }));
+            this.renewal = vertx.setPeriodic(lease.toMillis() / 3, id -> renew());
+        }
+
+        /**
+         * Whether the turn must stop: a renewal found the lease gone or taken, or none succeeded for a whole lease
+         * (counted from when the last good one was sent, so Redis may already have let the key expire).
+         */
+        boolean lost() {
+            if (!lost && !released.get() && System.nanoTime() - renewedNanos > lease.toNanos()) {
+                lose("not renewed for " + lease.toSeconds() + " s");
+            }
+            return lost;
+        }
+
+        private void renew() {
+            long sent = System.nanoTime();
+            store.renew(key.tenant(), key.id(), token, lease).subscribe().with(held -> {
+                if (held) {
+                    renewedNanos = sent;
+                } else {
+                    lose("another turn holds it, or it ran out");
+                }
+            }, failure -> {
+                LOG.warnf("conversation %s: turn lease not renewed: %s", key.id(), failure.getMessage());
+                lost();
+            });
+        }
+
+        private synchronized void lose(String why) {
+            if (lost || released.get()) {
+                return;
+            }
+            lost = true;
+            vertx.cancelTimer(renewal);
+            leasesLost.increment();
+            LOG.warnf("conversation %s: a running turn lost its lease (%s); stopping it", key.id(), why);
         }
 
         void release() {
@@ -92,7 +140,7 @@ final class ConversationLocks {
     }
 
     private Uni<Void> leaseBy(Key key, String token, long deadline) {
-        return store.lease(key.tenant(), key.id(), token, LEASE).flatMap(taken -> {
+        return store.lease(key.tenant(), key.id(), token, lease).flatMap(taken -> {
             if (taken) {
                 return Uni.createFrom().voidItem();
             }

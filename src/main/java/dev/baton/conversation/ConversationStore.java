@@ -6,17 +6,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.baton.config.BatonConfig;
-import dev.baton.protocol.ApiError;
 import dev.baton.session.TenantId;
-import dev.baton.session.TieredChainStore;
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import dev.baton.store.PartialRecord;
+import dev.baton.store.RedisCalls;
+import dev.baton.store.RedisKeys;
+import dev.baton.store.RedisScripts;
+import dev.baton.store.RedisUnavailable;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
+import org.jboss.logging.Logger;
 
 /**
  * Where conversations live: with Redis, a hash per conversation that every replica reads and moves on with a
@@ -27,41 +28,25 @@ import java.util.Map;
 @ApplicationScoped
 public class ConversationStore {
 
+    private static final Logger LOG = Logger.getLogger(ConversationStore.class);
     private static final TypeReference<Map<String, String>> METADATA = new TypeReference<>() { };
-    private static final String ADVANCE = """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-            local head = redis.call('HGET', KEYS[1], 'head') or ''
-            if head ~= ARGV[1] then return 0 end
-            redis.call('HSET', KEYS[1], 'head', ARGV[2])
-            redis.call('PEXPIRE', KEYS[1], ARGV[3])
-            return 1""";
-    private static final String RELEASE = """
-            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-            return 0""";
-    private static final String RENEW = """
-            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-            return 0""";
-
     private record Key(TenantId tenant, String id) {
     }
 
-    private final ReactiveRedisDataSource redis;
+    private final RedisCalls redis; // null: this replica's memory
+    private final RedisKeys keys;
     private final Cache<Key, Conversation> local;
     private final ObjectMapper json;
-    private final String prefix;
-    private final Duration timeout;
     private final long ttlMillis;
 
-    public ConversationStore(TieredChainStore chains, BatonConfig config, ObjectMapper json) {
-        this.redis = chains.redis() == null ? null : chains.redis().dataSource();
+    public ConversationStore(RedisCalls redis, BatonConfig config, ObjectMapper json) {
+        this.redis = redis.enabled() ? redis : null;
+        this.keys = redis.keys();
         this.json = json;
-        this.prefix = config.redis().keyPrefix();
-        this.timeout = config.redis().timeout();
         this.ttlMillis = config.store().ttl().toMillis();
         this.local = Caffeine.newBuilder().maximumSize(config.conversations().maxLocal())
                 .expireAfterAccess(config.store().ttl())
-                .executor(Runnable::run) // upkeep on the writer's thread: no pool thread woken per turn
-                .build();
+                .build(); // upkeep on the common pool: many entries may expire at once, never on an event loop
     }
 
     /** Whether conversations are shared by every replica (Redis), or this replica's own. */
@@ -74,10 +59,9 @@ public class ConversationStore {
             local.put(key(conversation.tenant(), conversation.id()), conversation);
             return Uni.createFrom().voidItem();
         }
-        String hash = hash(conversation.tenant(), conversation.id());
-        return call("HSET", hash, "created_at", Long.toString(conversation.createdAt()), "metadata",
-                encode(conversation.metadata()), "head", conversation.head() == null ? "" : conversation.head())
-                .flatMap(ignored -> call("PEXPIRE", hash, Long.toString(ttlMillis))).replaceWithVoid();
+        return mapped(redis.run(RedisScripts.CONVERSATION_CREATE, keys.conversation(conversation.tenant(), conversation.id()),
+                Long.toString(conversation.createdAt()), encode(conversation.metadata()),
+                conversation.head() == null ? "" : conversation.head(), Long.toString(ttlMillis))).replaceWithVoid();
     }
 
     /** The conversation, or a {@code null} item when this tenant has none of that id. */
@@ -85,13 +69,17 @@ public class ConversationStore {
         if (redis == null) {
             return Uni.createFrom().item(local.getIfPresent(key(tenant, id)));
         }
-        return call("HGETALL", hash(tenant, id)).map(reply -> {
+        String hash = keys.conversation(tenant, id);
+        return mapped(redis.readCommand("conversation_load", "HGETALL", hash)).map(reply -> {
             if (reply == null || reply.size() == 0) {
                 return null;
             }
             String head = reply.get("head") == null ? "" : reply.get("head").toString();
-            return new Conversation(id, tenant, Long.parseLong(reply.get("created_at").toString()),
-                    decode(reply.get("metadata").toString()), head.isEmpty() ? null : head);
+            return new Conversation(id, tenant, number(field(reply, hash, "created_at"), hash),
+                    decode(hash, field(reply, hash, "metadata")), head.isEmpty() ? null : head);
+        }).onFailure(PartialRecord.class).transform(failure -> {
+            LOG.errorf("conversation %s (tenant %s) cannot be read: %s", id, tenant.value(), failure.getMessage());
+            return PartialRecord.toClient("conversation", id);
         });
     }
 
@@ -112,8 +100,8 @@ public class ConversationStore {
             });
             return Uni.createFrom().item(moved[0]);
         }
-        return call("EVAL", ADVANCE, "1", hash(conversation.tenant(), conversation.id()),
-                conversation.head() == null ? "" : conversation.head(), next == null ? "" : next, Long.toString(ttlMillis))
+        return mapped(redis.run(RedisScripts.CONVERSATION_ADVANCE, keys.conversation(conversation.tenant(), conversation.id()),
+                conversation.head() == null ? "" : conversation.head(), next == null ? "" : next, Long.toString(ttlMillis)))
                 .map(reply -> reply.toInteger() == 1);
     }
 
@@ -123,9 +111,8 @@ public class ConversationStore {
             return Uni.createFrom().item(local.asMap().computeIfPresent(key(tenant, id),
                     (k, current) -> current.withMetadata(metadata)) != null);
         }
-        String hash = hash(tenant, id);
-        return call("EXISTS", hash).flatMap(exists -> exists.toInteger() == 0 ? Uni.createFrom().item(false)
-                : call("HSET", hash, "metadata", encode(metadata)).map(ignored -> true));
+        return mapped(redis.run(RedisScripts.CONVERSATION_METADATA, keys.conversation(tenant, id), encode(metadata)))
+                .map(reply -> reply.toInteger() == 1);
     }
 
     /** True when something was deleted. */
@@ -133,7 +120,8 @@ public class ConversationStore {
         if (redis == null) {
             return Uni.createFrom().item(local.asMap().remove(key(tenant, id)) != null);
         }
-        return call("DEL", hash(tenant, id)).map(reply -> reply.toInteger() > 0);
+        return mapped(redis.call("conversation_delete", "DEL", keys.conversation(tenant, id)))
+                .map(reply -> reply.toInteger() > 0);
     }
 
     /** Takes the conversation's cross-replica turn lease for {@code ttl}; false when another holder has it. */
@@ -141,40 +129,49 @@ public class ConversationStore {
         if (redis == null) {
             return Uni.createFrom().item(true); // one replica: the local queue alone serializes
         }
-        return call("SET", lease(tenant, id), token, "NX", "PX", Long.toString(ttl.toMillis()))
+        return mapped(redis.call("lease_take", "SET", keys.conversationLease(tenant, id), token, "NX", "PX",
+                Long.toString(ttl.toMillis())))
                 .map(reply -> reply != null && "OK".equals(reply.toString()));
     }
 
-    Uni<Void> renew(TenantId tenant, String id, String token, Duration ttl) {
+    /** Extends the turn lease {@code token} holds; false when it no longer holds it (it ran out, another took it). */
+    Uni<Boolean> renew(TenantId tenant, String id, String token, Duration ttl) {
         if (redis == null) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(true);
         }
-        return call("EVAL", RENEW, "1", lease(tenant, id), token, Long.toString(ttl.toMillis())).replaceWithVoid();
+        return mapped(redis.run(RedisScripts.LEASE_RENEW, keys.conversationLease(tenant, id), token,
+                Long.toString(ttl.toMillis()))).map(reply -> reply.toInteger() == 1);
     }
 
     Uni<Void> release(TenantId tenant, String id, String token) {
         if (redis == null) {
             return Uni.createFrom().voidItem();
         }
-        return call("EVAL", RELEASE, "1", lease(tenant, id), token).replaceWithVoid();
+        return mapped(redis.run(RedisScripts.LEASE_RELEASE, keys.conversationLease(tenant, id), token)).replaceWithVoid();
     }
 
-    private Uni<Response> call(String command, String... args) {
-        return redis.execute(command, args).ifNoItem().after(timeout).fail()
-                .onFailure().transform(failure -> new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null,
-                        "The conversation state store (Redis) did not answer; retry shortly.").exception());
+    private static Uni<Response> mapped(Uni<Response> call) {
+        return call.onFailure(RedisUnavailable.class).transform(failure -> RedisUnavailable.toClient("conversation state"));
     }
 
     private static Key key(TenantId tenant, String id) {
         return new Key(tenant, id);
     }
 
-    private String hash(TenantId tenant, String id) {
-        return prefix + ":{" + HexFormat.of().formatHex(tenant.value().getBytes(StandardCharsets.UTF_8)) + "}:c:" + id;
+    private static long number(String value, String key) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new PartialRecord(key, "numeric created_at");
+        }
     }
 
-    private String lease(TenantId tenant, String id) {
-        return hash(tenant, id) + ":lease";
+    private static String field(Response hash, String key, String name) {
+        Response value = hash.get(name);
+        if (value == null) {
+            throw new PartialRecord(key, name);
+        }
+        return value.toString();
     }
 
     private String encode(Map<String, String> metadata) {
@@ -185,11 +182,11 @@ public class ConversationStore {
         }
     }
 
-    private Map<String, String> decode(String metadata) {
+    private Map<String, String> decode(String key, String metadata) {
         try {
             return json.readValue(metadata, METADATA);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a conversation's metadata does not read back", e);
+            throw new PartialRecord(key, "readable metadata");
         }
     }
 }

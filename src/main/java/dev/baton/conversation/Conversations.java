@@ -14,6 +14,7 @@ import dev.baton.session.Ids;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
 import dev.baton.turn.ResponseQueries;
+import dev.baton.turn.Steering;
 import dev.baton.turn.Turn;
 import dev.baton.turn.TurnPipeline;
 import dev.baton.turn.TurnStep;
@@ -57,7 +58,8 @@ public class Conversations {
         this.chains = chains;
         this.pipeline = pipeline;
         this.json = json;
-        this.locks = new ConversationLocks(store, vertx, config.conversations().turnWait());
+        this.locks = new ConversationLocks(store, vertx, config.conversations().turnWait(),
+                config.conversations().turnLease(), metrics);
         this.lostHeads = Counter.builder("baton_conversation_head_conflicts_total")
                 .description("Turns that completed but could not become their conversation's head (it had moved or was deleted)")
                 .register(metrics);
@@ -152,14 +154,21 @@ public class Conversations {
         return locks.acquire(tenant, id).flatMap(lock -> get(tenant, id)
                 .flatMap(conversation -> pipeline.prepare(tenant, request.continuing(conversation.head()), null, transport)
                         .map(turn -> new Turn(turn.response(), turn.fingerprint(), turn.traceId(),
-                                turn.steps().onItem().call(step -> step.settled() == null ? Uni.createFrom().voidItem()
+                                turn.steps().onItem().invoke(step -> {
+                                            // the terminal step is stored already: the head's compare-and-set decides
+                                            if (step.settled() == null && lock.lost()) {
+                                                throw leaseLost(id);
+                                            }
+                                        })
+                                        .onItem().call(step -> step.settled() == null ? Uni.createFrom().voidItem()
                                                 : settle(conversation, step))
                                         .onTermination().invoke(lock::release),
                                 () -> {
                                     turn.abandon();
                                     lock.release();
-                                })))
-                .onFailure().invoke(lock::release));
+                                }, Steering.NONE))) // as OpenAI: a conversation's responses are not steered
+                .onFailure().invoke(lock::release)
+                .onCancellation().invoke(lock::release)); // the client left before its turn existed
     }
 
     private Uni<Void> settle(Conversation conversation, TurnStep terminal) {
@@ -176,9 +185,19 @@ public class Conversations {
                 lostHeads.increment();
                 LOG.warnf("conversation %s: response %s completed but the conversation had moved on or was deleted",
                         conversation.id(), head.id());
+                // its client must not see it completed: the conversation does not hold it
+                throw new ApiError(409, ApiError.INVALID_REQUEST, "conversation_busy", "conversation", "Conversation '"
+                        + conversation.id() + "' moved on or was deleted while this turn ran; response '" + head.id()
+                        + "' is stored but is not part of the conversation.").exception();
             }
             return null;
         });
+    }
+
+    private static RuntimeException leaseLost(String id) {
+        return new ApiError(409, ApiError.INVALID_REQUEST, "conversation_busy", "conversation", "This turn lost its hold on"
+                + " conversation '" + id + "' (its turn lease in Redis ran out or was taken) and was stopped; the"
+                + " conversation is unchanged. Retry the turn.").exception();
     }
 
     private <T> Uni<T> exclusively(TenantId tenant, String id, java.util.function.Function<Conversation, Uni<T>> work) {

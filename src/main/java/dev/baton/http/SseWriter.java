@@ -1,6 +1,7 @@
 package dev.baton.http;
 
 import dev.baton.protocol.ApiError;
+import dev.baton.protocol.ApiException;
 import dev.baton.protocol.EventEncoder;
 import dev.baton.protocol.StreamEvent;
 import io.netty.buffer.ByteBuf;
@@ -69,8 +70,13 @@ final class SseWriter implements Flow.Subscriber<StreamEvent> {
     }
 
     private void whenWritable(Runnable continuation) {
+        writeBatch(); // what this pass wrote counts: the queue check below must see it
         if (response.writeQueueFull()) {
-            response.drainHandler(drained -> continuation.run());
+            // Vert.x keeps a drain handler and calls it on every later drain: it runs once, then goes
+            response.drainHandler(drained -> {
+                response.drainHandler(null);
+                continuation.run();
+            });
         } else if (++inlineRequests % INLINE_BURST == 0) {
             // writes to a fast reader complete at once: yield the event loop now and then
             context.runOnContext(ignored -> continuation.run());
@@ -80,11 +86,14 @@ final class SseWriter implements Flow.Subscriber<StreamEvent> {
     }
 
     private void replenish() {
-        replenishing = false;
-        if (done) {
+        if (!replenishing) {
             return;
         }
+        replenishing = false;
         int more = DEMAND - outstanding;
+        if (done || more <= 0) {
+            return;
+        }
         outstanding = DEMAND;
         subscription.request(more);
     }
@@ -92,9 +101,16 @@ final class SseWriter implements Flow.Subscriber<StreamEvent> {
     @Override
     public void onError(Throwable failure) {
         done = true;
-        LOG.errorf(failure, "[%s] stream failed", requestId);
+        ApiError error;
+        if (failure instanceof ApiException refused) { // a turn stopped for a reason its client is told (lease lost)
+            LOG.warnf("[%s] stream ended: %s", requestId, refused.getMessage());
+            error = refused.error();
+        } else {
+            LOG.errorf(failure, "[%s] stream failed", requestId);
+            error = ApiError.internal(requestId);
+        }
         if (!response.closed()) {
-            append("error", StreamEvent.Error.of(lastSequenceNumber + 1, ApiError.internal(requestId)));
+            append("error", StreamEvent.Error.of(lastSequenceNumber + 1, error));
             writeBatch();
             response.end();
         }

@@ -6,19 +6,20 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
 import dev.baton.protocol.Item;
 import dev.baton.render.RenderedContext;
+import dev.baton.store.RedisCalls;
+import dev.baton.store.RedisKeys;
+import dev.baton.store.RedisScripts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Response;
-import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Redis spillover: each finished {@code store=true} turn is one immutable delta record (a hash:
@@ -30,35 +31,24 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisTier {
 
-    private final ReactiveRedisDataSource redis;
+    private final RedisCalls redis;
+    private final RedisKeys keys;
     private final ResponseCodec codec;
     private final ObjectMapper json;
     private final BatonConfig.Redis config;
     private final long ttlMillis;
-    private final RedisScript loadScript = RedisScript.resource("load");
-    private final RedisScript saveScript = RedisScript.resource("save");
-    private final RedisScript deleteScript = RedisScript.resource("delete");
-    private final RedisScript turnBucketScript = RedisScript.resource("turn_bucket");
-    private final RedisScript compactionKeyScript = RedisScript.resource("compaction_key");
-    private final MeterRegistry metrics;
     private final Offload offload;
-    private final Timer latency;
-    private final Counter errors;
     private final Counter forcedCheckpoints;
-    private final java.util.Map<String, Counter> rebuilds = new java.util.HashMap<>();
-    private final java.util.Map<String, Counter> commands = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Counter> rebuilds = new HashMap<>();
 
-    public RedisTier(ReactiveRedisDataSource redis, ObjectMapper json, BatonConfig config, MeterRegistry metrics,
-                     Offload offload) {
+    public RedisTier(RedisCalls redis, ObjectMapper json, BatonConfig config, MeterRegistry metrics, Offload offload) {
         this.redis = redis;
+        this.keys = redis.keys();
         this.offload = offload;
         this.json = json;
         this.codec = new ResponseCodec(json);
         this.config = config.redis();
         this.ttlMillis = config.store().ttl().toMillis();
-        this.metrics = metrics;
-        this.latency = Timer.builder("baton_redis_seconds").description("Redis round trips").register(metrics);
-        this.errors = metrics.counter("baton_redis_errors_total");
         this.forcedCheckpoints = Counter.builder("baton_redis_forced_checkpoints_total")
                 .description("Records written with a whole-context checkpoint because their ancestry was not in Redis")
                 .register(metrics);
@@ -79,7 +69,7 @@ public final class RedisTier {
         int walk = config.checkpointEvery() + 1;
         Context caller = Vertx.currentContext();
         // KEYS[1] routes the script to the node that owns the tenant's hash tag (Redis Cluster); its chain walk stays there
-        return eval("load", loadScript, 1, prefix(tenant) + responseId, prefix(tenant), responseId,
+        return redis.read(RedisScripts.LOAD, keys.response(tenant, responseId), keys.responses(tenant), responseId,
                 Long.toString(ttlMillis), Integer.toString(walk))
                 .flatMap(reply -> {
                     if (reply.get(0).toInteger() != 1) {
@@ -139,7 +129,8 @@ public final class RedisTier {
 
     private Uni<Boolean> write(StoredResponse stored, String checkpoint) {
         String parent = stored.chainParentId() == null ? "" : stored.chainParentId();
-        return eval("save", saveScript, 1, prefix(stored.tenant()) + stored.id(), prefix(stored.tenant()), stored.id(), parent,
+        return redis.run(RedisScripts.SAVE, keys.response(stored.tenant(), stored.id()), keys.responses(stored.tenant()),
+                stored.id(), parent,
                 Integer.toString(stored.depth()), codec.encode(stored), checkpoint, Long.toString(ttlMillis),
                 Integer.toString(config.checkpointEvery() + 1))
                 .map(reply -> reply.toInteger() == 1);
@@ -147,16 +138,16 @@ public final class RedisTier {
 
     /** Tombstones the response (its record stays for descendants' chain walks until it expires); true if it existed. */
     public Uni<Boolean> delete(TenantId tenant, String responseId) {
-        return eval("delete", deleteScript, 1, prefix(tenant) + responseId).map(reply -> reply.toInteger() == 1);
+        return redis.run(RedisScripts.DELETE, keys.response(tenant, responseId)).map(reply -> reply.toInteger() == 1);
     }
 
     /** Tells every replica to drop a deleted response from its hot cache. */
     public Uni<Void> publishEviction(TenantId tenant, String responseId) {
-        return call("publish", "PUBLISH", evictionChannel(), tenant.value() + "\n" + responseId).replaceWithVoid();
+        return redis.call("publish", "PUBLISH", evictionChannel(), tenant.value() + "\n" + responseId).replaceWithVoid();
     }
 
     public String evictionChannel() {
-        return config.keyPrefix() + ":evictions";
+        return keys.evictionChannel();
     }
 
     /**
@@ -164,9 +155,8 @@ public final class RedisTier {
      * worth and refills continuously): 0 when taken, else the milliseconds until one is free.
      */
     public Uni<Long> takeTurn(TenantId tenant, int turnsPerMinute) {
-        String bucket = config.keyPrefix() + ":{" + HexFormat.of().formatHex(tenant.value().getBytes(StandardCharsets.UTF_8))
-                + "}:turns";
-        return eval("turn_bucket", turnBucketScript, 1, bucket, Integer.toString(turnsPerMinute)).map(Response::toLong);
+        return redis.run(RedisScripts.TURN_BUCKET, keys.turnBucket(tenant), Integer.toString(turnsPerMinute))
+                .map(Response::toLong);
     }
 
     /**
@@ -175,59 +165,25 @@ public final class RedisTier {
      * starting together agree. The key has no TTL on purpose: it must outlive every response sealed under it.
      */
     public Uni<String> compactionKey(String candidate) {
-        return eval("compaction_key", compactionKeyScript, 1, compactionKeyName(), candidate).map(Response::toString);
+        return redis.run(RedisScripts.COMPACTION_KEY, compactionKeyName(), candidate).map(Response::toString);
     }
 
     /** Where {@link #compactionKey} keeps the key, for logs and docs. */
     public String compactionKeyName() {
-        return config.keyPrefix() + ":compaction:key";
+        return keys.compactionKey();
     }
 
     public Uni<Void> ping() {
-        return call("ping", "PING").replaceWithVoid();
+        return redis.ping();
     }
 
     public ReactiveRedisDataSource dataSource() {
-        return redis;
+        return redis.dataSource();
     }
 
     /** Puts Baton's scripts into Redis's script cache, so that calls by SHA find them (start, reconnect). */
     public Uni<Void> loadScripts() {
-        return call("script_load", "SCRIPT", "LOAD", loadScript.source())
-                .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", saveScript.source()))
-                .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", deleteScript.source()))
-                .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", turnBucketScript.source()))
-                .flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", compactionKeyScript.source()))
-                .replaceWithVoid();
-    }
-
-    /** Runs a script by its SHA; when Redis lost it, once more with its source (counted as {@code <op>_noscript}). */
-    private Uni<Response> eval(String operation, RedisScript script, int keys, String... args) {
-        String[] bySha = new String[args.length + 2];
-        bySha[0] = script.sha();
-        bySha[1] = Integer.toString(keys);
-        System.arraycopy(args, 0, bySha, 2, args.length);
-        return call(operation, "EVALSHA", bySha).onFailure(RedisScript::isNoScript).recoverWithUni(() -> {
-            String[] bySource = bySha.clone();
-            bySource[0] = script.source();
-            return call(operation + "_noscript", "EVAL", bySource);
-        });
-    }
-
-    private Uni<Response> call(String operation, String command, String... args) {
-        long started = System.nanoTime();
-        commands.computeIfAbsent(operation, op -> metrics.counter("baton_redis_commands_total", "op", op)).increment();
-        return redis.execute(command, args)
-                .ifNoItem().after(config.timeout()).failWith(() -> new RedisUnavailable("Redis did not answer within "
-                        + config.timeout()))
-                .onItemOrFailure().invoke((reply, failure) -> {
-                    latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-                    if (failure != null && !RedisScript.isNoScript(failure)) {
-                        errors.increment();
-                    }
-                })
-                .onFailure(failure -> !(failure instanceof RedisUnavailable))
-                .transform(failure -> new RedisUnavailable(failure.getMessage()));
+        return redis.loadScripts();
     }
 
     private StoredResponse rebuild(TenantId tenant, Response reply, Rebuild plan) {
@@ -273,18 +229,6 @@ public final class RedisTier {
             return json.writeValueAsString(all.subList(0, all.size() - added));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode a checkpoint of " + stored.id(), e);
-        }
-    }
-
-    private String prefix(TenantId tenant) {
-        return config.keyPrefix() + ":{" + HexFormat.of().formatHex(tenant.value().getBytes(StandardCharsets.UTF_8))
-                + "}:r:";
-    }
-
-    /** Redis could not be reached or did not answer in time. */
-    public static final class RedisUnavailable extends RuntimeException {
-        public RedisUnavailable(String message) {
-            super(message, null, false, false);
         }
     }
 }

@@ -7,14 +7,14 @@ import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import dev.baton.store.RedisCalls;
+import dev.baton.store.RedisUnavailable;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Instance;
 import org.jboss.logging.Logger;
 
 /**
@@ -41,10 +41,10 @@ public class TieredChainStore implements ChainStore {
     private final Counter redisHits;
     private final Counter misses;
 
-    public TieredChainStore(HotCache hot, BatonConfig config, Instance<ReactiveRedisDataSource> redisClient,
+    public TieredChainStore(HotCache hot, BatonConfig config, RedisCalls redisCalls,
                             ObjectMapper json, MeterRegistry metrics, Vertx vertx, Offload offload) {
         this.hot = hot;
-        this.redis = config.redis().url().isPresent() ? new RedisTier(redisClient.get(), json, config, metrics, offload) : null;
+        this.redis = redisCalls.enabled() ? new RedisTier(redisCalls, json, config, metrics, offload) : null;
         this.writes = redis == null ? null : new RedisWritePolicy(redis, config.redis(), metrics);
         this.evictions = redis == null ? null : new EvictionChannel(redis, hot, vertx);
         this.hotHits = metrics.counter("baton_store_hits_total", "tier", "hot");
@@ -81,7 +81,7 @@ public class TieredChainStore implements ChainStore {
             return Uni.createFrom().nullItem();
         }
         return redis.load(tenant, responseId, ancestorId -> hot.get(tenant, ancestorId))
-                .onFailure(RedisTier.RedisUnavailable.class).transform(TieredChainStore::stateUnavailable)
+                .onFailure(RedisUnavailable.class).transform(TieredChainStore::stateUnavailable)
                 .onFailure(ResponseCodec.CorruptRecord.class).transform(failure -> stateCorrupt(tenant, responseId, failure))
                 .invoke(found -> {
                     if (found == null) {

@@ -1,5 +1,6 @@
 package dev.baton.turn;
 
+import dev.baton.events.UsageEvent;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -18,16 +19,21 @@ final class TurnTrace {
     private final Span turn;
     private final Context context;
 
-    private TurnTrace(Tracer tracer, Span turn) {
+    private TurnTrace(Tracer tracer, Span turn, Context parent) {
         this.tracer = tracer;
         this.turn = turn;
-        this.context = Context.current().with(turn);
+        this.context = parent.with(turn);
     }
 
+    /**
+     * A turn's span: under the request's span over HTTP; a root of its own over a WebSocket, whose turns
+     * start from whatever callback ended the turn before (the current context there is not this turn's).
+     */
     static TurnTrace start(Tracer tracer, String transport, String model) {
-        Span turn = tracer.spanBuilder("baton.turn").setSpanKind(SpanKind.INTERNAL).setParent(Context.current())
+        Context parent = UsageEvent.WEBSOCKET.equals(transport) ? Context.root() : Context.current();
+        Span turn = tracer.spanBuilder("baton.turn").setSpanKind(SpanKind.INTERNAL).setParent(parent)
                 .setAttribute("baton.transport", transport).setAttribute("gen_ai.request.model", model).startSpan();
-        return new TurnTrace(tracer, turn);
+        return new TurnTrace(tracer, turn, parent);
     }
 
     /** A stage of the turn, started now; end it with {@link Span#end()}. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.support.Sse;
+import dev.baton.support.Metrics;
 import dev.baton.support.WithRedis;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -204,7 +205,102 @@ class BackgroundTest {
     }
 
     @Test
+    void anOwnerWhoseResponseAnotherReplicaEndedStopsAndChangesNothing() {
+        double lostBefore = metric("baton_background_leases_lost_total");
+        String id = createBackground(Map.of()).then().statusCode(200).extract().path("id");
+        String key = WithRedis.backgroundKey("default", id);
+        // what another replica writes when it found the owner's lease run out
+        String endedThere = "{\"id\":\"" + id + "\",\"object\":\"response\",\"status\":\"failed\",\"background\":true,"
+                + "\"output\":[],\"error\":{\"code\":\"server_error\",\"message\":\"ended elsewhere\"}}";
+        redis.hash(String.class).hset(key, Map.of("response", endedThere, "final", "1"));
+        // its next renewal tells the owner: it stops, and neither stores, deletes nor rewrites the recorded end
+        await().atMost(DEADLINE).until(() -> metric("baton_background_leases_lost_total") > lostBefore
+                && metric("baton_background_running") == 0);
+        given().when().get("/v1/responses/" + id).then().statusCode(200).body("status", equalTo("failed"))
+                .body("error.message", equalTo("ended elsewhere"));
+        assertEquals(endedThere, redis.hash(String.class).hget(key, "response"), "the recorded end is untouched");
+        given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "previous_response_id", id,
+                "input", "go on")).when().post("/v1/responses").then().statusCode(400);
+    }
+
+    private static double metric(String name) {
+        return Metrics.value(given().when().get("/q/metrics").then().statusCode(200).extract().asString(), name);
+    }
+
+    @Test
     void refusesAnUnstoredBackgroundResponse() {
         createBackground(Map.of("store", false)).then().statusCode(400).body("error.param", equalTo("background"));
+    }
+
+    @Test
+    void everyKeyBatonLeavesInRedisCarriesATtl() {
+        // background responses that complete and that are cancelled, their streams, a chain, a conversation
+        // with a turn, its metadata replaced and another conversation deleted
+        String completes = createBackground(Map.of()).then().statusCode(200).extract().path("id");
+        String cancelled = createBackground(Map.of()).then().statusCode(200).extract().path("id");
+        given().when().post("/v1/responses/" + cancelled + "/cancel").then().statusCode(200);
+        await().atMost(DEADLINE).until(() -> status(completes).equals("completed"));
+        given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", "next",
+                "previous_response_id", completes)).when().post("/v1/responses").then().statusCode(200);
+        String conversation = given().contentType(ContentType.JSON).body(Map.of("metadata", Map.of("k", "v")))
+                .when().post("/v1/conversations").then().statusCode(200).extract().path("id");
+        given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", "hi",
+                "conversation", conversation)).when().post("/v1/responses").then().statusCode(200);
+        given().contentType(ContentType.JSON).body(Map.of("metadata", Map.of("k", "w")))
+                .when().post("/v1/conversations/" + conversation).then().statusCode(200);
+        String deleted = given().contentType(ContentType.JSON).body(Map.of())
+                .when().post("/v1/conversations").then().statusCode(200).extract().path("id");
+        given().when().delete("/v1/conversations/" + deleted).then().statusCode(200);
+
+        List<String> keys = new ArrayList<>();
+        redis.key().scan().toIterable().forEach(keys::add);
+        assertTrue(keys.size() > 5, "the run left keys to check: " + keys);
+        List<String> withoutTtl = keys.stream().filter(key -> !key.equals("baton:compaction:key"))
+                .filter(key -> redis.key().pttl(key) == -1).toList(); // -2: gone meanwhile
+        assertEquals(List.of(), withoutTtl, "only keys docs/operations.md names as permanent may lack a TTL");
+    }
+
+    /**
+     * A client following a response that runs on another replica (a record and a stream in Redis, written here as
+     * that replica would): a long silence while the owner renews its lease ends nothing; the stream ends with the
+     * run's terminal event, or with {@code response.failed} once the owner's lease ran out.
+     */
+    @Test
+    void aFollowerOnAnotherReplicaEndsOnlyWithTheRunsEnd() {
+        String slow = "resp_remoteslow000";
+        remoteRun(slow, System.currentTimeMillis() + 120_000);
+        var followed = HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(
+                URI.create(root + "v1/responses/" + slow + "?stream=true&starting_after=0")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        // three leases of silence (the slow first token of a live owner): the stream stays open
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !followed.isDone());
+        redis.stream(String.class).xadd(WithRedis.backgroundKey("default", slow).replace(":bg:", ":ev:"),
+                Map.of("events", "[{\"type\":\"response.completed\",\"sequence_number\":1,\"response\":{\"id\":\""
+                        + slow + "\",\"object\":\"response\",\"status\":\"completed\",\"output\":[]}}]"));
+        List<Sse.Event> events = Sse.parse(followed.orTimeout(20, java.util.concurrent.TimeUnit.SECONDS).join().body());
+        assertEquals("response.completed", events.get(events.size() - 1).type(), events.toString());
+
+        String abandoned = "resp_remotegone000";
+        remoteRun(abandoned, 1); // its owner died long ago
+        String body = given().when().get("/v1/responses/" + abandoned + "?stream=true&starting_after=0").then()
+                .statusCode(200).extract().asString();
+        List<Sse.Event> ended = Sse.parse(body);
+        Sse.Event last = ended.get(ended.size() - 1);
+        assertEquals("response.failed", last.type(), body);
+        assertEquals(1, last.data().get("sequence_number").asInt(), "numbered after the events relayed");
+        assertEquals("failed", status(abandoned));
+    }
+
+    /** A background response another replica runs: its record (lease until {@code leaseUntil}) and its first event. */
+    private void remoteRun(String id, long leaseUntil) {
+        String response = "{\"id\":\"" + id + "\",\"object\":\"response\",\"status\":\"in_progress\","
+                + "\"background\":true,\"output\":[]}";
+        String key = WithRedis.backgroundKey("default", id);
+        redis.hash(String.class).hset(key, Map.of("response", response, "lease", Long.toString(leaseUntil)));
+        redis.key().pexpire(key, 600_000);
+        String events = key.replace(":bg:", ":ev:");
+        redis.stream(String.class).xadd(events, Map.of("events", "[{\"type\":\"response.created\","
+                + "\"sequence_number\":0,\"response\":" + response + "}]"));
+        redis.key().pexpire(events, 600_000);
     }
 }

@@ -185,4 +185,36 @@ class ConversationsTest {
             assertTrue(items.get(i + 1).startsWith("assistant: Simulated reply #" + (i / 2 + 1)), items.toString());
         }
     }
+
+    @Test
+    void aMetadataUpdateRacingADeleteLeavesNothingBehind() {
+        for (int round = 0; round < 40; round++) {
+            String id = createConversation(null);
+            CompletableFuture<Integer> update = CompletableFuture.supplyAsync(() -> as("sk-alpha")
+                    .body(Map.of("metadata", Map.of("topic", "late"))).when().post("/v1/conversations/" + id).statusCode());
+            CompletableFuture<Integer> delete = CompletableFuture.supplyAsync(() -> as("sk-alpha")
+                    .when().delete("/v1/conversations/" + id).statusCode());
+            assertEquals(200, delete.join());
+            int updated = update.join();
+            assertTrue(updated == 200 || updated == 404, "the update either ran first or found nothing: " + updated);
+            // whichever came first, the conversation is gone: no hash re-created with only its metadata
+            assertEquals(0, redis.key().exists(WithRedis.conversationKey("alpha", id)) ? 1 : 0, "round " + round);
+            as("sk-alpha").when().get("/v1/conversations/" + id).then().statusCode(404);
+        }
+    }
+
+    @Test
+    void aConversationRecordMissingAFieldIsAStorageErrorNotACrash() {
+        String id = createConversation(null);
+        redis.hash(String.class).hdel(WithRedis.conversationKey("alpha", id), "created_at");
+
+        as("sk-alpha").when().get("/v1/conversations/" + id).then().statusCode(500)
+                .body("error.code", equalTo("state_corrupt"))
+                .body("error.message", org.hamcrest.Matchers.containsString(id));
+        as("sk-alpha").body(Map.of("model", "baton-simulator", "input", "hi", "conversation", id))
+                .when().post("/v1/responses").then().statusCode(500).body("error.code", equalTo("state_corrupt"));
+        // the damaged record can still be deleted, and then it is simply unknown
+        as("sk-alpha").when().delete("/v1/conversations/" + id).then().statusCode(200);
+        as("sk-alpha").when().get("/v1/conversations/" + id).then().statusCode(404);
+    }
 }

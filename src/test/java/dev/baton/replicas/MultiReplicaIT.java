@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.support.Requests;
 import dev.baton.support.WsClient;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -314,14 +315,22 @@ class MultiReplicaIT {
                 cluster.launch(cluster.replicas().get(1));
 
                 String orphan = r1.responses().create(work).id();
-                cluster.replicas().get(0).kill();
                 com.openai.models.responses.Response[] polled = new com.openai.models.responses.Response[1];
                 OpenAIClient restarted = sdk(cluster.replicas().get(1).url()); // no connection to the old process
                 try {
+                    // the other replica shows its output so far, rebuilt from the events its owner relays
+                    String[] soFar = {""};
+                    await().atMost(Duration.ofSeconds(20)).until(() -> {
+                        soFar[0] = outputText(restarted.responses().retrieve(orphan));
+                        return soFar[0].length() > 20;
+                    });
+                    cluster.replicas().get(0).kill();
                     await().atMost(Duration.ofSeconds(30)).until(() -> {
                         polled[0] = restarted.responses().retrieve(orphan);
                         return polled[0].status().orElseThrow().asString().equals("failed");
                     });
+                    assertTrue(outputText(polled[0]).startsWith(soFar[0]), "ended failed with the output relayed"
+                            + " before its replica died: " + polled[0]);
                 } finally {
                     restarted.close();
                 }
@@ -331,6 +340,52 @@ class MultiReplicaIT {
                 r2.close();
             }
         }
+    }
+
+    /**
+     * An owner frozen past its lease (SIGSTOP: a stop-the-world pause, a starved container) finds, once it runs again,
+     * that the other replica ended its response {@code failed}; it stops the run and revives nothing.
+     */
+    @Test
+    void anOwnerFrozenPastItsLeaseStopsAndTheResponseStaysFailed() throws Exception {
+        Map<String, String> env = new HashMap<>(ENV);
+        env.put("BATON_SIMULATOR_REPLY_WORDS", "3000"); // ~30 s of work at 100 tokens/s: still running when resumed
+        env.put("BATON_BACKGROUND_LEASE", "3s");
+        try (Cluster cluster = Cluster.start(2, env, EXECUTABLE)) {
+            Cluster.Replica owner = cluster.replicas().get(0);
+            OpenAIClient r1 = sdk(owner.url());
+            OpenAIClient r2 = sdk(cluster.replicas().get(1).url());
+            try {
+                String id = r1.responses().create(ResponseCreateParams.builder().model("baton-simulator")
+                        .input("a long job").background(true).build()).id();
+                assertEquals("in_progress", r2.responses().retrieve(id).status().orElseThrow().asString());
+                signal("STOP", owner.pid());
+                try {
+                    await().atMost(Duration.ofSeconds(30)).until(() ->
+                            r2.responses().retrieve(id).status().orElseThrow().asString().equals("failed"));
+                } finally {
+                    signal("CONT", owner.pid());
+                }
+                // its next renewal tells the owner: it stops the run (and says so) instead of writing over the end
+                await().atMost(Duration.ofSeconds(20)).until(() ->
+                        owner.gauge("baton_background_leases_lost_total") >= 1 && owner.gauge("baton_background_running") == 0);
+                assertEquals("failed", r2.responses().retrieve(id).status().orElseThrow().asString());
+                assertEquals("failed", r1.responses().retrieve(id).status().orElseThrow().asString());
+            } finally {
+                r1.close();
+                r2.close();
+            }
+        }
+    }
+
+    private static String outputText(com.openai.models.responses.Response response) {
+        return response.output().isEmpty() ? ""
+                : response.output().get(0).asMessage().content().get(0).asOutputText().text();
+    }
+
+    private static void signal(String name, long pid) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + name + " " + pid);
     }
 
     private static long sequenceNumber(ResponseStreamEvent event) {

@@ -61,6 +61,11 @@ public class RedisServer implements QuarkusTestResourceLifecycleManager {
         return port;
     }
 
+    /** The server's process id (to pause it with SIGSTOP, as a frozen or partitioned Redis). */
+    public synchronized long pid() {
+        return process.pid();
+    }
+
     public synchronized void kill() {
         if (process != null) {
             process.destroyForcibly();

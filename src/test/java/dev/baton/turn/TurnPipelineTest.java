@@ -1,5 +1,6 @@
 package dev.baton.turn;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,8 @@ import dev.baton.config.Offload;
 import dev.baton.engine.Engine;
 import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineRequest;
+import dev.baton.events.UsageEvent;
+import dev.baton.events.UsageEvents;
 import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.StreamEvent;
 import dev.baton.session.ChainStore;
@@ -18,10 +21,13 @@ import dev.baton.session.TenantId;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** The turn pipeline driven directly, with a scripted engine and an in-memory store. */
@@ -40,7 +46,8 @@ class TurnPipelineTest {
         @Override
         public Uni<Void> save(StoredResponse response) {
             saved.put(response.id(), response);
-            return Uni.createFrom().voidItem();
+            CompletableFuture<Void> inFlight = saving;
+            return inFlight == null ? Uni.createFrom().voidItem() : Uni.createFrom().completionStage(inFlight);
         }
 
         @Override
@@ -50,6 +57,10 @@ class TurnPipelineTest {
     };
 
     private static Engine scripted(EngineEvent... events) {
+        return scripted(Multi.createFrom().items(events));
+    }
+
+    private static Engine scripted(Multi<EngineEvent> events) {
         return new Engine() {
             @Override
             public String name() {
@@ -58,7 +69,7 @@ class TurnPipelineTest {
 
             @Override
             public Multi<EngineEvent> stream(EngineRequest request) {
-                return Multi.createFrom().items(events);
+                return events;
             }
 
             @Override
@@ -70,10 +81,30 @@ class TurnPipelineTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
+    /** What the turns published, in order. */
+    private final List<UsageEvent> published = new CopyOnWriteArrayList<>();
+    /** While not null, saves wait for it: a persist still in flight. */
+    private volatile CompletableFuture<Void> saving;
+
     private List<StreamEvent> run(Engine engine) throws Exception {
+        Turn turn = prepare(engine);
+        List<TurnStep> steps = turn.steps().collect().asList().await().atMost(DEADLINE);
+        TurnStep last = steps.get(steps.size() - 1);
+        assertEquals(turn.response().id(), last.settled().id(), "the terminal step carries the settled response");
+        assertTrue(steps.subList(0, steps.size() - 1).stream().allMatch(step -> step.settled() == null),
+                "only the terminal step is settled");
+        return steps.stream().map(TurnStep::event).toList();
+    }
+
+    private Turn prepare(Engine engine) throws Exception {
+        UsageEvents usage = new UsageEvents("none", 16, JSON, registry) {
+            @Override
+            public void publish(UsageEvent event) {
+                published.add(event);
+            }
+        };
         TurnPipeline pipeline = new TurnPipeline(store, new PrefixIndex(1 << 20, java.time.Duration.ofMinutes(1), registry),
-                dev.baton.safety.SafetyStage.off(registry), engine,
-                new dev.baton.events.UsageEvents("none", 16, JSON, registry),
+                dev.baton.safety.SafetyStage.off(registry), engine, usage,
                 io.opentelemetry.api.OpenTelemetry.noop().getTracer("test"), registry, new Offload(1 << 20),
                 new dev.baton.config.BatonConfig.Limits() {
                     @Override
@@ -115,14 +146,42 @@ class TurnPipelineTest {
                 new dev.baton.compaction.CompactionSeal(java.util.List.of()), new dev.baton.compaction.Summarizer(
                         new dev.baton.compaction.CompactionSeal(java.util.List.of()),
                         dev.baton.protocol.CompactionItem.DEFAULT_PROMPT));
-        Turn turn = pipeline.prepare(new TenantId("t"),
+        return pipeline.prepare(new TenantId("t"),
                 RequestParser.parse(JSON.readTree("{\"model\":\"m\",\"input\":\"hi\"}")), null, "http").await().atMost(DEADLINE);
-        List<TurnStep> steps = turn.steps().collect().asList().await().atMost(DEADLINE);
-        TurnStep last = steps.get(steps.size() - 1);
-        assertEquals(turn.response().id(), last.settled().id(), "the terminal step carries the settled response");
-        assertTrue(steps.subList(0, steps.size() - 1).stream().allMatch(step -> step.settled() == null),
-                "only the terminal step is settled");
-        return steps.stream().map(TurnStep::event).toList();
+    }
+
+    @Test
+    void aTurnCancelledMidwayBillsWhatWasGenerated() throws Exception {
+        Multi<EngineEvent> fiveTokensThenSilence = Multi.createBy().concatenating().streams(
+                Multi.createFrom().items(new EngineEvent.MessageStarted(), new EngineEvent.TextDelta("a"),
+                        new EngineEvent.TextDelta(" b"), new EngineEvent.TextDelta(" c"), new EngineEvent.TextDelta(" d"),
+                        new EngineEvent.TextDelta(" e")),
+                Multi.createFrom().nothing());
+        Turn turn = prepare(scripted(fiveTokensThenSilence));
+        // the client reads up to the fifth delta and goes away
+        turn.steps().select().first(step -> !(step.event() instanceof StreamEvent.OutputTextDelta delta
+                && delta.delta().equals(" e"))).collect().asList().await().atMost(DEADLINE);
+        assertEquals(1, published.size(), "one usage event: " + published);
+        UsageEvent cancelled = published.get(0);
+        assertEquals("cancelled", cancelled.status());
+        assertEquals(5, cancelled.outputTokens(), "the tokens generated before the client left are billed");
+        assertTrue(cancelled.inputTokens() > 0, "and the prompt as rendered: " + cancelled);
+    }
+
+    @Test
+    void aCancelRacingThePersistBillsTheResponseAsStored() throws Exception {
+        saving = new CompletableFuture<>();
+        Turn turn = prepare(scripted(new EngineEvent.MessageStarted(), new EngineEvent.TextDelta("whole"),
+                new EngineEvent.ItemDone(), new EngineEvent.Finished(7, 0, 3, 0, null)));
+        Cancellable client = turn.steps().subscribe().with(step -> { }, failure -> { });
+        // the client leaves while the completed response is being stored
+        await().atMost(DEADLINE).until(() -> saved.containsKey(turn.response().id()));
+        client.cancel();
+        saving.complete(null);
+        assertEquals(1, published.size(), "one usage event: " + published);
+        assertEquals("completed", published.get(0).status(), "billed as the response that was stored");
+        assertEquals(7, published.get(0).inputTokens());
+        assertEquals(3, published.get(0).outputTokens());
     }
 
     @Test

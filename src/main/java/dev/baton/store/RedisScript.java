@@ -1,4 +1,4 @@
-package dev.baton.session;
+package dev.baton.store;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +14,7 @@ import java.util.HexFormat;
  * {@code SCRIPT FLUSH}, a fail-over), and the caller then sends the source once ({@code EVAL}, which
  * caches it again).
  */
-record RedisScript(String name, String source, String sha) {
+public record RedisScript(String name, String source, String sha) {
 
     static RedisScript resource(String name) {
         String path = "redis/" + name + ".lua";

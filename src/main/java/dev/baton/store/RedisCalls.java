@@ -1,0 +1,130 @@
+package dev.baton.store;
+
+import dev.baton.config.BatonConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Every call Baton makes to Redis goes through here: one deadline ({@code BATON_REDIS_TIMEOUT}), one failure
+ * ({@link RedisUnavailable}), one set of metrics ({@code baton_redis_commands_total{op}}, {@code baton_redis_seconds},
+ * {@code baton_redis_errors_total}); scripts are called by SHA with the source sent once when Redis lost them.
+ * Absent ({@link #enabled()} false) when no {@code BATON_REDIS_URL} is set.
+ */
+@ApplicationScoped
+public class RedisCalls {
+
+    private final ReactiveRedisDataSource redis;
+    private final RedisKeys keys;
+    private final Duration timeout;
+    private final MeterRegistry metrics;
+    private final Timer latency;
+    private final Counter errors;
+    private final Counter readRetries;
+    private final Map<String, Counter> commands = new ConcurrentHashMap<>();
+
+    public RedisCalls(Instance<ReactiveRedisDataSource> redisClient, BatonConfig config, MeterRegistry metrics) {
+        this.redis = config.redis().url().isPresent() ? redisClient.get() : null;
+        this.keys = new RedisKeys(config.redis().keyPrefix());
+        this.timeout = config.redis().timeout();
+        this.metrics = metrics;
+        this.latency = Timer.builder("baton_redis_seconds").description("Redis round trips").register(metrics);
+        this.errors = metrics.counter("baton_redis_errors_total");
+        this.readRetries = Counter.builder("baton_redis_read_retries_total")
+                .description("Reads sent again once after Redis dropped the connection or refused them").register(metrics);
+    }
+
+    /** Whether a Redis server backs this replica. */
+    public boolean enabled() {
+        return redis != null;
+    }
+
+    public RedisKeys keys() {
+        return keys;
+    }
+
+    /** For what is not a command: publish/subscribe. */
+    public ReactiveRedisDataSource dataSource() {
+        return redis;
+    }
+
+    /**
+     * Runs {@code script} on {@code key} (the key routes it to its node in a Redis Cluster; every other key it touches
+     * shares the key's hash tag) by its SHA; when Redis lost it, once more with its source ({@code <name>_noscript}).
+     */
+    public Uni<Response> run(RedisScript script, String key, String... args) {
+        String[] bySha = new String[args.length + 3];
+        bySha[0] = script.sha();
+        bySha[1] = "1";
+        bySha[2] = key;
+        System.arraycopy(args, 0, bySha, 3, args.length);
+        return call(script.name(), "EVALSHA", bySha).onFailure(RedisScript::isNoScript).recoverWithUni(() -> {
+            String[] bySource = bySha.clone();
+            bySource[0] = script.source();
+            return call(script.name() + "_noscript", "EVAL", bySource);
+        });
+    }
+
+    /**
+     * Runs a script that only reads (and at most refreshes TTLs), so sending it twice is harmless: a call that failed
+     * (a connection Redis dropped — a restart, a fail-over, a proxy's idle timeout) is sent once more on a fresh one
+     * before the caller hears of it. A call that got no answer within the deadline is not: the deadline is the bound.
+     */
+    public Uni<Response> read(RedisScript script, String key, String... args) {
+        return againOnceIfFailed(() -> run(script, key, args));
+    }
+
+    /** {@link #read(RedisScript, String, String...)} for one read-only command. */
+    public Uni<Response> readCommand(String operation, String command, String... args) {
+        return againOnceIfFailed(() -> call(operation, command, args));
+    }
+
+    private Uni<Response> againOnceIfFailed(Supplier<Uni<Response>> call) {
+        return call.get().onFailure(failure -> failure instanceof RedisUnavailable unavailable
+                        && unavailable.reason() == RedisUnavailable.Reason.FAILED)
+                .recoverWithUni(() -> {
+                    readRetries.increment();
+                    return call.get();
+                });
+    }
+
+    /** One command; {@code operation} names it in the metrics. */
+    public Uni<Response> call(String operation, String command, String... args) {
+        long started = System.nanoTime();
+        commands.computeIfAbsent(operation, op -> metrics.counter("baton_redis_commands_total", "op", op)).increment();
+        return redis.execute(command, args)
+                .ifNoItem().after(timeout).failWith(() -> new RedisUnavailable("Redis did not answer within " + timeout,
+                        RedisUnavailable.Reason.NO_ANSWER))
+                .onItemOrFailure().invoke((reply, failure) -> {
+                    latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    if (failure != null && !RedisScript.isNoScript(failure)) {
+                        errors.increment();
+                    }
+                })
+                .onFailure(failure -> !(failure instanceof RedisUnavailable) && !RedisScript.isNoScript(failure))
+                .transform(failure -> new RedisUnavailable(failure.getMessage()));
+    }
+
+    /** Puts every script into Redis's script cache, so that calls by SHA find them (start, reconnect). */
+    public Uni<Void> loadScripts() {
+        Uni<Void> loaded = Uni.createFrom().voidItem();
+        for (RedisScript script : RedisScripts.ALL) {
+            loaded = loaded.flatMap(ignored -> call("script_load", "SCRIPT", "LOAD", script.source()).replaceWithVoid());
+        }
+        return loaded;
+    }
+
+    public Uni<Void> ping() {
+        return call("ping", "PING").replaceWithVoid();
+    }
+}

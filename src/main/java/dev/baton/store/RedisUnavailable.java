@@ -1,0 +1,32 @@
+package dev.baton.store;
+
+import dev.baton.protocol.ApiError;
+import dev.baton.protocol.ApiException;
+
+/** Redis could not be reached, refused a call, or did not answer in time. */
+public final class RedisUnavailable extends RuntimeException {
+
+    /** Why the call failed: a read is tried again on a {@link #FAILED} call, never past its deadline. */
+    public enum Reason { FAILED, NO_ANSWER }
+
+    private final Reason reason;
+
+    public RedisUnavailable(String message) {
+        this(message, Reason.FAILED);
+    }
+
+    RedisUnavailable(String message, Reason reason) {
+        super(message, null, false, false);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    /** What a client is told: {@code 503 state_unavailable}, naming what could not be read or written. */
+    public static ApiException toClient(String what) {
+        return new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null,
+                "The " + what + " store (Redis) did not answer; retry shortly.").exception();
+    }
+}
