@@ -78,7 +78,9 @@ final class SingleStream {
         List<Point> points = new ArrayList<>();
         int baselinePort = Cluster.freePort();
         Process baseline = java(RelayBaseline.class.getName(), baselinePort, 24, "baseline-turns");
-        Map<String, String> env = Map.of("BATON_SIMULATOR_REPLY_WORDS", "24");
+        // a zero-cost engine: no TTFT, no speed limit, and no prefill (the simulator would wait out its charge for
+        // the new tokens on a timer of millisecond granularity)
+        Map<String, String> env = Map.of("BATON_SIMULATOR_REPLY_WORDS", "24", "BATON_SIMULATOR_PREFILL_US_PER_TOKEN", "0");
         Map<String, String> zgc = new java.util.HashMap<>(env);
         zgc.put("JAVA_TOOL_OPTIONS", "-XX:+UseZGC");
         try (StreamClient client = new StreamClient();

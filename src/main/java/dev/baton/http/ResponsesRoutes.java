@@ -24,8 +24,10 @@ import dev.baton.session.TenantDirectory;
 import dev.baton.session.TenantId;
 import dev.baton.turn.ResponseQueries;
 import dev.baton.turn.Turn;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -48,7 +50,7 @@ import java.util.stream.Collectors;
 public class ResponsesRoutes {
 
     /** Ends a cancel cannot change: answered 400, as OpenAI does. */
-    private static final java.util.Set<String> ENDED_UNCANCELLED = java.util.Set.of("completed", "failed", "incomplete");
+    private static final Set<String> ENDED_UNCANCELLED = Set.of("completed", "failed", "incomplete");
 
     private static final String FINGERPRINT_HEADER = "x-baton-context-fingerprint";
     /** The turn's OpenTelemetry trace id, when tracing is on. */
@@ -249,7 +251,7 @@ public class ResponsesRoutes {
         ctx.response().setStatusCode(200).setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache");
-        io.netty.channel.EventLoop loop = ((io.vertx.core.impl.ContextInternal) vertxContext).nettyEventLoop();
+        EventLoop loop = ((ContextInternal) vertxContext).nettyEventLoop();
         events
                 .emitOn(task -> { // at once when already on the request's loop, else queued on it
                     if (loop.inEventLoop()) {

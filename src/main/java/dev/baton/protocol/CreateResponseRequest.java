@@ -59,6 +59,14 @@ public record CreateResponseRequest(
                 user, include, streamId, conversation, compactThreshold);
     }
 
+    /**
+     * A steered response's automatic successor: this request's settings (the steered response's), continuing
+     * {@code parentId} with {@code steeringInput}.
+     */
+    public CreateResponseRequest successor(String parentId, List<Item> steeringInput) {
+        return withInput(steeringInput).continuing(parentId);
+    }
+
     /** The same request continuing {@code parentId}: how a conversation's turn builds on its latest response. */
     public CreateResponseRequest continuing(String parentId) {
         return new CreateResponseRequest(model, input, instructions, parentId, store, stream, background,

@@ -162,6 +162,27 @@ public sealed interface StreamEvent {
     }
 
     /**
+     * {@code response.steer.accepted} (WebSocket mode): a {@code response.steer} reached the running response, which now
+     * ends {@code steered}; numbered in that response's sequence.
+     */
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "sequence_number", "steer"})
+    record SteerAccepted(int sequenceNumber, Steer steer) implements StreamEvent {
+
+        /** The accepted submission: its id and the response it steers. */
+        @RegisterForReflection
+        @JsonPropertyOrder({"id", "previous_response_id"})
+        public record Steer(String id, @JsonProperty("previous_response_id") String previousResponseId) {
+        }
+
+        @JsonProperty("type")
+        @Override
+        public String type() {
+            return "response.steer.accepted";
+        }
+    }
+
+    /**
      * An event another replica produced, relayed as it was written (a background response's stream read from Redis):
      * its JSON is sent unchanged.
      */

@@ -28,6 +28,11 @@ public final class Ids {
         return "conv_" + random();
     }
 
+    /** A steering submission's id: {@code steer_} and 32 hex digits, as OpenAI's. */
+    public static String steer() {
+        return "steer_" + random().substring(0, 32);
+    }
+
     public static String request() {
         return "req_" + random().substring(0, 32);
     }

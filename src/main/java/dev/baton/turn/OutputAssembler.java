@@ -40,6 +40,19 @@ final class OutputAssembler {
         return sequence++;
     }
 
+    /** Whether the output holds a function call, finished or still streaming its arguments. */
+    boolean holdsFunctionCall() {
+        if (open != null && open.kind == Kind.FUNCTION_CALL) {
+            return true;
+        }
+        for (Item item : output) {
+            if (item instanceof FunctionCallItem) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     List<Item> output() {
         return List.copyOf(output);
     }

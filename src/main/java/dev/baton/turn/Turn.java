@@ -14,9 +14,10 @@ import io.smallrye.mutiny.Multi;
  *                    carries the response as the tiers keep it; subscribe once. A {@code store=true}
  *                    response is saved before its terminal step.
  * @param release     frees what admitting the turn took; every ending of {@code steps} does it too
+ * @param steering    how a {@code response.steer} stops it ({@link Steering#NONE} where it cannot)
  */
 public record Turn(ResponseObject response, String fingerprint, String traceId, Multi<TurnStep> steps,
-                   Runnable release) {
+                   Runnable release, Steering steering) {
 
     /** A turn whose transport went away before running it: frees what admitting it took (the engine never ran). */
     public void abandon() {

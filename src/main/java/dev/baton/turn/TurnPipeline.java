@@ -116,7 +116,7 @@ public class TurnPipeline {
     public Uni<Turn> prepare(TenantId tenant, CreateResponseRequest request, StoredResponse parent, String transport) {
         return admission.admit(tenant).flatMap(ticket -> prepareAdmitted(tenant, request, parent, transport)
                 .map(turn -> new Turn(turn.response(), turn.fingerprint(), turn.traceId(),
-                        turn.steps().onTermination().invoke(ticket::release), ticket::release))
+                        turn.steps().onTermination().invoke(ticket::release), ticket::release, turn.steering()))
                 .onFailure().invoke(ticket::release));
     }
 
@@ -272,7 +272,7 @@ public class TurnPipeline {
         TurnRun run = new TurnRun(services, transport, trace, safety.outputScreen(tenant), tenant, response, input, base,
                 context, depth, position, compaction, startedNanos);
         Multi<TurnStep> steps = request.generate() ? run.generate(engineRequest) : run.warmUp();
-        return new Turn(response, engineRequest.fingerprint(), trace.traceId(), steps, () -> { });
+        return new Turn(response, engineRequest.fingerprint(), trace.traceId(), steps, () -> { }, run.steering());
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CompactionItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ResponseObject;
+import dev.baton.protocol.SteerRequest;
 import dev.baton.protocol.StreamEvent;
 import dev.baton.protocol.Usage;
 import dev.baton.render.RenderedContext;
@@ -26,8 +27,9 @@ import io.smallrye.mutiny.Uni;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
@@ -57,6 +59,10 @@ final class TurnRun {
     private final int depth;
     private final EngineRequest.ChainPosition position;
     private volatile boolean settled; // set where the terminal step is made, read when the stream completes
+    private final AtomicBoolean usagePublished = new AtomicBoolean(); // one usage event per turn, whatever ends it
+    private volatile ResponseObject finishing; // the response as it ends, once finish() has built it
+    private volatile long generatedDeltas; // the engine's output so far, for endings its count never reached
+    private volatile long reasoningDeltas;
     /** Ends the engine's events where a classifier blocked; never sent. */
     private static final TurnStep STOP = new TurnStep(null, null);
     private Supplier<Multi<TurnStep>> ending; // what follows the engine's last event, once it came
@@ -64,12 +70,14 @@ final class TurnRun {
     private final OutputAssembler assembler = new OutputAssembler(0);
     private final TurnCompaction compaction;
     private final StringBuilder summary = new StringBuilder(); // the compaction's summary, as the engine writes it
-    private Usage summaryUsage; // what the compaction's summary cost, counted in the turn's usage
+    private volatile Usage summaryUsage; // what the compaction's summary cost, counted in the turn's usage
     private String servedBy;
     private final long startedNanos;
     private long engineStartedNanos;
-    private long engineFirstEventNanos;
+    private volatile long engineFirstEventNanos; // read by a cancel, on the client's thread
     private boolean firstEventTimed;
+    /** The engine's stream as a steer can end it (WebSocket turns without compaction), or {@code null}. */
+    private SteerableEngineStream steerable;
 
     /** What every turn uses, made once by the pipeline. */
     record Services(ChainStore store, PrefixIndex prefixes, Engine engine, TurnMetrics metrics, UsageEvents usage) {
@@ -142,11 +150,51 @@ final class TurnRun {
      * cancels the engine's stream there).
      */
     private Multi<TurnStep> fromEngine(EngineRequest request) {
+        Multi<EngineEvent> events = engine.stream(request);
+        if (UsageEvent.WEBSOCKET.equals(transport) && compaction == null) {
+            steerable = new SteerableEngineStream(events, this::stopsFor);
+            events = Multi.createFrom().publisher(steerable);
+        }
         return Multi.createBy().concatenating().streams(
-                engine.stream(request)
+                events
+                        // a failure after the engine's last word (a reset after the response) changes nothing
+                        .onFailure(failure -> ending != null).recoverWithCompletion()
                         .onItem().transformToIterable(this::onEngineEvent)
                         .select().first(step -> step != STOP),
                 Multi.createFrom().deferred(this::ending));
+    }
+
+    /** Steering, for the transport: WebSocket turns that generate without compacting can be steered. */
+    Steering steering() {
+        SteerableEngineStream stream = steerable;
+        return stream == null ? Steering.NONE : stream::stopFor;
+    }
+
+    /**
+     * Whether the turn stops for {@code steer} now (under the engine stream's lock, between two engine events): not once
+     * the engine finished, and not once the response holds a function call — it then completes and waits for the
+     * tool's output, and the steer with it.
+     */
+    private boolean stopsFor(SteerRequest steer) {
+        if (ending != null || assembler.holdsFunctionCall()) {
+            return false;
+        }
+        ending = () -> steered(steer);
+        return true;
+    }
+
+    /**
+     * A steer stopped the turn: its acceptance is numbered here, in the response's sequence; the open item closes with
+     * what it has, and the response ends {@code incomplete} ({@code steered}) with the usage Baton counted, since the
+     * engine's own count never came.
+     */
+    private Multi<TurnStep> steered(SteerRequest steer) {
+        List<StreamEvent> events = new ArrayList<>();
+        events.add(new StreamEvent.SteerAccepted(assembler.nextSequenceNumber(),
+                new StreamEvent.SteerAccepted.Steer(steer.id(), response.id())));
+        events.addAll(assembler.closeOpenItem());
+        return Multi.createBy().concatenating().streams(steps(events), finish(ResponseObject.INCOMPLETE,
+                assembler.output(), counted(), null, new ResponseObject.IncompleteDetails("steered")).toMulti());
     }
 
     /** What follows the engine's last event (nothing when it never finished: the turn then fails). */
@@ -219,6 +267,12 @@ final class TurnRun {
             return List.of();
         }
         firstEngineEvent();
+        if (event instanceof EngineEvent.TextDelta || event instanceof EngineEvent.ArgumentsDelta) {
+            generatedDeltas++; // one writer: the engine's stream
+        } else if (event instanceof EngineEvent.ReasoningDelta) {
+            generatedDeltas++;
+            reasoningDeltas++;
+        }
         if (outputScreen != null && outputScreen.blocks(generatedText(event))) {
             ending = () -> filtered(null);
             return List.of(STOP);
@@ -312,6 +366,7 @@ final class TurnRun {
         ResponseObject finished = response.finish(status, Instant.now().getEpochSecond(), output, usage, error, details);
         ResponseObject done = outputScreen == null ? finished : finished.toBuilder()
                 .batonSafety(SafetyStage.withOutput(finished.batonSafety(), outputScreen.finish())).build();
+        finishing = done;
         RenderedContext after = done.continuable() ? context.append(output) : null;
         StoredResponse stored = StoredResponse.of(tenant, done, input, after, depth, affinity());
         if (after != null) {
@@ -329,16 +384,24 @@ final class TurnRun {
     private TurnStep terminal(StoredResponse stored) {
         settled = true;
         ResponseObject done = stored.response();
-        usage.publish(usageEvent(done.status(), done.usage(), done.batonSafety()));
+        publishUsage(done.status(), done.usage(), done.batonSafety());
         trace.end(done.status());
         return new TurnStep(StreamEvent.Lifecycle.terminal(assembler.nextSequenceNumber(), done), stored);
     }
 
-    /** The client went away before the turn ended: its usage so far (the engine's count never came). */
+    /**
+     * The client went away before the turn ended: its usage so far (the engine's count never came: Baton's), or, when
+     * the response had already ended and was being stored, that end's.
+     */
     private void cancelled() {
         if (!settled) {
             settled = true;
-            usage.publish(usageEvent("cancelled", null, response.batonSafety()));
+            ResponseObject ended = finishing;
+            if (ended != null) {
+                publishUsage(ended.status(), ended.usage(), ended.batonSafety());
+            } else {
+                publishUsage("cancelled", null, response.batonSafety());
+            }
             endStage(streamSpan);
             endStage(engineSpan);
             trace.end("cancelled");
@@ -351,13 +414,32 @@ final class TurnRun {
         }
     }
 
+    /**
+     * Publishes the turn's one usage event; {@code counts} null (the engine's count never came: cancelled, failed,
+     * blocked midway) bills what Baton counted: the prompt as rendered (once the engine answered), one output token
+     * per streamed delta, a compaction summary's cost.
+     */
+    private void publishUsage(String status, Usage counts, Object safety) {
+        if (usagePublished.compareAndSet(false, true)) {
+            usage.publish(usageEvent(status, counts != null ? counts : counted(), safety));
+        }
+    }
+
+    /** Baton's count: the prompt once the engine answered at all (it read it), the deltas streamed, a summary's cost. */
+    private Usage counted() {
+        long prompt = engineFirstEventNanos == 0 || context == null ? 0 : context.tokens();
+        Usage counted = Usage.of(prompt, 0, generatedDeltas, reasoningDeltas);
+        Usage summarized = summaryUsage;
+        return summarized == null ? counted : counted.plus(summarized);
+    }
+
     private UsageEvent usageEvent(String status, Usage counts, Object safety) {
         long now = System.nanoTime();
         Long ttft = engineFirstEventNanos == 0 ? null : (engineFirstEventNanos - startedNanos) / 1_000_000;
         return new UsageEvent(response.id(), tenant.value(), response.model(), transport, servedBy,
-                counts == null ? 0 : counts.inputTokens(), counts == null ? 0 : counts.inputTokensDetails().cachedTokens(),
-                counts == null ? 0 : counts.outputTokens(), counts == null ? 0 : counts.outputTokensDetails().reasoningTokens(), ttft,
-                (now - startedNanos) / 1_000_000, status, java.time.Instant.now().getEpochSecond(), safety);
+                counts.inputTokens(), counts.inputTokensDetails().cachedTokens(), counts.outputTokens(),
+                counts.outputTokensDetails().reasoningTokens(), ttft, (now - startedNanos) / 1_000_000, status,
+                Instant.now().getEpochSecond(), safety);
     }
 
     /** The state store refused the response: it ends failed, so nobody continues from state that was lost. */

@@ -67,6 +67,20 @@ final class LaneScheduler {
         return Admission.ACCEPTED;
     }
 
+    /**
+     * Queues {@code successor} to run next on {@code lane}, ahead of what waits there (a steered response's automatic
+     * successor); call it before {@link #finished(Lane)} of the response it follows. It is not refused: its steers were
+     * accepted already, and they are bounded on their own.
+     */
+    void followUp(Lane lane, CreateResponseRequest successor) {
+        if (closed) {
+            return;
+        }
+        lane.pending.addFirst(successor);
+        queued++;
+        metrics.queued(1);
+    }
+
     /** The lane's running create ended (whatever its outcome): start what waits. */
     void finished(Lane lane) {
         if (closed) {

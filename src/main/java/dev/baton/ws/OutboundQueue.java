@@ -8,7 +8,10 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +40,9 @@ final class OutboundQueue {
     private ChannelHandlerContext plain; // writes from here skip it; null until found, or when there is none
     private boolean lookForDeflate;
     private final int compressFromBytes;
+    private final long hardLimitBytes;
+    /** Promise of every frame: a failed write (the peer went away) is not reported once per queued frame. */
+    private final ChannelPromise quiet;
     private final SocketMetrics metrics;
     private final ArrayDeque<Runnable> waiters = new ArrayDeque<>();
     private final Runnable flush = this::flush;
@@ -44,18 +50,22 @@ final class OutboundQueue {
     private long unwritableSinceNanos;
     private int inlineRuns;
     private boolean closed;
+    private boolean closeFrameSent;
 
     /**
      * @param channel           the upgraded connection's channel
      * @param deflateOffered    whether the client offered permessage-deflate (then the encoder is looked for)
      * @param compressFromBytes the smallest frame deflated when the extension is on (0: every frame)
-     * @param limitBytes        unsent bytes past which the queue is full (it has room again at half)
+     * @param limitBytes        unsent bytes past which the queue is full (it has room again at half); twice
+     *                          that is {@link #overflowing()}
      */
     OutboundQueue(Channel channel, boolean deflateOffered, int compressFromBytes, int limitBytes, SocketMetrics metrics) {
         this.channel = channel;
         this.compressFromBytes = compressFromBytes;
         this.lookForDeflate = deflateOffered && compressFromBytes > 0;
         this.metrics = metrics;
+        this.hardLimitBytes = 2L * limitBytes;
+        this.quiet = new VoidChannelPromise(channel, false);
         channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(Math.max(1, limitBytes / 2), Math.max(2, limitBytes)));
         ChannelPipeline pipeline = channel.pipeline();
         String last = lastHandlerName(pipeline);
@@ -66,16 +76,21 @@ final class OutboundQueue {
 
     /** Writes a frame of UTF-8 JSON (the queue takes the buffer); flushed at the end of this pass of the loop. */
     void send(ByteBuf utf8) {
-        if (closed || !channel.isActive()) {
+        if (closed || closeFrameSent || !channel.isActive()) {
             utf8.release();
             return;
         }
         if (lookForDeflate) {
-            findDeflateEncoder(); // by the first frame out the handshake's answer is written: now or never
             lookForDeflate = false;
+            try {
+                findDeflateEncoder(); // by the first frame out the handshake's answer is written: now or never
+            } catch (RuntimeException e) {
+                utf8.release();
+                throw e;
+            }
         }
         ChannelHandlerContext via = plain != null && utf8.readableBytes() < compressFromBytes ? plain : frames;
-        via.write(new TextWebSocketFrame(utf8), via.voidPromise());
+        via.write(new TextWebSocketFrame(utf8), quiet);
         if (!flushScheduled) {
             flushScheduled = true;
             channel.eventLoop().execute(flush);
@@ -97,12 +112,20 @@ final class OutboundQueue {
     }
 
     /**
+     * Whether unsent bytes passed twice the limit: only frames nobody asked for get there (answers to a
+     * client that keeps sending while it reads nothing), so the session closes the connection.
+     */
+    boolean overflowing() {
+        return !channel.isWritable() && pendingBytes() > hardLimitBytes;
+    }
+
+    /**
      * Runs {@code continuation} if there is room, else once the reader took enough. Writes to a fast
      * reader always find room, so every {@link #INLINE_BURST} runs the continuation is queued on the
      * event loop instead, letting the loop's other connections in.
      */
     void whenWritable(Runnable continuation) {
-        if (closed) {
+        if (closed || closeFrameSent) {
             return;
         }
         if (full()) {
@@ -129,6 +152,14 @@ final class OutboundQueue {
     /** How long the queue has been full without the reader making room; 0 when it has room. */
     long stalledNanos() {
         return full() ? System.nanoTime() - unwritableSinceNanos : 0;
+    }
+
+    /**
+     * Drops the TCP connection at once, discarding what its reader never took (closing it through Vert.x
+     * would first wait for those bytes to be written, which a reader that stopped reading never allows).
+     */
+    void abort() {
+        channel.close();
     }
 
     /** The connection closed: waiters are dropped (their turns are cancelled); the handlers go with the channel. */
@@ -186,8 +217,20 @@ final class OutboundQueue {
         return last;
     }
 
-    /** Hears the channel become writable again (the reader took enough of what waited). */
+    /**
+     * Hears the channel become writable again (the reader took enough of what waited), and sees the close
+     * frame go out (Vert.x writes it before the session hears of the close): no data frame may follow it.
+     */
     private final class Watch extends ChannelDuplexHandler {
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof CloseWebSocketFrame) {
+                closeFrameSent = true;
+                waiters.clear();
+            }
+            super.write(ctx, msg, promise);
+        }
+
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
             if (ctx.channel().isWritable()) {

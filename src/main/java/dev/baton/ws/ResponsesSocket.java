@@ -32,8 +32,6 @@ import org.jboss.logging.Logger;
 public class ResponsesSocket {
 
     private static final UserData.TypedKey<SocketSession> SESSION = new UserData.TypedKey<>("baton.session");
-    private static final UserData.TypedKey<Long> AGE_TIMER = UserData.TypedKey.forLong("baton.age-timer");
-    private static final UserData.TypedKey<Long> DEADLINE_TIMER = UserData.TypedKey.forLong("baton.deadline-timer");
     private static final UserData.TypedKey<TenantId> TENANT = new UserData.TypedKey<>("baton.tenant");
 
     private final Conversations conversations;
@@ -96,8 +94,13 @@ public class ResponsesSocket {
             session.checkKey(tenants);
             session.resumeReadingIfRoomy();
         }));
-        connection.userData().put(AGE_TIMER, ageTimer);
-        connection.userData().put(DEADLINE_TIMER, deadlineTimer);
+        session.whenClosed(() -> {
+            drain.closed(session);
+            metrics.connections(-1);
+            sockets.closed(tenant);
+            vertx.cancelTimer(ageTimer);
+            vertx.cancelTimer(deadlineTimer);
+        });
         return Uni.createFrom().voidItem();
     }
 
@@ -117,21 +120,12 @@ public class ResponsesSocket {
     Uni<Void> close(WebSocketConnection connection) {
         SocketSession session = connection.userData().get(SESSION);
         if (session != null) {
-            session.onClosed();
-            drain.closed(session);
-            metrics.connections(-1);
+            session.onClosed(); // releases what the connection held, unless the session closed it already
+            return Uni.createFrom().voidItem();
         }
         TenantId tenant = connection.userData().get(TENANT);
-        if (tenant != null) {
+        if (tenant != null) { // refused before its session existed
             sockets.closed(tenant);
-        }
-        Long ageTimer = connection.userData().get(AGE_TIMER);
-        Long deadlineTimer = connection.userData().get(DEADLINE_TIMER);
-        if (ageTimer != null) {
-            vertx.cancelTimer(ageTimer);
-        }
-        if (deadlineTimer != null) {
-            vertx.cancelTimer(deadlineTimer);
         }
         return Uni.createFrom().voidItem();
     }

@@ -1,8 +1,5 @@
 package dev.baton.ws;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.protocol.ApiError;
 import java.time.Duration;
 
@@ -74,20 +71,5 @@ final class SocketRefusals {
         String age = maxAge.toSeconds() % 60 == 0 ? maxAge.toMinutes() + " minutes" : maxAge.toMillis() + " ms";
         return ApiError.invalidRequest(null, "websocket_connection_limit_reached",
                 "Responses websocket connection limit reached (" + age + "). Create a new websocket connection to continue.");
-    }
-
-    /** {@code response.steer.failed}: steering needs an engine that accepts input mid-turn. */
-    static String steerFailed(ObjectMapper json, JsonNode steerEvent) {
-        ObjectNode failed = json.createObjectNode();
-        failed.put("type", "response.steer.failed");
-        failed.put("sequence_number", 0);
-        ObjectNode steer = failed.putObject("steer");
-        steer.set("previous_response_id", steerEvent.get("previous_response_id"));
-        steer.set("input", steerEvent.get("input"));
-        ObjectNode error = failed.putObject("error");
-        error.put("type", ApiError.INVALID_REQUEST);
-        error.put("code", "steering_not_supported");
-        error.put("message", "Steering is not supported by this server's engine; send the input with the next response.create.");
-        return failed.toString();
     }
 }

@@ -10,7 +10,12 @@ import dev.baton.protocol.ApiException;
 import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.EventEncoder;
 import dev.baton.protocol.RequestParser;
+import dev.baton.protocol.FunctionCallItem;
+import dev.baton.protocol.Item;
+import dev.baton.protocol.ResponseObject;
 import dev.baton.protocol.SocketError;
+import dev.baton.protocol.SteerRequest;
+import dev.baton.protocol.StreamEvent;
 import dev.baton.session.Ids;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantDirectory;
@@ -23,7 +28,10 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpConnection;
+import io.netty.buffer.Unpooled;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -53,10 +61,11 @@ final class SocketSession {
     private final SocketMetrics metrics;
     private final OutboundQueue outbound;
     private final EventEncoder encoder;
-    private final HttpConnection tcp;
     private final FrameReader reader;
     private final LaneScheduler lanes;
     private final ConnectionSlots slots = new ConnectionSlots();
+    private final Steers steers = new Steers();
+    private final SteerFrames steerFrames;
     private final Set<Cancellable> running = new HashSet<>();
     private final InboundAccount inbound;
     /** The bytes of each frame given to the reader and not yet answered, in order: the reader answers in order. */
@@ -67,6 +76,7 @@ final class SocketSession {
     private boolean aged;
     private boolean draining;
     private boolean closed;
+    private Runnable released = () -> { };
     private final String keyFingerprint;
     private long keysChecked;
 
@@ -83,10 +93,10 @@ final class SocketSession {
         this.json = json;
         this.limits = limits;
         this.metrics = metrics;
-        this.tcp = tcp;
         this.inbound = new InboundAccount(tenant, replicaInbound, limits.maxInboundBytes(), tcp, metrics);
         this.outbound = outbound;
         this.encoder = encoder;
+        this.steerFrames = new SteerFrames(json);
         this.reader = new FrameReader(context, json, limits.maxMessageBytes(), parseInlineMaxChars, limits.maxQueued(),
                 new Frames());
         this.lanes = new LaneScheduler(limits.maxInFlight(), limits.maxQueued(), limits.maxNamedLanes(), metrics,
@@ -174,7 +184,7 @@ final class SocketSession {
             case "response.processed" -> {
                 // a Codex acknowledgement: nothing to do (PROTOCOL.md Part A.3)
             }
-            case "response.steer" -> sendFrame(SocketRefusals.steerFailed(json, event));
+            case "response.steer" -> onSteer(event);
             case "response.inject" -> sendError(SocketRefusals.injectNotSupported(), null);
             default -> sendError(SocketRefusals.unknownType(type.textValue()), null);
         }
@@ -213,17 +223,38 @@ final class SocketSession {
             sendError(SocketRefusals.connectionLimitReached(limits.maxAge()), null);
             return;
         }
-        createBytes.put(request, eventBytes); // before submitting: the lane may start it at once
+        long bytes = eventBytes;
+        Steers.Parked parked = steers.unpark(Lane.key(streamId));
+        Steers.Parked taken = null;
+        if (parked != null && parked.parentId().equals(request.previousResponseId())) {
+            // it brings the tool output the parked steers waited for: their input goes first, in submission order;
+            // the request keeps its own settings
+            List<Item> input = new ArrayList<>(parked.input());
+            input.addAll(request.input());
+            request = request.withInput(input);
+            bytes += parked.bytes();
+            taken = parked;
+        }
+        createBytes.put(request, bytes); // before submitting: the lane may start it at once
         switch (lanes.submit(streamId, request)) {
             case QUEUE_FULL -> {
                 createBytes.remove(request);
+                keepParked(parked, streamId);
                 sendError(SocketRefusals.createsQueued(limits.maxQueued()), streamId);
             }
             case STREAM_LIMIT -> {
                 createBytes.remove(request);
+                keepParked(parked, streamId);
                 sendError(SocketRefusals.streamLimit(limits.maxNamedLanes()), streamId);
             }
-            case ACCEPTED -> eventBytes = 0; // held by the create until its turn ends
+            case ACCEPTED -> {
+                eventBytes = 0; // held by the create until its turn ends
+                if (taken != null) {
+                    metrics.steers("committed", taken.steers().size());
+                } else if (parked != null) {
+                    failParked(parked, streamId); // the lane moved on without the tool output they waited for
+                }
+            }
         }
     }
 
@@ -262,14 +293,34 @@ final class SocketSession {
                 .emitOn(this::runOnLoop)
                 .subscribe().with(
                         turn -> {
+                            Steers.Target steered = steers.takeSuccessor(request);
+                            if (steered != null && steered.queued.size() > steered.carried) {
+                                turn.abandon(); // steers joined while it was prepared: one successor takes them all
+                                prepareSuccessor(lane, steered);
+                                return;
+                            }
+                            if (steered != null) { // its created commits the steers; later ones miss the steered response
+                                steers.ended(steered);
+                                metrics.steers("committed", steered.carried);
+                            }
                             try {
-                                run(lane, turn, held);
+                                run(lane, request, turn, held);
                             } catch (RuntimeException failure) {
                                 unexpected(failure, lane.streamId);
                                 finished(lane, held, null);
                             }
                         },
                         failure -> {
+                            Steers.Target steered = steers.takeSuccessor(request);
+                            if (steered != null) { // a steered response's successor: its steers come back, the chain stays
+                                steers.ended(steered);
+                                for (SteerRequest joined : steered.queued.subList(steered.carried, steered.queued.size())) {
+                                    inbound.release(joined.bytes()); // (the carried ones are the lane's running bytes)
+                                }
+                                successorFailed(steered.queued, failure, lane.streamId);
+                                finished(lane, null, null);
+                                return;
+                            }
                             sendError(failure, lane.streamId);
                             if (retryable(failure)) {
                                 finished(lane, null, null); // overload or a store away: nothing ran, nothing is stale
@@ -280,19 +331,33 @@ final class SocketSession {
                         });
     }
 
-    private void run(Lane lane, Turn turn, StoredResponse continued) {
+    private void run(Lane lane, CreateResponseRequest request, Turn turn, StoredResponse continued) {
         if (closed) {
             turn.abandon();
             return;
         }
-        TurnRelay relay = new TurnRelay(lane.streamId, encoder, outbound, running, (result, failure) -> {
-            if (failure != null) {
+        Steers.Target target = steers.started(turn.response().id(), lane, request, turn.steering());
+        TurnRelay relay = new TurnRelay(lane.streamId, encoder, outbound, running, (result, terminal, failure) -> {
+            if (failure instanceof ApiException refused) { // stopped for a reason its client is told (lease lost)
+                LOG.warnf("turn %s on connection %s stopped: %s", turn.response().id(), connection.id(), refused.getMessage());
+                sendError(refused.error(), lane.streamId);
+            } else if (failure != null) {
                 LOG.errorf(failure, "turn %s failed on connection %s", turn.response().id(), connection.id());
                 sendError(ApiError.internal(connection.id()), lane.streamId);
             }
-            finished(lane, continued, result);
+            if (successorFollows(target, result, terminal)) {
+                // a loop pass later: steers already on their way are committed with it
+                context.runOnContext(ignored -> startSuccessor(target, continued, result));
+            } else {
+                finished(lane, continued, result);
+            }
         });
-        turn.steps().emitOn(this::runOnLoop).subscribe().withSubscriber(relay);
+        try {
+            turn.steps().emitOn(this::runOnLoop).subscribe().withSubscriber(relay);
+        } catch (RuntimeException failure) {
+            steers.ended(target); // it never ran: nothing can steer it
+            throw failure;
+        }
     }
 
     /** A turn ended: its result fills the lane's slot (or a failed continuation empties it), the lane moves on. */
@@ -305,6 +370,196 @@ final class SocketSession {
         lane.runningBytes = 0;
         lanes.finished(lane);
         closeIfAgedAndIdle();
+    }
+
+    // --- steering (PROTOCOL.md Part A §2.2) ---
+
+    /** A {@code response.steer}: refused, or queued for its response (which stops for it when it still can). */
+    private void onSteer(JsonNode event) {
+        SteerRequest steer;
+        try {
+            steer = SteerRequest.parse(event, eventBytes);
+        } catch (SteerRequest.Invalid invalid) {
+            JsonNode previous = event.get("previous_response_id");
+            refuseSteer(steerFrames.failed(0, null, previous != null && previous.isTextual() ? previous.textValue() : null,
+                    event.get("input"), "invalid_input", invalid.getMessage(), null), "invalid_input");
+            return;
+        }
+        Steers.Target target = steers.running(steer.previousResponseId());
+        if (target == null) {
+            Steers.Parked parked = steers.parkedOn(steer.previousResponseId());
+            String code = parked != null ? "response_already_completed" : steers.missCode(steer.previousResponseId());
+            refuseSteer(steerFrames.failed(0, steer, code, missMessage(code, steer.previousResponseId()), null), code);
+            return;
+        }
+        String streamId = target.lane.streamId;
+        if (!target.steerable()) {
+            refuseSteer(steerFrames.failed(0, steer, "steering_not_supported", "Responses bound to a conversation or"
+                    + " using automatic compaction (context_management) cannot be steered; send the input with the next"
+                    + " response.create.", streamId), "steering_not_supported");
+            return;
+        }
+        if (target.queued.size() >= limits.maxPendingSteers()) {
+            refuseSteer(steerFrames.failed(0, steer, "too_many_pending_steers", "Response '" + target.responseId
+                    + "' already has " + limits.maxPendingSteers() + " steers waiting (BATON_WS_MAX_PENDING_STEERS);"
+                    + " send this one once they are committed.", streamId), "too_many_pending_steers");
+            return;
+        }
+        SteerRequest accepted = steer.withId(Ids.steer());
+        eventBytes = 0; // held by the steer until its successor ends, or given back when it fails
+        target.queued.add(accepted);
+        metrics.steers("accepted", 1);
+        if (target.awaitingSuccessor()) { // the response ended; its successor, about to start, takes this one too
+            sendFrame(steerFrames.accepted(target.successorSequence++, accepted, streamId));
+        } else if (target.stoppedBy == null) {
+            // set first: stopping may end the response (and settle its steers) before stopFor returns
+            target.stoppedBy = accepted; // the response acknowledges it among its own events, then ends steered
+            if (!target.steering.stopFor(accepted)) {
+                target.stoppedBy = null; // past its last word, or holding a function call: acknowledged when it ends
+            }
+        }
+    }
+
+    private void refuseSteer(String frame, String code) {
+        metrics.steers("failed_" + code, 1);
+        sendFrame(frame);
+    }
+
+    private static String missMessage(String code, String responseId) {
+        return switch (code) {
+            case "response_already_completed" -> "Response '" + responseId + "' already completed; send the input with"
+                    + " a response.create that continues it.";
+            case "response_not_active" -> "Response '" + responseId + "' is no longer running; send the input with a"
+                    + " response.create.";
+            default -> "No response '" + responseId + "' is running on this connection; steer a response while it"
+                    + " streams, on the connection that created it.";
+        };
+    }
+
+    /**
+     * A response ended: the steers queued for it go on. After a response that stopped for them (or ended on its own
+     * without waiting for tool output) their successor runs next on the lane with its settings ({@code true}: the
+     * caller starts it with {@link #startSuccessor}); after one that waits for tool output they are parked
+     * ({@code response.steer.pending}) for the create that brings it; after a failure they come back. Steers its
+     * response did not acknowledge itself are acknowledged first, after its terminal event.
+     */
+    private boolean successorFollows(Steers.Target target, StoredResponse result, StreamEvent terminal) {
+        ResponseObject ended = terminal instanceof StreamEvent.Lifecycle lifecycle ? lifecycle.response() : null;
+        target.endedStatus = ended == null ? null : ended.status();
+        if (target.queued.isEmpty() || closed) {
+            steers.ended(target);
+            return false;
+        }
+        String streamId = target.lane.streamId;
+        int sequence = terminal == null ? 0 : terminal.sequenceNumber() + 1;
+        if (result == null || ended == null || !ended.continuable()) {
+            steers.ended(target);
+            for (SteerRequest steer : target.queued) {
+                inbound.release(steer.bytes());
+                refuseSteer(steerFrames.failed(sequence++, steer, "response_not_active", "Response '"
+                        + target.responseId + "' ended " + (ended == null ? "with an error" : ended.status())
+                        + " before the steering input was committed; send it with your next response.create.",
+                        streamId), "response_not_active");
+            }
+            return false;
+        }
+        for (SteerRequest steer : target.queued) {
+            if (steer != target.stoppedBy) {
+                sendFrame(steerFrames.accepted(sequence++, steer, streamId));
+            }
+        }
+        List<FunctionCallItem> required = ended.output().stream().filter(FunctionCallItem.class::isInstance)
+                .map(FunctionCallItem.class::cast).toList();
+        if (!required.isEmpty()) {
+            steers.ended(target);
+            for (SteerRequest steer : target.queued) {
+                sendFrame(steerFrames.pending(sequence++, steer, required, streamId));
+            }
+            metrics.steers("pending", target.queued.size());
+            Steers.Parked earlier = steers.unpark(target.lane.key());
+            if (earlier != null) {
+                failParked(earlier, streamId);
+            }
+            steers.park(target.lane.key(), new Steers.Parked(target.responseId, List.copyOf(target.queued)));
+            return false;
+        }
+        target.successorSequence = sequence; // still steerable: late steers join the successor
+        return true;
+    }
+
+    /**
+     * The successor of a steered (or steer-raced) response: next on its lane, with every steer queued so far. Until its
+     * {@code response.created}, steers for the steered response still join it.
+     */
+    private void startSuccessor(Steers.Target target, StoredResponse continued, StoredResponse result) {
+        if (closed) {
+            return; // the queued steering input is lost with the connection
+        }
+        try {
+            CreateResponseRequest successor = successorOf(target);
+            createBytes.put(successor, target.queued.stream().mapToLong(SteerRequest::bytes).sum());
+            lanes.followUp(target.lane, successor);
+        } catch (RuntimeException failure) {
+            steers.ended(target);
+            target.queued.forEach(steer -> inbound.release(steer.bytes()));
+            successorFailed(target.queued, failure, target.lane.streamId);
+        }
+        finished(target.lane, continued, result);
+    }
+
+    /** Steers joined a successor while it was prepared: it is prepared again, on its lane, with them. */
+    private void prepareSuccessor(Lane lane, Steers.Target target) {
+        long joinedBytes = target.queued.subList(target.carried, target.queued.size()).stream()
+                .mapToLong(SteerRequest::bytes).sum();
+        lane.runningBytes += joinedBytes;
+        try {
+            start(lane, successorOf(target));
+        } catch (RuntimeException failure) {
+            steers.ended(target);
+            successorFailed(target.queued, failure, lane.streamId);
+            finished(lane, null, null);
+        }
+    }
+
+    /** The successor's request: the steered response's settings, the queued steering input in submission order. */
+    private CreateResponseRequest successorOf(Steers.Target target) {
+        List<Item> input = new ArrayList<>();
+        for (SteerRequest steer : target.queued) {
+            input.addAll(steer.input());
+        }
+        CreateResponseRequest successor = target.request.successor(target.responseId, input);
+        target.carried = target.queued.size();
+        steers.successor(successor, target);
+        return successor;
+    }
+
+    /** The successor could not be created: each steer comes back with its input; the steered chain is intact. */
+    private void successorFailed(List<SteerRequest> carried, Throwable failure, String streamId) {
+        String why = failure instanceof ApiException api ? api.error().message() : "an unexpected gateway failure";
+        LOG.infof("the successor of %s on connection %s was not created: %s", carried.get(0).previousResponseId(),
+                connection.id(), why);
+        for (SteerRequest steer : carried) {
+            refuseSteer(steerFrames.failed(0, steer, "successor_creation_failed", "The response continuing '"
+                    + steer.previousResponseId() + "' with the steering input could not be created: " + why, streamId),
+                    "successor_creation_failed");
+        }
+    }
+
+    /** A create that was refused leaves the lane's parked steers where they were. */
+    private void keepParked(Steers.Parked parked, String streamId) {
+        if (parked != null) {
+            steers.park(Lane.key(streamId), parked);
+        }
+    }
+
+    /** Parked steers whose lane moved on without the tool output they waited for. */
+    private void failParked(Steers.Parked parked, String streamId) {
+        for (SteerRequest steer : parked.steers()) {
+            inbound.release(steer.bytes());
+            refuseSteer(steerFrames.failed(0, steer, "response_not_active", "The lane moved on without the tool output"
+                    + " response '" + parked.parentId() + "' waited for; send the input with your next response.create.",
+                    streamId), "response_not_active");
+        }
     }
 
     // --- lifetime ---
@@ -356,12 +611,14 @@ final class SocketSession {
             LOG.warnf("closing connection %s: %d bytes unread for over %s", connection.id(), outbound.pendingBytes(),
                     limits.sendDeadline());
             metrics.slowConsumerClosed();
-            close(new CloseReason(CLOSE_POLICY, "slow consumer: send deadline exceeded"));
-            // the close frame queues behind the unread frames: drop the TCP connection too
-            if (tcp != null) {
-                tcp.close();
-            }
+            closeSlowConsumer("slow consumer: send deadline exceeded");
         }
+    }
+
+    private void closeSlowConsumer(String reason) {
+        close(new CloseReason(CLOSE_POLICY, reason));
+        // the close frame queues behind the unread frames: drop the TCP connection too
+        outbound.abort();
     }
 
     /** A paused socket whose tenant or replica was over budget reads again once they have room (checked each tick). */
@@ -407,6 +664,16 @@ final class SocketSession {
         running.clear();
         lanes.close();
         slots.clear();
+        steers.clear(); // queued steering input is lost with the connection (PROTOCOL.md Part A §2.2)
+        released.run();
+    }
+
+    /**
+     * What the endpoint releases once this connection closes (its count, its tenant's socket, its timers), run once:
+     * when the session closes it (the TCP connection may linger until the close handshake times out) or the client.
+     */
+    void whenClosed(Runnable release) {
+        this.released = release;
     }
 
     // --- unexpected failures ---
@@ -438,9 +705,18 @@ final class SocketSession {
     }
 
     private void sendError(ApiError error, String streamId) {
-        if (!closed) {
-            outbound.send(io.netty.buffer.Unpooled.wrappedBuffer(encoder.bytes(SocketError.of(error, streamId))));
+        if (closed) {
+            return;
         }
+        if (outbound.overflowing()) {
+            // answers to a client that keeps sending while it reads nothing: they would pile up for the send deadline
+            LOG.warnf("closing connection %s: %d bytes unread and more frames to answer", connection.id(),
+                    outbound.pendingBytes());
+            metrics.overflowingConsumerClosed();
+            closeSlowConsumer("slow consumer: outbound queue overflowing");
+            return;
+        }
+        outbound.send(Unpooled.wrappedBuffer(encoder.bytes(SocketError.of(error, streamId))));
     }
 
     private void sendFrame(String frame) {

@@ -1,6 +1,7 @@
 package dev.baton.ws;
 
 import dev.baton.protocol.EventEncoder;
+import dev.baton.protocol.StreamEvent;
 import dev.baton.session.StoredResponse;
 import dev.baton.turn.TurnStep;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -18,9 +19,12 @@ final class TurnRelay implements Flow.Subscriber<TurnStep> {
     /** Events asked for at once; more are asked for when half have come and the queue has room. */
     static final int DEMAND = 64;
 
-    /** How the turn ended: its continuable result (or {@code null}), or the failure that broke the stream. */
+    /**
+     * How the turn ended: its continuable result (or {@code null}), its terminal event as sent (or {@code null} when the
+     * stream broke first), or the failure that broke the stream.
+     */
     interface Ended {
-        void ended(StoredResponse continuable, Throwable failure);
+        void ended(StoredResponse continuable, StreamEvent terminal, Throwable failure);
     }
 
     private final byte[] framePrefix;
@@ -31,6 +35,7 @@ final class TurnRelay implements Flow.Subscriber<TurnStep> {
     private final Runnable replenish = this::replenish;
     private Flow.Subscription subscription;
     private StoredResponse result;
+    private StreamEvent terminal;
     private int outstanding;
     private boolean replenishing;
     private boolean done;
@@ -62,6 +67,7 @@ final class TurnRelay implements Flow.Subscriber<TurnStep> {
     public void onNext(TurnStep step) {
         if (step.event().terminal()) {
             result = step.continuable();
+            terminal = step.event();
         }
         outbound.send(encoder.encode(step.event(), framePrefix));
         if (--outstanding <= DEMAND / 2 && !replenishing) {
@@ -71,11 +77,14 @@ final class TurnRelay implements Flow.Subscriber<TurnStep> {
     }
 
     private void replenish() {
-        replenishing = false;
-        if (done) {
+        if (!replenishing) {
             return;
         }
+        replenishing = false;
         int more = DEMAND - outstanding;
+        if (done || more <= 0) {
+            return;
+        }
         outstanding = DEMAND;
         subscription.request(more);
     }
@@ -84,13 +93,13 @@ final class TurnRelay implements Flow.Subscriber<TurnStep> {
     public void onError(Throwable failure) {
         done = true;
         running.remove(cancel);
-        ended.ended(null, failure);
+        ended.ended(null, terminal, failure);
     }
 
     @Override
     public void onComplete() {
         done = true;
         running.remove(cancel);
-        ended.ended(result, null);
+        ended.ended(result, terminal, null);
     }
 }

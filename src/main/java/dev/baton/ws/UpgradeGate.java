@@ -62,13 +62,19 @@ public class UpgradeGate {
                             + e.error().type() + "\",\"param\":null,\"code\":\"" + e.error().code() + "\"}}"));
             return;
         }
-        String key = ctx.request().remoteAddress().toString();
-        upgrading.put(key, ctx.request().connection());
-        vertx.setTimer(UNCLAIMED_MILLIS, expired -> upgrading.remove(key));
+        // the socket's own peer address (never a forwarded one): unique among open TCP connections
+        HttpConnection tcp = ctx.request().connection();
+        String key = tcp.remoteAddress().toString();
+        upgrading.put(key, tcp);
+        // a later connection from the same address and port (this one closed) keeps its entry
+        vertx.setTimer(UNCLAIMED_MILLIS, expired -> upgrading.remove(key, tcp));
         ctx.next();
     }
 
-    /** The TCP connection of an upgraded socket, by its remote address; each is claimed once. */
+    /**
+     * The TCP connection of an upgraded socket, by its remote address; each is claimed once. Null when none
+     * is open under that address: the session then closes rather than write on another client's connection.
+     */
     HttpConnection claim(String remoteAddress) {
         return remoteAddress == null ? null : upgrading.remove(remoteAddress);
     }

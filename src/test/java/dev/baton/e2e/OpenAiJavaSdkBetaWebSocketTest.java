@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.core.JsonValue;
 import com.openai.core.http.WebSocketConnection;
+import com.openai.core.http.WebSocketWriteNotAttempted;
 import com.openai.models.beta.responses.BetaFunctionTool;
 import com.openai.models.beta.responses.BetaResponse;
 import com.openai.models.beta.responses.BetaResponseInputItem;
@@ -15,6 +16,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,6 +49,27 @@ class OpenAiJavaSdkBetaWebSocketTest extends SdkClientTest {
         }
     }
 
+    /**
+     * Sends as the SDK expects its callers to: its {@code send} refuses ({@link WebSocketWriteNotAttempted.Busy}, nothing
+     * queued) while an earlier command is still in OkHttp's write queue, so a second command sent right after the
+     * first is retried until the first is written.
+     */
+    private static void sendWhenWritable(WebSocketConnection<BetaResponsesClientEvent, BetaResponsesServerEvent> socket,
+            BetaResponsesClientEvent event) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                socket.send(event);
+                return;
+            } catch (WebSocketWriteNotAttempted.Busy busy) {
+                if (System.nanoTime() > deadline) {
+                    throw busy;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        }
+    }
+
     @Test
     void runsAChainedToolLoopOnOneSocket() {
         try (var socket = client.beta().responses().connectWebSocket()) {
@@ -73,7 +97,7 @@ class OpenAiJavaSdkBetaWebSocketTest extends SdkClientTest {
     void runsNamedLanesSideBySide() {
         try (var socket = client.beta().responses().connectWebSocket()) {
             socket.send(BetaResponsesClientEvent.ofResponseCreate(create().streamId("agent_1").input("one").build()));
-            socket.send(BetaResponsesClientEvent.ofResponseCreate(create().streamId("agent_2").input("two").build()));
+            sendWhenWritable(socket, BetaResponsesClientEvent.ofResponseCreate(create().streamId("agent_2").input("two").build()));
             int completed = 0;
             while (completed < 2) {
                 BetaResponsesServerEvent event = untilDone(socket);

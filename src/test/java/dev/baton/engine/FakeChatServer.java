@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class FakeChatServer implements QuarkusTestResourceLifecycleManager {
 
     public static final List<JsonNode> REQUESTS = new CopyOnWriteArrayList<>();
+    /** {@code [slow]} streams whose client closed the connection before their end (a cancelled upstream turn). */
+    public static final AtomicInteger ABANDONED_STREAMS = new AtomicInteger();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger FLAKY = new AtomicInteger();
 
@@ -95,7 +97,17 @@ public class FakeChatServer implements QuarkusTestResourceLifecycleManager {
             if (mode.contains("[slow]")) {
                 response.write(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null));
                 AtomicInteger left = new AtomicInteger(40);
+                // the client (Baton) going away mid-stream closes the connection: counted, and the stream stops
+                request.connection().closeHandler(closed -> {
+                    if (left.get() > 0) {
+                        ABANDONED_STREAMS.incrementAndGet();
+                    }
+                });
                 vertx.setPeriodic(25, timer -> {
+                    if (response.closed()) {
+                        vertx.cancelTimer(timer);
+                        return;
+                    }
                     if (left.getAndDecrement() > 0) {
                         response.write(chunk("{\"content\":\"tick \"}", null));
                         return;

@@ -80,7 +80,7 @@ public final class Fuzz {
             case 19 -> text("lone surrogate", create("\"input\":\"" + pickOf("\\ud800", "\\udfff", "a\\ud83dz", "\\ud83d")
                     + "\"" + (random.nextBoolean() ? ",\"store\":false" : "")), null);
             case 20 -> websocket ? text("steer", "{\"type\":\"response.steer\",\"input\":\"" + word() + "\"}",
-                    "steering_not_supported") : invalidUtf8();
+                    "invalid_input") : invalidUtf8();
             case 21 -> websocket ? text("cancel", "{\"type\":\"response.cancel\"" + (random.nextBoolean()
                     ? ",\"response_id\":\"resp_" + word() + "\"" : "") + "}", "unknown_event_type") : invalidUtf8();
             default -> text("mutated", mutate(create("\"input\":\"" + word() + "\"")), null);

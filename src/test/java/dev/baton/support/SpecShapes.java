@@ -257,7 +257,9 @@ public final class SpecShapes {
             "response.reasoning_text.done", "OpenAI's name for the spec's response.reasoning.done",
             "response.compaction.compacting", "Baton's progress of a context_management compaction (docs/protocol.md)",
             "response.cancelled", "a cancelled background response's terminal event, as OpenAI sends it",
-            "response.steer.failed", "Baton's answer over a socket to Codex's response.steer (docs/websocket.md)");
+            "response.steer.failed", "OpenAI's refusal of a response.steer over a socket (docs/websocket.md#steering)",
+            "response.steer.accepted", "OpenAI's acknowledgement of a response.steer (docs/websocket.md#steering)",
+            "response.steer.pending", "OpenAI's steer waiting for tool output (docs/websocket.md#steering)");
 
     static {
         // content parts
@@ -378,6 +380,9 @@ public final class SpecShapes {
         itemEvent("response.compaction.compacting");
         event("response.cancelled").required("response", ref("ResponseResource"));
         event("response.steer.failed").required("steer", OBJECT).required("error", ref("WebSocketErrorPayload"));
+        event("response.steer.accepted").required("steer", OBJECT);
+        event("response.steer.pending").required("steer", OBJECT).required("reason", STRING)
+                .required("required_input", arrayOf(OBJECT));
 
         // ---- outside the spec: envelopes OpenResponses does not define, in the OpenAI API's shape Baton follows ----
         define("List").required("object", oneOf("list")).required("data", arrayOf(ITEM))

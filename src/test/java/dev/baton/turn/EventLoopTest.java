@@ -105,6 +105,11 @@ class EventLoopTest {
         // first: warm those paths with an input just above the inline limit, then measure the steady state
         given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", "word ".repeat(100_000),
                 "max_output_tokens", 16, "store", false)).when().post("/v1/responses").then().statusCode(200);
+        // and the cold-load path (Redis replies decoded, items read) with a shorter chain
+        String warmTip = deepChain(100);
+        hot.clear();
+        given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "previous_response_id", warmTip,
+                "input", "warm up", "store", false)).when().post("/v1/responses").then().statusCode(200);
         try (Probe probe = new Probe()) {
             given().when().get("/q/health/live").then().statusCode(200);
             probe.reset();

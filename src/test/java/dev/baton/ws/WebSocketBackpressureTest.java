@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** A reader that stops reading: the server's outbound queue stays bounded and nothing is dropped. */
 @QuarkusTest
 @TestProfile(WebSocketBackpressureTest.SmallQueue.class)
-class WebSocketBackpressureTest {
+public class WebSocketBackpressureTest {
 
     static final int QUEUE = 16_384;
 
@@ -38,6 +38,11 @@ class WebSocketBackpressureTest {
 
     @TestHTTPResource("/")
     URL root;
+
+    private static double slowConsumerCloses(String reason) {
+        return Metrics.sum(given().when().get("/q/metrics").then().statusCode(200).extract().asString(),
+                "baton_ws_slow_consumer_closes_total", "reason=\"" + reason + "\"");
+    }
 
     private static double gauge(String name) {
         double value = Metrics.value(given().when().get("/q/metrics").then().statusCode(200).extract().asString(), name);
@@ -75,11 +80,11 @@ class WebSocketBackpressureTest {
 
     @Test
     void aReaderThatStopsReadingIsDisconnectedAfterTheSendDeadline() {
-        double closedBefore = gauge("baton_ws_slow_consumer_closes_total");
+        double closedBefore = slowConsumerCloses("send_deadline");
         try (WsClient ws = WsClient.connectPaused(root)) {
             ws.send(create("model", "baton-simulator", "input", "a very long answer, never read"));
             // server side: the connection is dropped, its turn cancelled, its queue released
-            await().atMost(Duration.ofSeconds(20)).until(() -> gauge("baton_ws_slow_consumer_closes_total") > closedBefore);
+            await().atMost(Duration.ofSeconds(20)).until(() -> slowConsumerCloses("send_deadline") > closedBefore);
             await().atMost(Duration.ofSeconds(10)).until(() -> gauge("baton_ws_in_flight_responses") == 0);
             await().atMost(Duration.ofSeconds(10)).until(() -> gauge("baton_ws_outbound_pending_bytes") == 0);
             await().atMost(Duration.ofSeconds(10)).until(() -> gauge("baton_ws_connections") == 0);
@@ -93,6 +98,28 @@ class WebSocketBackpressureTest {
                 return ws.isClosed();
             });
             assertTrue(frames.stream().noneMatch(f -> f.get("type").asText().equals("response.completed")));
+        }
+    }
+
+    @Test
+    void aClientThatSendsWhileReadingNothingIsDisconnectedOnceItsAnswersOverflow() {
+        double before = slowConsumerCloses("overflow");
+        // each frame is answered with an error quoting its 8 KB type: megabytes of answers nobody reads
+        String frame = "{\"type\":\"" + "x".repeat(8_000) + "\"}";
+        try (WsClient ws = WsClient.connectPaused(root)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                try {
+                    for (int i = 0; i < 50 && !ws.isClosed(); i++) {
+                        ws.send(frame);
+                    }
+                } catch (RuntimeException closed) {
+                    // the server dropped the connection while this frame went out
+                }
+                return slowConsumerCloses("overflow") > before;
+            });
+            // closed at once, well before the send deadline would have: its queue and slot are released
+            await().atMost(Duration.ofSeconds(10)).until(() -> gauge("baton_ws_connections") == 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> gauge("baton_ws_outbound_pending_bytes") == 0);
         }
     }
 }

@@ -6,15 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.support.RawWebSocket;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -45,30 +43,22 @@ class WebSocketCompressionTest {
 
     @Test
     void smallFramesGoUncompressedAndLargeOnesCompressed() throws IOException, DataFormatException {
-        try (Socket socket = new Socket(root.getHost(), root.getPort())) {
-            socket.setSoTimeout(30_000);
-            OutputStream out = socket.getOutputStream();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            out.write(("GET /v1/responses HTTP/1.1\r\nHost: " + root.getHost() + "\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            String headers = readHeaders(in);
+        try (RawWebSocket socket = RawWebSocket.openOfferingDeflate(root)) {
+            String headers = socket.handshake();
             assertTrue(headers.startsWith("HTTP/1.1 101"), headers);
             assertTrue(headers.toLowerCase().contains("permessage-deflate"), "deflate negotiated: " + headers);
 
             Inflater inflater = new Inflater(true); // one window for the connection
             for (int turn = 0; turn < 3; turn++) {
-                sendText(out, "{\"type\":\"response.create\",\"model\":\"baton-simulator\",\"store\":false,\"input\":\"turn "
+                socket.send("{\"type\":\"response.create\",\"model\":\"baton-simulator\",\"store\":false,\"input\":\"turn "
                         + turn + "\"}");
                 StringBuilder deltas = new StringBuilder();
                 int uncompressedDeltas = 0;
                 while (true) {
-                    int first = in.readUnsignedByte();
-                    boolean compressed = (first & 0x40) != 0;
-                    assertEquals(0x81, first & 0xBF, "one final text frame per event");
-                    byte[] payload = new byte[payloadLength(in)];
-                    in.readFully(payload);
+                    RawWebSocket.Frame frame = socket.nextFrame();
+                    boolean compressed = frame.compressed();
+                    assertEquals(0x81, frame.first() & 0xBF, "one final text frame per event");
+                    byte[] payload = frame.payload();
                     String text = compressed ? inflate(inflater, payload) : new String(payload, StandardCharsets.UTF_8);
                     JsonNode event = JSON.readTree(text);
                     String type = event.get("type").asText();
@@ -106,44 +96,5 @@ class WebSocketCompressionTest {
             text.write(chunk, 0, read);
         }
         return text.toString(StandardCharsets.UTF_8);
-    }
-
-    private static int payloadLength(DataInputStream in) throws IOException {
-        int length = in.readUnsignedByte() & 0x7F; // server frames are not masked
-        if (length == 126) {
-            return in.readUnsignedShort();
-        }
-        if (length == 127) {
-            return (int) in.readLong();
-        }
-        return length;
-    }
-
-    private static void sendText(OutputStream out, String text) throws IOException {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-        byte[] mask = {1, 2, 3, 4};
-        ByteArrayOutputStream frame = new ByteArrayOutputStream();
-        frame.write(0x81);
-        if (payload.length < 126) {
-            frame.write(0x80 | payload.length);
-        } else {
-            frame.write(0x80 | 126);
-            frame.write(payload.length >> 8);
-            frame.write(payload.length & 0xff);
-        }
-        frame.write(mask);
-        for (int i = 0; i < payload.length; i++) {
-            frame.write(payload[i] ^ mask[i % 4]);
-        }
-        out.write(frame.toByteArray());
-        out.flush();
-    }
-
-    private static String readHeaders(DataInputStream in) throws IOException {
-        StringBuilder headers = new StringBuilder();
-        while (!headers.toString().endsWith("\r\n\r\n")) {
-            headers.append((char) in.readUnsignedByte());
-        }
-        return headers.toString();
     }
 }

@@ -182,7 +182,7 @@ class WebSocketErrorsTest {
             ws.send(Map.of("type", "response.steer", "previous_response_id", "resp_1", "input", "Keep the scope small."));
             JsonNode failed = ws.next();
             assertEquals("response.steer.failed", failed.get("type").asText());
-            assertEquals("steering_not_supported", failed.at("/error/code").asText());
+            assertEquals("response_not_found", failed.at("/error/code").asText()); // steering itself: SteeringTest
             assertEquals("Keep the scope small.", failed.at("/steer/input").asText());
             ws.send(Map.of("type", "response.inject", "response_id", "resp_1", "input", List.of()));
             expectErrorThenStillUsable(ws, "inject_not_supported", 400);
