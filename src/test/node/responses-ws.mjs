@@ -2,34 +2,12 @@
 // Usage: node responses-ws.mjs http://127.0.0.1:PORT/v1
 import OpenAI from 'openai';
 import { ResponsesWS } from 'openai/resources/responses/ws';
+import { eventInbox } from './ws-inbox.mjs';
 
 const baseURL = process.argv[2];
 const client = new OpenAI({ baseURL, apiKey: 'sk-unused', maxRetries: 0 });
 const ws = new ResponsesWS(client);
-const inbox = [];
-const waiters = [];
-
-// error frames also arrive as events (below); without a listener the SDK would raise them as unhandled
-ws.on('error', () => {});
-
-ws.on('event', (event) => {
-  const waiter = waiters.findIndex((w) => w.match(event));
-  if (waiter >= 0) {
-    waiters.splice(waiter, 1)[0].resolve(event);
-  } else {
-    inbox.push(event);
-  }
-});
-
-/** The next event matching `match`, within 10 s. */
-function next(match, what) {
-  const queued = inbox.findIndex(match);
-  if (queued >= 0) return Promise.resolve(inbox.splice(queued, 1)[0]);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000);
-    waiters.push({ match, resolve: (e) => { clearTimeout(timer); resolve(e); } });
-  });
-}
+const { next, inbox } = eventInbox(ws, 10_000); // the next event matching a predicate, within 10 s
 
 const terminal = (streamId) => (e) =>
   ['response.completed', 'response.failed', 'response.incomplete', 'error'].includes(e.type) && e.stream_id === streamId;
