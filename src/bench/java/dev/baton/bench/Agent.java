@@ -15,13 +15,25 @@ import java.util.Random;
  */
 final class Agent {
 
+    /** How an agent's requests are shaped. */
+    interface Style {
+        /** Whether a turn sends {@code previous_response_id} and its new items, else the whole history. */
+        boolean chained();
+
+        /** Whether the turns go over one WebSocket (WebSocket mode), else HTTP with SSE. */
+        boolean socket();
+
+        /** Whether requests carry {@code store: false} (state on the connection, or resent), else the default. */
+        boolean unstored();
+    }
+
     static final String INSTRUCTIONS = ("You are a careful coding agent working in a large repository. Plan before "
             + "you act, run one command per step, read its output fully, and keep the user informed. ").repeat(12);
     private static final String[] WORDS = ("the build log shows compile test module error warning passed failed line "
             + "file class method import package value return static final public private void int string list map "
             + "config server client request response token cache chain replica socket stream event").split(" ");
 
-    private final Mode mode;
+    private final Style mode;
     private final URL target;
     private final int turns;
     private final int baseToolBytes;
@@ -29,7 +41,7 @@ final class Agent {
     private final Random words;
     private final String task;
 
-    Agent(Mode mode, URL target, int turns, int baseToolBytes, int toolBytesPerTurn, long seed) {
+    Agent(Style mode, URL target, int turns, int baseToolBytes, int toolBytesPerTurn, long seed) {
         this.mode = mode;
         this.target = target;
         this.turns = turns;
@@ -37,6 +49,11 @@ final class Agent {
         this.toolBytesPerTurn = toolBytesPerTurn;
         this.words = new Random(seed);
         this.task = "Task " + seed + ": make the failing build green and explain the fix.";
+    }
+
+    /** The task the agent starts with (its first user message). */
+    String task() {
+        return task;
     }
 
     /** What one agent saw: its turns, and its end-to-end time (connect included). */
@@ -88,15 +105,19 @@ final class Agent {
             transcript.forEach(input::add);
         }
         added.forEach(input::add);
-        if (mode == Mode.HTTP_FULL_RESEND || mode == Mode.WS_LB) {
+        if (mode.unstored()) {
             body.put("store", false);
         }
         return body;
     }
 
+    /**
+     * The output of the call the model made at turn {@code turn - 1}, marked {@code [step turn-1]} (an engine that
+     * charges per turn reads the mark: {@link CostEngine}).
+     */
     String toolOutput(int turn) {
         int bytes = baseToolBytes + toolBytesPerTurn * (turn - 1);
-        StringBuilder text = new StringBuilder(bytes + 16);
+        StringBuilder text = new StringBuilder(bytes + 16).append("[step ").append(turn - 1).append("]\n");
         while (text.length() < bytes) {
             text.append(WORDS[words.nextInt(WORDS.length)]).append(text.length() % 97 == 0 ? '\n' : ' ');
         }

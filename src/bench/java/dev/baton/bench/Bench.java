@@ -16,10 +16,12 @@ import java.util.Map;
  * its variants interleaved, and writes {@code results.json}, {@code results.md} and SVG plots.
  *
  * <pre>
- *   Bench [--quick] [--out DIR] [--native PATH] [--only agent-loop,history,relay,ceiling,cold-resume,token-in,safety,memory,sockets,profiles,startup]
+ *   Bench [--quick] [--out DIR] [--native PATH] [--only headline,agent-loop,history,relay,ceiling,cold-resume,token-in,safety,memory,sockets,profiles,startup]
  *   Bench --render DIR     (results.md and plots again from DIR/results.json)
  * </pre>
- * {@code --quick} (under two minutes) is what the test command runs: small sizes, it fails only on errors.
+ * {@code --quick} (a few minutes) is what the test command runs: small sizes, it fails only on errors. The headline
+ * ({@link Headline}) writes its own files ({@code headline.json}, {@code headline.md}, plots); a run of it alone
+ * leaves {@code results.json} and {@code results.md} as they were.
  */
 public final class Bench {
 
@@ -74,6 +76,11 @@ public final class Bench {
         results.put("when", Instant.now().toString());
         results.put("mode", options.quick() ? "quick" : "full");
         results.put("machine", Machine.describe());
+        if (options.runs("headline")) {
+            log("headline: agent loops over a link, token-in engine, safety on");
+            results.put("headline", List.of(new Headline().run(options.quick() ? Headline.Config.quick()
+                    : Headline.Config.full(), options.out())));
+        }
         if (options.runs("agent-loop")) {
             List<AgentLoop.Result> loops = new ArrayList<>();
             for (double tokensPerSecond : options.quick() ? new double[] {1000} : new double[] {1000, 4000}) {
@@ -141,6 +148,9 @@ public final class Bench {
             results.put("startup", new Startup().run(options.quick() ? 1 : 3, options.quick() ? 20 : 500, nativeExecutable));
         }
         results.put("errors", errors(results));
+        if (options.only().equals(List.of("headline"))) {
+            return results; // its own files are written; the other scenarios' report stays
+        }
         Wire.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValue(options.out().resolve("results.json").toFile(), results);
         Report.write(options.out(), results);
@@ -220,6 +230,9 @@ public final class Bench {
     }
 
     private static int errorsOf(Object item) {
+        if (item instanceof Headline.Result headline) {
+            return headline.errors();
+        }
         if (item instanceof AgentLoop.Result loop) {
             return loop.modes().values().stream().mapToInt(AgentLoop.ModeResult::errors).sum();
         }

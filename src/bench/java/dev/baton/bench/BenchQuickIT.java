@@ -28,6 +28,10 @@ class BenchQuickIT {
             assertTrue(mode.turns() > 0 && Double.isFinite(mode.endToEndMs().p50()), mode.mode() + " ran");
             assertTrue(Double.isFinite(mode.overheadP50Ms()), mode.mode() + ": Baton's own overhead was read");
         }
+        Headline.Result headline = (Headline.Result) ((List<?>) results.get("headline")).get(0);
+        for (Headline.ModeFigures mode : headline.runs().get(0).modes().values()) {
+            assertTrue(mode.turns() > 0 && Double.isFinite(mode.agentMsMedian()), mode.mode() + " ran");
+        }
         assertFalse(((List<?>) results.get("history_overhead")).isEmpty());
         assertFalse(((List<?>) results.get("relay")).isEmpty());
         assertFalse(((List<?>) results.get("cold_resume")).isEmpty());
@@ -38,7 +42,7 @@ class BenchQuickIT {
         assertTrue(sockets.get(0).turns() > sockets.get(0).sockets(), "every socket ran agent turns: " + sockets.get(0));
         assertEquals(3, ((List<?>) results.get("profiles")).size());
         for (String file : List.of("results.json", "results.md", "agent-loop-e2e.svg", "agent-loop-ttfd.svg",
-                "agent-loop-overhead.svg", "history-overhead.svg", "cold-resume.svg", "relay.svg", "startup.svg", "profile-ws-lb.svg", "profile-ws-relay.svg")) {
+                "agent-loop-overhead.svg", "history-overhead.svg", "cold-resume.svg", "relay.svg", "startup.svg", "headline.json", "headline.md", "headline.svg", "headline-breakdown-4000.svg", "profile-ws-lb.svg", "profile-ws-relay.svg")) {
             assertTrue(Files.size(out.resolve(file)) > 200, file + " written");
         }
         assertFalse(Files.readString(out.resolve("results.md")).contains("NaN"), "every table has figures");

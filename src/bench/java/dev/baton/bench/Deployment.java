@@ -61,6 +61,17 @@ final class Deployment implements AutoCloseable {
     }
 
     /**
+     * Gateway replicas in front of one shared engine speaking {@code protocol} ({@code openai-chat},
+     * {@code openai-completions}, …), warmed up with the agent's turns (the engine must answer each with a tool call).
+     */
+    static Deployment withUpstream(String name, int replicas, String protocol, URL engine, Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(extra);
+        env.put("BATON_ENGINE", protocol);
+        env.put("BATON_UPSTREAM_URL", engine + "/v1");
+        return start(name, replicas, env);
+    }
+
+    /**
      * One replica in front of an OpenAI-compatible chat-completions engine ({@code openai-chat}), not warmed up
      * with the agent script (the engine may not speak it): the scenario warms it up with its own turns.
      */

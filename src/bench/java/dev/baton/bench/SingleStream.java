@@ -222,7 +222,7 @@ final class SingleStream {
         }
     }
 
-    private static URL await(int port) {
+    static URL await(int port) {
         try {
             URL url = new URL("http://127.0.0.1:" + port);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -7,7 +7,7 @@ import java.util.Map;
 /** Plots as plain SVG, readable in any browser and on GitHub, without a plotting library. */
 final class Svg {
 
-    private static final String[] COLORS = {"#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2"};
+    private static final String[] COLORS = {"#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d", "#bab0ac"};
     private static final int WIDTH = 760;
     private static final int HEIGHT = 380;
     private static final int LEFT = 70;
@@ -69,6 +69,43 @@ final class Svg {
     }
 
     /** Lines: one per series, points (x, y); x on a log scale when {@code logX}. */
+    /**
+     * Stacked bars: one bar per {@code bars} entry, its segments the {@code components} in order (bottom up), each
+     * {@code values[bar][component]}; a bar label of {@code "a @ b"} takes two lines.
+     */
+    static String stacked(String title, String yLabel, List<String> bars, List<String> components, double[][] values) {
+        double max = 0;
+        for (double[] bar : values) {
+            max = Math.max(max, java.util.Arrays.stream(bar).filter(Double::isFinite).sum());
+        }
+        double top = niceCeiling(max);
+        StringBuilder svg = open(title, yLabel);
+        axisY(svg, top);
+        double barSpace = (WIDTH - LEFT - RIGHT) / (double) bars.size();
+        for (int b = 0; b < bars.size(); b++) {
+            double x = LEFT + b * barSpace + barSpace * 0.15;
+            double base = 0;
+            for (int c = 0; c < components.size(); c++) {
+                double value = values[b][c];
+                if (!Double.isFinite(value) || value <= 0) {
+                    continue;
+                }
+                double y0 = y(base, top);
+                double y1 = y(base + value, top);
+                svg.append(String.format(Locale.ROOT, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='%s'/>%n",
+                        x, y1, barSpace * 0.7, y0 - y1, COLORS[c % COLORS.length]));
+                base += value;
+            }
+            String[] label = bars.get(b).split(" @ ", 2);
+            text(svg, x + barSpace * 0.35, HEIGHT - BOTTOM + 16, label[0], "middle", 10);
+            if (label.length > 1) {
+                text(svg, x + barSpace * 0.35, HEIGHT - BOTTOM + 30, label[1], "middle", 10);
+            }
+        }
+        legend(svg, components, false);
+        return svg.append("</svg>\n").toString();
+    }
+
     static String lines(String title, String xLabel, String yLabel, boolean logX, Map<String, List<double[]>> series) {
         double minX = Double.MAX_VALUE;
         double maxX = 0;
