@@ -11,6 +11,7 @@ import dev.baton.protocol.CreateResponseRequest;
 import dev.baton.protocol.EventEncoder;
 import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.FunctionCallItem;
+import dev.baton.protocol.FunctionCallOutputItem;
 import dev.baton.protocol.Item;
 import dev.baton.protocol.ResponseObject;
 import dev.baton.protocol.SocketError;
@@ -227,10 +228,17 @@ final class SocketSession {
         Steers.Parked parked = steers.unpark(Lane.key(streamId));
         Steers.Parked taken = null;
         if (parked != null && parked.parentId().equals(request.previousResponseId())) {
-            // it brings the tool output the parked steers waited for: their input goes first, in submission order;
-            // the request keeps its own settings
-            List<Item> input = new ArrayList<>(parked.input());
-            input.addAll(request.input());
+            // it brings the tool output the parked steers waited for: their input goes ahead of the request's own,
+            // in submission order, but after the tool outputs that lead it (a call's output must follow the call:
+            // chat engines refuse a user message between them); the request keeps its own settings
+            List<Item> own = request.input();
+            int outputs = 0;
+            while (outputs < own.size() && own.get(outputs) instanceof FunctionCallOutputItem) {
+                outputs++;
+            }
+            List<Item> input = new ArrayList<>(own.subList(0, outputs));
+            input.addAll(parked.input());
+            input.addAll(own.subList(outputs, own.size()));
             request = request.withInput(input);
             bytes += parked.bytes();
             taken = parked;
@@ -705,24 +713,31 @@ final class SocketSession {
     }
 
     private void sendError(ApiError error, String streamId) {
-        if (closed) {
-            return;
+        if (!closed && !closedForOverflow()) {
+            outbound.send(Unpooled.wrappedBuffer(encoder.bytes(SocketError.of(error, streamId))));
         }
-        if (outbound.overflowing()) {
-            // answers to a client that keeps sending while it reads nothing: they would pile up for the send deadline
-            LOG.warnf("closing connection %s: %d bytes unread and more frames to answer", connection.id(),
-                    outbound.pendingBytes());
-            metrics.overflowingConsumerClosed();
-            closeSlowConsumer("slow consumer: outbound queue overflowing");
-            return;
-        }
-        outbound.send(Unpooled.wrappedBuffer(encoder.bytes(SocketError.of(error, streamId))));
     }
 
+    /** An answer frame (a steer's acknowledgement or refusal, which may echo the client's input). */
     private void sendFrame(String frame) {
-        if (!closed) {
+        if (!closed && !closedForOverflow()) {
             outbound.send(frame);
         }
+    }
+
+    /**
+     * Answers to a client that keeps sending while it reads nothing would pile up until the send deadline: past twice
+     * the outbound limit the connection is closed instead ({@code true}).
+     */
+    private boolean closedForOverflow() {
+        if (!outbound.overflowing()) {
+            return false;
+        }
+        LOG.warnf("closing connection %s: %d bytes unread and more frames to answer", connection.id(),
+                outbound.pendingBytes());
+        metrics.overflowingConsumerClosed();
+        closeSlowConsumer("slow consumer: outbound queue overflowing");
+        return true;
     }
 
     private static String validStreamIdOrNull(JsonNode streamId) {

@@ -218,9 +218,9 @@ class SteeringTest {
             assertEquals("response.created", created.path("type").asText(), created.toString());
             ws.untilTerminal();
             JsonPath items = inputItems(created.at("/response/id").asText());
-            assertEquals(List.of("message", "function_call_output"), items.getList("data.type"),
-                    "the parked input comes first");
-            assertEquals("Also check the tests.", items.getString("data[0].content[0].text"));
+            assertEquals(List.of("function_call_output", "message"), items.getList("data.type"),
+                    "the parked input comes right after the tool output its response waited for");
+            assertEquals("Also check the tests.", items.getString("data[1].content[0].text"));
         }
     }
 

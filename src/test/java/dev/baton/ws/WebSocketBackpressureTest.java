@@ -103,9 +103,19 @@ public class WebSocketBackpressureTest {
 
     @Test
     void aClientThatSendsWhileReadingNothingIsDisconnectedOnceItsAnswersOverflow() {
-        double before = slowConsumerCloses("overflow");
         // each frame is answered with an error quoting its 8 KB type: megabytes of answers nobody reads
-        String frame = "{\"type\":\"" + "x".repeat(8_000) + "\"}";
+        disconnectedOnceAnswersOverflow("{\"type\":\"" + "x".repeat(8_000) + "\"}");
+    }
+
+    @Test
+    void aClientThatSteersWhileReadingNothingIsDisconnectedOnceItsRefusalsOverflow() {
+        // each steer is refused with response.steer.failed, which returns its 8 KB input
+        disconnectedOnceAnswersOverflow("{\"type\":\"response.steer\",\"previous_response_id\":\"resp_none\","
+                + "\"input\":\"" + "x".repeat(8_000) + "\"}");
+    }
+
+    private void disconnectedOnceAnswersOverflow(String frame) {
+        double before = slowConsumerCloses("overflow");
         try (WsClient ws = WsClient.connectPaused(root)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 try {
