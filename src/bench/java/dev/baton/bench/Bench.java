@@ -18,6 +18,7 @@ import java.util.Map;
  * <pre>
  *   Bench [--quick] [--out DIR] [--native PATH] [--only headline,agent-loop,history,relay,ceiling,cold-resume,token-in,safety,memory,sockets,profiles,startup]
  *   Bench --render DIR     (results.md and plots again from DIR/results.json)
+ *   Bench --render-headline DIR     (headline.md and its plots again from DIR/headline.json)
  * </pre>
  * {@code --quick} (a few minutes) is what the test command runs: small sizes, it fails only on errors. The headline
  * ({@link Headline}) writes its own files ({@code headline.json}, {@code headline.md}, plots); a run of it alone
@@ -58,6 +59,11 @@ public final class Bench {
     public static void main(String[] args) throws IOException {
         if (args.length == 2 && args[0].equals("--render")) {
             rerender(Path.of(args[1]));
+            return;
+        }
+        if (args.length == 2 && args[0].equals("--render-headline")) {
+            Path out = Path.of(args[1]);
+            HeadlineReport.write(out, HeadlineReport.read(out.resolve("headline.json")));
             return;
         }
         Options options = Options.parse(args);

@@ -37,6 +37,41 @@ final class HeadlineReport {
         }
     }
 
+    /** Reads a {@code headline.json} back (to write the tables and plots again after a change to the report). */
+    static Headline.Result read(Path file) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode root = Wire.JSON.readTree(file.toFile());
+        List<Headline.Run> runs = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode profile : root.path("profiles")) {
+            com.fasterxml.jackson.databind.JsonNode link = profile.path("link");
+            for (com.fasterxml.jackson.databind.JsonNode run : profile.path("runs")) {
+                Map<String, Headline.ModeFigures> modes = new LinkedHashMap<>();
+                run.path("modes").fields().forEachRemaining(mode -> {
+                    com.fasterxml.jackson.databind.JsonNode m = mode.getValue();
+                    List<Headline.Breakdown> breakdown = new ArrayList<>();
+                    m.path("breakdown").forEach(b -> breakdown.add(Wire.JSON.convertValue(b, Headline.Breakdown.class)));
+                    List<String> errors = new ArrayList<>();
+                    m.path("first_errors").forEach(e -> errors.add(e.asText()));
+                    modes.put(mode.getKey(), new Headline.ModeFigures(mode.getKey(), "", number(m, "agent_ms_median"),
+                            number(m, "agent_ms_p95"), number(m, "ttft_ms_p50"), number(m, "turn_ms_p50"),
+                            number(m, "kb_sent_per_turn_p50"), number(m, "gateway_overhead_ms_p50"),
+                            number(m, "gateway_overhead_ms_p99"), m.path("turns").asInt(), m.path("errors").asInt(), errors,
+                            breakdown));
+                });
+                runs.add(new Headline.Run(link.path("name").asText(), link.path("rtt_ms").asDouble(),
+                        link.path("mbit").asDouble(), run.path("tokens_per_s").asDouble(), run.path("agents").asInt(),
+                        run.path("turns").asInt(), run.path("rounds").asInt(), modes,
+                        number(run, "ratio_ws_token_in_vs_direct_full")));
+            }
+        }
+        return new Headline.Result(Wire.JSON.convertValue(root.path("calibration"), Headline.Calibration.class), runs,
+                root.path("errors").asInt());
+    }
+
+    private static double number(com.fasterxml.jackson.databind.JsonNode node, String field) {
+        com.fasterxml.jackson.databind.JsonNode value = node.path(field);
+        return value.isNumber() ? value.asDouble() : Double.NaN; // Jackson writes NaN as a string
+    }
+
     private static Map<String, Object> json(Headline.Result result) {
         Map<String, Object> root = new LinkedHashMap<>();
         Map<String, List<Headline.Run>> byProfile = new LinkedHashMap<>();
@@ -118,13 +153,13 @@ final class HeadlineReport {
         List<double[]> values = new ArrayList<>();
         run.modes().forEach((name, mode) -> {
             for (Headline.Breakdown b : mode.breakdown()) {
-                bars.add(shortName(name) + " @ turn " + b.turn());
+                bars.add(shortName(name) + " · " + b.turn());
                 values.add(new double[] {b.linkAndClientMs(), b.gatewayMs(), b.moderationMs(), b.tokenizeMs(),
                     b.prefillMs(), b.engineTtftMs(), b.decodeMs()});
             }
         });
         return Svg.stacked("Where a turn's time goes: " + run.profile() + ", " + (int) run.tokensPerSecond() + " tok/s",
-                "ms per turn (median)", bars, COMPONENTS, values.toArray(new double[0][]));
+                "ms per turn (median), mode · turn", bars, COMPONENTS, values.toArray(new double[0][]));
     }
 
     private static String shortName(String mode) {

@@ -71,7 +71,7 @@ final class Svg {
     /** Lines: one per series, points (x, y); x on a log scale when {@code logX}. */
     /**
      * Stacked bars: one bar per {@code bars} entry, its segments the {@code components} in order (bottom up), each
-     * {@code values[bar][component]}; a bar label of {@code "a @ b"} takes two lines.
+     * {@code values[bar][component]}; bar labels are slanted.
      */
     static String stacked(String title, String yLabel, List<String> bars, List<String> components, double[][] values) {
         double max = 0;
@@ -96,11 +96,11 @@ final class Svg {
                         x, y1, barSpace * 0.7, y0 - y1, COLORS[c % COLORS.length]));
                 base += value;
             }
-            String[] label = bars.get(b).split(" @ ", 2);
-            text(svg, x + barSpace * 0.35, HEIGHT - BOTTOM + 16, label[0], "middle", 10);
-            if (label.length > 1) {
-                text(svg, x + barSpace * 0.35, HEIGHT - BOTTOM + 30, label[1], "middle", 10);
-            }
+            // many bars: labels slanted so neighbours do not overlap
+            double lx = x + barSpace * 0.35;
+            double ly = HEIGHT - BOTTOM + 10;
+            svg.append(String.format(Locale.ROOT, "<text x='%.1f' y='%.1f' font-size='9' text-anchor='end' "
+                    + "transform='rotate(-35 %.1f %.1f)'>%s</text>%n", lx, ly, lx, ly, escape(bars.get(b))));
         }
         legend(svg, components, false);
         return svg.append("</svg>\n").toString();
