@@ -39,7 +39,10 @@ final class EventStream {
         this.maxEntries = Integer.toString(maxEntries);
     }
 
-    /** Appends one batch of events as one entry, and the stream's TTL with it. */
+    /**
+     * Appends one batch of events as one entry, and the stream's TTL with it; nothing once the response's record is
+     * final (its owner lost the lease: its renewal learns so and stops the run).
+     */
     Uni<Void> append(RunKey key, List<StreamEvent> batch) {
         String encoded;
         try {
@@ -47,7 +50,8 @@ final class EventStream {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode events", e);
         }
-        return BackgroundRecords.mapped(redis.run(RedisScripts.EVENTS_APPEND, key(key), encoded, maxEntries,
+        return BackgroundRecords.mapped(redis.runOnKeys(RedisScripts.EVENTS_APPEND,
+                new String[] {key(key), keys.background(key.tenant(), key.id())}, encoded, maxEntries,
                 Long.toString(TTL.toMillis()))).replaceWithVoid();
     }
 

@@ -63,11 +63,16 @@ public class RedisCalls {
      * shares the key's hash tag) by its SHA; when Redis lost it, once more with its source ({@code <name>_noscript}).
      */
     public Uni<Response> run(RedisScript script, String key, String... args) {
-        String[] bySha = new String[args.length + 3];
+        return runOnKeys(script, new String[] {key}, args);
+    }
+
+    /** As {@link #run}, for a script that touches several keys: all of them share the first key's hash tag. */
+    public Uni<Response> runOnKeys(RedisScript script, String[] keys, String... args) {
+        String[] bySha = new String[args.length + keys.length + 2];
         bySha[0] = script.sha();
-        bySha[1] = "1";
-        bySha[2] = key;
-        System.arraycopy(args, 0, bySha, 3, args.length);
+        bySha[1] = Integer.toString(keys.length);
+        System.arraycopy(keys, 0, bySha, 2, keys.length);
+        System.arraycopy(args, 0, bySha, 2 + keys.length, args.length);
         return call(script.name(), "EVALSHA", bySha).onFailure(RedisScript::isNoScript).recoverWithUni(() -> {
             String[] bySource = bySha.clone();
             bySource[0] = script.source();

@@ -223,6 +223,26 @@ class BackgroundTest {
                 "input", "go on")).when().post("/v1/responses").then().statusCode(400);
     }
 
+    @Test
+    void anEndedResponsesStreamTakesNoMoreEvents() throws Exception {
+        // an owner that lost its lease may still append before its renewal tells it: the script refuses
+        String source;
+        try (var in = getClass().getClassLoader().getResourceAsStream("redis/events_append.lua")) {
+            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String record = WithRedis.backgroundKey("default", "resp_ended_" + System.nanoTime());
+        String stream = record.replace(":bg:", ":ev:");
+        redis.hash(String.class).hset(record, Map.of("response", "{}", "final", "1"));
+        redis.key().pexpire(record, 60_000);
+        assertEquals(0, redis.execute("EVAL", source, "2", stream, record, "[]", "100", "60000").toInteger());
+        assertEquals(0, redis.key().exists(stream) ? 1 : 0, "nothing appended to an ended response's stream");
+        redis.hash(String.class).hset(record, Map.of("final", "0"));
+        assertEquals(1, redis.execute("EVAL", source, "2", stream, record, "[]", "100", "60000").toInteger());
+        assertEquals(1, redis.execute("XLEN", stream).toInteger(), "a running response's stream takes its events");
+        assertTrue(redis.key().pttl(stream) > 0, "with its TTL");
+        redis.key().del(record, stream);
+    }
+
     private static double metric(String name) {
         return Metrics.value(given().when().get("/q/metrics").then().statusCode(200).extract().asString(), name);
     }
