@@ -115,7 +115,8 @@ class SteeringTest {
                     .forEach(frame -> lastDeltas.append(frame.path("delta").asText()));
             assertTrue(partial.startsWith("Simulated") && partial.endsWith(lastDeltas.toString())
                     && partial.split(" ").length < 300, "the output stops where the steer reached it, as streamed: "
-                    + partial.split(" ").length + " words");
+                    + partial.split(" ").length + " words: '" + partial + "', deltas after the first: '" + lastDeltas
+                    + "', ended: " + ended);
             assertEquals("completed", ended.at("/response/output/0/status").asText(), "the open item was closed");
             assertTrue(ended.at("/response/usage/output_tokens").asInt() > 0, "what was generated is billed");
 
