@@ -113,7 +113,9 @@ class SteeringTest {
             StringBuilder lastDeltas = new StringBuilder();
             rest.stream().filter(frame -> is(frame, "response.output_text.delta"))
                     .forEach(frame -> lastDeltas.append(frame.path("delta").asText()));
-            assertTrue(partial.startsWith("Simulated") && partial.endsWith(lastDeltas.toString())
+            // a steer right after the first token stops at "Sim" (the simulator streams o200k tokens): a prefix counts
+            assertTrue(!partial.isEmpty() && ("Simulated".startsWith(partial) || partial.startsWith("Simulated"))
+                    && partial.endsWith(lastDeltas.toString())
                     && partial.split(" ").length < 300, "the output stops where the steer reached it, as streamed: "
                     + partial.split(" ").length + " words: '" + partial + "', deltas after the first: '" + lastDeltas
                     + "', ended: " + ended);
