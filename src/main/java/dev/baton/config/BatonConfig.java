@@ -288,6 +288,32 @@ public interface BatonConfig {
 
     Background background();
 
+    Console console();
+
+    /** The web console ({@code /} and {@code /console}; docs/console.md). */
+    interface Console {
+
+        /** {@code false}: no landing page and no console at all (every path answers 404 as an unknown URL). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Keys that open the whole console when Baton has API keys (a tenant's API key sees only its tenant); without
+         * API keys the console is open. Never an API key: these keys run no turns.
+         */
+        Optional<List<String>> keys();
+
+        /** How often the live view's figures are sampled and pushed to open consoles. */
+        @WithName("live-interval")
+        @WithDefault("1s")
+        Duration liveInterval();
+
+        /** Live views (server-sent event streams) open at once on one replica; more get 429. */
+        @WithName("max-live-streams")
+        @WithDefault("32")
+        int maxLiveStreams();
+    }
+
     /** Background responses ({@code background: true} over HTTP; docs/protocol.md). */
     interface Background {
 

@@ -44,15 +44,17 @@ public class UsageEvents {
     private final Counter sent;
     private final Counter failed;
     private final Counter dropped;
+    private final UsageTally tally;
     private volatile MultiEmitter<? super Message<String>> broker;
 
     @Inject
-    public UsageEvents(BatonConfig config, ObjectMapper json, MeterRegistry metrics) {
-        this(config.usage().sink(), config.usage().buffer(), json, metrics);
+    public UsageEvents(BatonConfig config, ObjectMapper json, MeterRegistry metrics, UsageTally tally) {
+        this(config.usage().sink(), config.usage().buffer(), json, metrics, tally);
     }
 
-    public UsageEvents(String sink, int bufferSize, ObjectMapper json, MeterRegistry metrics) {
+    public UsageEvents(String sink, int bufferSize, ObjectMapper json, MeterRegistry metrics, UsageTally tally) {
         this.sink = sink;
+        this.tally = tally;
         this.json = json;
         this.buffer = new ArrayBlockingQueue<>(bufferSize);
         this.sent = counter(metrics, "sent");
@@ -67,8 +69,9 @@ public class UsageEvents {
                         + "(the connector could not send it), dropped (the buffer was full)").register(metrics);
     }
 
-    /** Hands one event to the sink; never blocks. */
+    /** Hands one event to the sink and to the console's tally; never blocks. */
     public void publish(UsageEvent event) {
+        tally.record(event);
         switch (sink) {
             case NONE -> {
             }

@@ -102,6 +102,13 @@ public class HotCache {
         return newest;
     }
 
+    /** The cached response, or {@code null}, without counting a hit or a miss: for the console's inspector. */
+    public StoredResponse peek(TenantId tenant, String responseId) {
+        Key key = new Key(tenant, responseId);
+        Entry entry = cache.asMap().get(key);
+        return entry != null ? entry.response() : recent.get(key);
+    }
+
     /** Caches a response; one already cached stays as it is (responses are immutable). */
     public void put(StoredResponse response) {
         if (cache.asMap().containsKey(key(response))) {

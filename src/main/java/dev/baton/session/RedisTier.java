@@ -81,6 +81,12 @@ public final class RedisTier {
                 });
     }
 
+    /** Whether Redis holds the response's record (for the console's inspector; a read, so its TTL stays as it is). */
+    public Uni<Boolean> holds(TenantId tenant, String responseId) {
+        return redis.readCommand("exists", "EXISTS", keys.response(tenant, responseId))
+                .map(reply -> reply != null && reply.toInteger() == 1);
+    }
+
     /**
      * Writes one turn; completes once Redis acknowledged it. A record whose chain a cold replica could not
      * walk (an ancestor was never stored, its write was lost, or no checkpoint lies within the walk) is

@@ -115,6 +115,11 @@ public class TenantDirectory {
         }
     }
 
+    /** Whether Baton runs without API keys: every caller is {@link TenantId#OPEN}. */
+    public boolean open() {
+        return snapshot.tenantsByHash().isEmpty();
+    }
+
     /** The caller's tenant, or a 401 {@code invalid_api_key} failure. */
     public TenantId authenticate(String authorizationHeader) {
         Map<String, TenantId> tenants = snapshot.tenantsByHash();

@@ -93,6 +93,50 @@ public class TieredChainStore implements ChainStore {
                 });
     }
 
+    /**
+     * Where a response lives now, for the console's inspector: it is read like {@link #load} but counts no hit or miss
+     * and caches nothing. Redis unreachable: what this replica holds, with {@link Located#redisUnavailable()}.
+     */
+    public Uni<Located> locate(TenantId tenant, String responseId) {
+        StoredResponse cached = hot.peek(tenant, responseId);
+        if (redis == null) {
+            return Uni.createFrom().item(cached == null ? null : new Located(cached, Located.Tier.HOT, Located.Tier.NONE));
+        }
+        return redis.holds(tenant, responseId)
+                .flatMap(inRedis -> {
+                    Located.Tier shared = inRedis ? Located.Tier.REDIS : Located.Tier.NONE;
+                    if (cached != null) {
+                        return Uni.createFrom().item(new Located(cached, Located.Tier.HOT, shared));
+                    }
+                    if (!inRedis) {
+                        return Uni.createFrom().<Located>nullItem();
+                    }
+                    return redis.load(tenant, responseId, ancestorId -> hot.peek(tenant, ancestorId))
+                            .map(found -> found == null ? null : new Located(found, Located.Tier.NONE, shared));
+                })
+                .onFailure(RedisUnavailable.class).recoverWithItem(() -> cached == null
+                        ? new Located(null, Located.Tier.NONE, Located.Tier.UNAVAILABLE)
+                        : new Located(cached, Located.Tier.HOT, Located.Tier.UNAVAILABLE))
+                .onFailure(ResponseCodec.CorruptRecord.class).transform(failure -> stateCorrupt(tenant, responseId, failure));
+    }
+
+    /**
+     * A response and the tiers holding it.
+     *
+     * @param response the response, or {@code null} when Redis could not be asked and this replica holds none
+     * @param local    {@link Located.Tier#HOT} when this replica's hot cache holds it, else {@link Located.Tier#NONE}
+     * @param shared   {@link Located.Tier#REDIS}, {@link Located.Tier#NONE} (not there, or no Redis tier) or
+     *                 {@link Located.Tier#UNAVAILABLE}
+     */
+    public record Located(StoredResponse response, Tier local, Tier shared) {
+
+        public enum Tier { HOT, REDIS, NONE, UNAVAILABLE }
+
+        public boolean redisUnavailable() {
+            return shared == Tier.UNAVAILABLE;
+        }
+    }
+
     @Override
     public Uni<Void> save(StoredResponse response) {
         if (redis == null) {

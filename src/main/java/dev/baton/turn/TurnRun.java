@@ -46,6 +46,7 @@ final class TurnRun {
     private final PrefixIndex prefixes;
     private final Engine engine;
     private final TurnMetrics metrics;
+    private final TurnMetrics.Overhead overhead;
     private final UsageEvents usage;
     private final String transport;
     private final TurnTrace trace;
@@ -76,6 +77,7 @@ final class TurnRun {
     private long engineStartedNanos;
     private volatile long engineFirstEventNanos; // read by a cancel, on the client's thread
     private boolean firstEventTimed;
+    private volatile long overheadNanos = -1; // Baton's own time to the first event, once it came
     /** The engine's stream as a steer can end it (WebSocket turns without compaction), or {@code null}. */
     private SteerableEngineStream steerable;
 
@@ -94,6 +96,7 @@ final class TurnRun {
         this.metrics = services.metrics();
         this.usage = services.usage();
         this.transport = transport;
+        this.overhead = metrics.overhead(transport);
         this.trace = trace;
         this.base = base;
         this.outputScreen = outputScreen;
@@ -247,14 +250,15 @@ final class TurnRun {
     private void engineStarted() {
         engineSpan = trace.stage("baton.engine.first_token");
         engineStartedNanos = System.nanoTime();
-        metrics.toEngine().record(engineStartedNanos - startedNanos, TimeUnit.NANOSECONDS);
+        overhead.toEngine().record(engineStartedNanos - startedNanos, TimeUnit.NANOSECONDS);
     }
 
     private void timeFirstEvent() {
         if (!firstEventTimed && engineFirstEventNanos != 0) {
             firstEventTimed = true;
             long engineOwn = engineFirstEventNanos - engineStartedNanos;
-            metrics.toFirstEvent().record(Math.max(0, System.nanoTime() - startedNanos - engineOwn), TimeUnit.NANOSECONDS);
+            overheadNanos = Math.max(0, System.nanoTime() - startedNanos - engineOwn);
+            overhead.toFirstEvent().record(overheadNanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -436,9 +440,12 @@ final class TurnRun {
     private UsageEvent usageEvent(String status, Usage counts, Object safety) {
         long now = System.nanoTime();
         Long ttft = engineFirstEventNanos == 0 ? null : (engineFirstEventNanos - startedNanos) / 1_000_000;
+        long ownNanos = overheadNanos;
+        Long gatewayOverheadUs = ownNanos < 0 ? null : ownNanos / 1_000;
         return new UsageEvent(response.id(), tenant.value(), response.model(), transport, servedBy,
                 counts.inputTokens(), counts.inputTokensDetails().cachedTokens(), counts.outputTokens(),
-                counts.outputTokensDetails().reasoningTokens(), ttft, (now - startedNanos) / 1_000_000, status,
+                counts.outputTokensDetails().reasoningTokens(), ttft, gatewayOverheadUs, (now - startedNanos) / 1_000_000,
+                status,
                 Instant.now().getEpochSecond(), safety);
     }
 

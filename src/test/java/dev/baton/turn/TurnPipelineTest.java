@@ -12,6 +12,7 @@ import dev.baton.engine.EngineEvent;
 import dev.baton.engine.EngineRequest;
 import dev.baton.events.UsageEvent;
 import dev.baton.events.UsageEvents;
+import dev.baton.events.UsageTally;
 import dev.baton.protocol.RequestParser;
 import dev.baton.protocol.StreamEvent;
 import dev.baton.session.ChainStore;
@@ -97,7 +98,7 @@ class TurnPipelineTest {
     }
 
     private Turn prepare(Engine engine) throws Exception {
-        UsageEvents usage = new UsageEvents("none", 16, JSON, registry) {
+        UsageEvents usage = new UsageEvents("none", 16, JSON, registry, new UsageTally()) {
             @Override
             public void publish(UsageEvent event) {
                 published.add(event);
