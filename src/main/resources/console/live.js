@@ -68,13 +68,17 @@ function render(f) {
     set('fig-in-flight', number(f.sockets.in_flight));
     set('fig-queued', number(f.sockets.queued));
     set('fig-outbound', bytes(f.sockets.outbound_pending_bytes));
-    set('fig-hot-bytes', bytes(f.hot_cache.bytes) + ' / ' + bytes(f.hot_cache.max_bytes));
+    set('fig-hot-bytes', bytes(f.hot_cache.bytes));
+    set('fig-hot-max', bytes(f.hot_cache.max_bytes));
     set('fig-hot-hit-rate', percent(f.hot_cache.hit_rate));
     set('fig-hot-lookups', number(f.hot_cache.lookups));
     set('fig-redis', !f.redis.configured ? 'in memory' : f.redis.reachable ? 'Redis up' : f.redis.reachable === false ? 'Redis DOWN' : 'Redis');
     set('fig-redis-detail', !f.redis.configured ? 'this replica only (BATON_REDIS_URL unset)'
       : `ping ${f.redis.ping_ms ?? '–'} ms · pending writes ${number(f.redis.pending_writes)} · errors ${number(f.redis.errors)}`);
-    set('fig-reused-share', percent(f.prompt_tokens.reused_share));
+    // token-in engines: what Baton reused of its own rendering; other engines: the cached tokens they reported
+    const tokenIn = f.prompt_tokens.reused_share !== null;
+    set('fig-reused-share', percent(tokenIn ? f.prompt_tokens.reused_share : f.prompt_tokens.engine_cached_share));
+    set('fig-reused-basis', tokenIn ? 'of the prompt tokens Baton sent (token-in)' : 'cached tokens the engine reported, of all input tokens');
     set('fig-reused', number(f.prompt_tokens.reused));
     set('fig-tokenized', number(f.prompt_tokens.tokenized));
     set('fig-prefix-hits', number(f.prefix_index.hits));

@@ -104,8 +104,8 @@ async function finish(turn, response) {
   const usage = response.usage || { input_tokens_details: {} };
   const row = el('tr', { 'data-response': response.id },
     el('td', {}, turn.number),
-    el('td', {}, response.store === false ? el('code', {}, response.id)
-      : el('a', { href: '/console/chains/' + response.id, class: 'mono' }, response.id)),
+    el('td', {}, response.store === false ? el('code', { title: response.id }, shortId(response.id))
+      : el('a', { href: '/console/chains/' + response.id, class: 'mono', title: response.id }, shortId(response.id))),
     el('td', { 'data-field': 'bytes-sent' }, bytes(turn.sentBytes)),
     el('td', { 'data-field': 'full-resend' }, bytes(turn.fullBytes)),
     el('td', { 'data-field': 'overhead' }, '…'),
@@ -122,6 +122,10 @@ async function finish(turn, response) {
   } catch (e) {
     row.querySelector('[data-field=overhead]').textContent = '–';
   }
+}
+
+function shortId(id) {
+  return id.length > 16 ? id.substring(0, 14) + '…' : id;
 }
 
 function withoutIds(item) {

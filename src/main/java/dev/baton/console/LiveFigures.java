@@ -46,8 +46,8 @@ public class LiveFigures {
                           double hotHits, double redisHits, double misses) {
     }
 
-    /** What an open live stream receives. */
-    public record Subscription(Viewer viewer, Consumer<String> sink) {
+    /** An open live stream: what it receives, and how it ends when Baton stops. */
+    public record Subscription(Viewer viewer, Consumer<String> sink, Runnable end) {
     }
 
     private final MeterRegistry meters;
@@ -86,18 +86,20 @@ public class LiveFigures {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
+        streams.forEach(stream -> stream.end().run()); // open streams would hold the shutdown until its timeout
+        streams.clear();
     }
 
     /**
      * Opens a live stream for {@code viewer}: its first figure now, then one per interval. {@code null} when the
      * replica already holds its maximum of live streams.
      */
-    public Subscription subscribe(Viewer viewer, Consumer<String> sink) {
+    public Subscription subscribe(Viewer viewer, Consumer<String> sink, Runnable end) {
         synchronized (streams) {
             if (streams.size() >= config.console().maxLiveStreams()) {
                 return null;
             }
-            Subscription subscription = new Subscription(viewer, sink);
+            Subscription subscription = new Subscription(viewer, sink, end);
             streams.add(subscription);
             sink.accept(figureText(viewer));
             return subscription;
@@ -226,6 +228,15 @@ public class LiveFigures {
         double tokenized = counted("baton_prompt_tokens_total", "source", "tokenized");
         ObjectNode prompt = figure.putObject("prompt_tokens").put("reused", (long) reused).put("tokenized", (long) tokenized);
         putRatio(prompt, "reused_share", reused, reused + tokenized);
+        long input = 0;
+        long cached = 0;
+        for (Map<String, UsageTally.Sums> byTransport : usage.byTenant().values()) {
+            for (UsageTally.Sums sums : byTransport.values()) {
+                input += sums.inputTokens();
+                cached += sums.cachedTokens();
+            }
+        }
+        putRatio(prompt, "engine_cached_share", cached, input);
         figure.putObject("prefix_index").put("bytes", gauge("baton_prefix_index_bytes"))
                 .put("hits", (long) counted("baton_prefix_index_lookups_total", "result", "hit"))
                 .put("lookups", (long) counted("baton_prefix_index_lookups_total"))

@@ -169,6 +169,10 @@ public class ConsoleRoutes {
             if (!response.ended() && !response.closed() && !response.writeQueueFull()) {
                 response.write(Buffer.buffer(("event: figures\ndata: " + figure + "\n\n").getBytes(StandardCharsets.UTF_8)));
             }
+        }), () -> context.runOnContext(v -> {
+            if (!response.ended() && !response.closed()) {
+                response.end();
+            }
         }));
         if (subscription == null) {
             replies.fail(ctx, new ApiException(ApiError.rateLimited("This replica holds its maximum of "
