@@ -132,16 +132,20 @@ public class LiveFigures {
     }
 
     private synchronized void sample() {
+        samples.addLast(takeSample());
+        while (samples.size() > WINDOW + 1) {
+            samples.removeFirst();
+        }
+    }
+
+    private Sample takeSample() {
         Map<String, OverheadWindow.Buckets> firstEvent = new TreeMap<>();
         for (Timer timer : Search.in(meters).name(OVERHEAD).tag("stage", "first_event").timers()) {
             firstEvent.put(timer.getId().getTag("transport"), OverheadWindow.Buckets.of(timer.takeSnapshot()));
         }
-        samples.addLast(new Sample(System.nanoTime(), counted("baton_responses_total"), firstEvent,
+        return new Sample(System.nanoTime(), counted("baton_responses_total"), firstEvent,
                 counted("baton_store_hits_total", "tier", "hot"), counted("baton_store_hits_total", "tier", "redis"),
-                counted("baton_store_misses_total")));
-        while (samples.size() > WINDOW + 1) {
-            samples.removeFirst();
-        }
+                counted("baton_store_misses_total"));
     }
 
     private void pingRedis() {
@@ -183,10 +187,11 @@ public class LiveFigures {
         return node;
     }
 
+    /** The replica's figures: now, against the oldest sample of the window. */
     private void replicaFigures(ObjectNode figure) {
-        Sample now = samples.peekLast();
-        Sample then = samples.peekFirst();
-        double seconds = now == null || now == then ? 0 : (now.atNanos() - then.atNanos()) / 1e9;
+        Sample now = takeSample();
+        Sample then = samples.isEmpty() ? now : samples.peekFirst();
+        double seconds = now == then ? 0 : (now.atNanos() - then.atNanos()) / 1e9;
         figure.put("window_seconds", round(seconds));
         ObjectNode turns = figure.putObject("turns");
         turns.put("per_second", seconds == 0 ? 0 : round((now.responses() - then.responses()) / seconds));
@@ -195,15 +200,13 @@ public class LiveFigures {
             byStatus.put(counter.getId().getTag("status"), (long) counter.count());
         }
         ObjectNode overhead = figure.putObject("overhead_ms");
-        if (now != null) {
-            now.firstEvent().forEach((transport, later) -> {
-                OverheadWindow.Buckets earlier = then.firstEvent().getOrDefault(transport, OverheadWindow.Buckets.EMPTY);
-                ObjectNode one = overhead.putObject(transport);
-                one.put("turns", OverheadWindow.count(earlier, later));
-                putMillis(one, "p50", OverheadWindow.quantileMillis(earlier, later, 0.50));
-                putMillis(one, "p99", OverheadWindow.quantileMillis(earlier, later, 0.99));
-            });
-        }
+        now.firstEvent().forEach((transport, later) -> {
+            OverheadWindow.Buckets earlier = then.firstEvent().getOrDefault(transport, OverheadWindow.Buckets.EMPTY);
+            ObjectNode one = overhead.putObject(transport);
+            one.put("turns", OverheadWindow.count(earlier, later));
+            putMillis(one, "p50", OverheadWindow.quantileMillis(earlier, later, 0.50));
+            putMillis(one, "p99", OverheadWindow.quantileMillis(earlier, later, 0.99));
+        });
         figure.putObject("sockets").put("open", gauge("baton_ws_connections"))
                 .put("in_flight", gauge("baton_ws_in_flight_responses"))
                 .put("queued", gauge("baton_ws_queued_creates"))
@@ -211,12 +214,10 @@ public class LiveFigures {
                 .put("draining", gauge("baton_draining") > 0);
         ObjectNode hot = figure.putObject("hot_cache");
         hot.put("bytes", gauge("baton_hot_cache_bytes")).put("max_bytes", config.store().hotCacheBytes());
-        if (now != null) {
-            double hits = now.hotHits() - then.hotHits();
-            double lookups = hits + now.redisHits() - then.redisHits() + now.misses() - then.misses();
-            hot.put("lookups", (long) lookups);
-            putRatio(hot, "hit_rate", hits, lookups);
-        }
+        double hits = now.hotHits() - then.hotHits();
+        double lookups = hits + now.redisHits() - then.redisHits() + now.misses() - then.misses();
+        hot.put("lookups", (long) lookups);
+        putRatio(hot, "hit_rate", hits, lookups);
         ObjectNode redis = redisState.deepCopy();
         if (store.redisEnabled()) {
             redis.put("pending_writes", gauge("baton_redis_pending_writes"))
