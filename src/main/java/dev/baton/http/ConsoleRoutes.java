@@ -63,6 +63,7 @@ public class ConsoleRoutes {
         if (!config.console().enabled()) {
             return;
         }
+        router.route("/v1/responses").order(-30).handler(this::admitTicket); // before the upgrade gate authenticates
         router.get("/").handler(this::landing);
         router.get("/console").handler(ctx -> page(ctx, "index.html"));
         router.get("/console/").handler(ctx -> page(ctx, "index.html"));
@@ -79,6 +80,31 @@ public class ConsoleRoutes {
         router.get("/console/api/turns/:id").handler(this::turn);
         router.post("/console/api/socket-tickets").handler(ctx -> replies.ok(ctx, replies.json().createObjectNode()
                 .put("ticket", tickets.issue(viewer(ctx), ctx.request().getHeader("Authorization")))));
+        router.route("/console/api/*").failureHandler(ctx -> replies.fail(ctx,
+                ctx.failure() != null ? ctx.failure() : new IllegalStateException("status " + ctx.statusCode())));
+    }
+
+    /**
+     * The playground's WebSocket: a browser cannot send {@code Authorization} on an upgrade, so a one-time {@code ticket}
+     * from {@code POST /console/api/socket-tickets} stands for the key it was issued for — only on an upgrade of
+     * {@code /v1/responses} without a key of its own. An unknown, used or expired ticket is a 401.
+     */
+    private void admitTicket(RoutingContext ctx) {
+        String ticket = ctx.request().getParam("ticket");
+        if (ticket == null || ctx.request().getHeader("Authorization") != null
+                || !"websocket".equalsIgnoreCase(ctx.request().getHeader("upgrade"))) {
+            ctx.next();
+            return;
+        }
+        String authorization = tickets.redeem(ticket);
+        if (authorization == null) {
+            replies.fail(ctx, new ApiError(401, ApiError.INVALID_REQUEST, "invalid_api_key", "ticket",
+                    "The socket ticket is unknown, used or expired (a ticket lives 30 s and opens one socket).")
+                    .exception());
+            return;
+        }
+        ctx.request().headers().set("Authorization", authorization);
+        ctx.next();
     }
 
     private void landing(RoutingContext ctx) {

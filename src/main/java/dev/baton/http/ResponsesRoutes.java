@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
-import dev.baton.console.SocketTickets;
 import dev.baton.engine.Engine;
 import dev.baton.events.UsageEvent;
 import dev.baton.limits.InboundBytes;
@@ -70,13 +69,11 @@ public class ResponsesRoutes {
     private final Compactor compactor;
     private final Conversations conversations;
     private final BackgroundRuns background;
-    private final SocketTickets tickets;
 
-    public ResponsesRoutes(SocketTickets tickets, ResponseQueries queries, TenantDirectory tenants, Engine engine,
+    public ResponsesRoutes(ResponseQueries queries, TenantDirectory tenants, Engine engine,
                            HttpReplies replies, BatonConfig config, Offload offload, Compactor compactor,
                            Conversations conversations, BackgroundRuns background, InboundBytes inbound) {
         this.inbound = inbound;
-        this.tickets = tickets;
         this.background = background;
         this.conversations = conversations;
         this.compactor = compactor;
@@ -143,7 +140,6 @@ public class ResponsesRoutes {
         ctx.put(HttpReplies.REQUEST_ID, requestId);
         ctx.response().putHeader("x-request-id", requestId);
         try {
-            admitTicket(ctx);
             TenantId tenant = tenants.authenticate(ctx.request().getHeader("Authorization"));
             ctx.put(TenantId.class.getName(), tenant);
             reserveBody(ctx, tenant);
@@ -151,26 +147,6 @@ public class ResponsesRoutes {
         } catch (RuntimeException e) {
             replies.fail(ctx, e);
         }
-    }
-
-    /**
-     * The console playground's WebSocket: a browser cannot send {@code Authorization} on an upgrade, so a one-time
-     * {@code ticket} from {@code POST /console/api/socket-tickets} stands for the key it was issued for. Only on an
-     * upgrade of {@code /v1/responses} without a key of its own; an unknown or used ticket is a 401.
-     */
-    private void admitTicket(RoutingContext ctx) {
-        String ticket = ctx.request().getParam("ticket");
-        if (ticket == null || ctx.request().getHeader("Authorization") != null
-                || !"/v1/responses".equals(ctx.request().path())
-                || !"websocket".equalsIgnoreCase(ctx.request().getHeader("upgrade"))) {
-            return;
-        }
-        String authorization = tickets.redeem(ticket);
-        if (authorization == null) {
-            throw new ApiError(401, ApiError.INVALID_REQUEST, "invalid_api_key", "ticket",
-                    "The socket ticket is unknown, used or expired (they live 30 s and open one socket).").exception();
-        }
-        ctx.request().headers().set("Authorization", authorization);
     }
 
     /**
