@@ -16,7 +16,8 @@ import java.util.Map;
  * its variants interleaved, and writes {@code results.json}, {@code results.md} and SVG plots.
  *
  * <pre>
- *   Bench [--quick] [--out DIR] [--native PATH] [--only headline,agent-loop,history,relay,ceiling,cold-resume,token-in,safety,memory,sockets,profiles,startup]
+ *   Bench [--quick] [--out DIR] [--native PATH] [--only headline,agent-loop,history,relay,ceiling,cold-resume,token-in,safety,memory,sockets,profiles,startup,console]
+ *         [--before-jar PATH]
  *   Bench --render DIR     (results.md and plots again from DIR/results.json)
  *   Bench --render-headline DIR     (headline.md and its plots again from DIR/headline.json)
  * </pre>
@@ -27,25 +28,27 @@ import java.util.Map;
 public final class Bench {
 
     /** What to run and where to write. */
-    record Options(boolean quick, Path out, String nativeExecutable, List<String> only) {
+    record Options(boolean quick, Path out, String nativeExecutable, List<String> only, Path beforeJar) {
 
         static Options parse(String[] args) {
             boolean quick = false;
             Path out = null;
             String nativeExecutable = null;
             List<String> only = List.of();
+            Path beforeJar = null;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--quick" -> quick = true;
                     case "--out" -> out = Path.of(args[++i]);
                     case "--native" -> nativeExecutable = args[++i];
                     case "--only" -> only = List.of(args[++i].split(","));
+                    case "--before-jar" -> beforeJar = Path.of(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (use --quick, --out DIR, --native PATH, --only a,b)");
+                            + " (use --quick, --out DIR, --native PATH, --only a,b, --before-jar PATH)");
                 }
             }
             return new Options(quick, out != null ? out : Path.of(quick ? "target/bench-quick" : "docs/benchmarks"),
-                    nativeExecutable, only);
+                    nativeExecutable, only, beforeJar);
         }
 
         boolean runs(String scenario) {
@@ -153,8 +156,16 @@ public final class Bench {
             String nativeExecutable = nativeExecutable(options);
             results.put("startup", new Startup().run(options.quick() ? 1 : 3, options.quick() ? 20 : 500, nativeExecutable));
         }
+        if (options.runs("console")) {
+            log("console cost: the turn path with the console off, watched hard" + (options.beforeJar() == null ? ""
+                    : ", and before it existed"));
+            ConsoleCost.Result cost = new ConsoleCost().run(options.quick() ? ConsoleCost.Config.quick()
+                    : ConsoleCost.Config.full(), options.beforeJar());
+            ConsoleCost.write(options.out(), cost);
+            results.put("console_cost", List.of(cost));
+        }
         results.put("errors", errors(results));
-        if (options.only().equals(List.of("headline"))) {
+        if (options.only().equals(List.of("headline")) || options.only().equals(List.of("console"))) {
             return results; // its own files are written; the other scenarios' report stays
         }
         Wire.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
@@ -238,6 +249,10 @@ public final class Bench {
     private static int errorsOf(Object item) {
         if (item instanceof Headline.Result headline) {
             return headline.errors();
+        }
+        if (item instanceof ConsoleCost.Result cost) {
+            return cost.points().stream().mapToInt(ConsoleCost.Point::errors).sum()
+                    + (cost.points().get(1).figuresRead() == 0 ? 1 : 0); // the watched deployment was not watched
         }
         if (item instanceof AgentLoop.Result loop) {
             return loop.modes().values().stream().mapToInt(AgentLoop.ModeResult::errors).sum();
