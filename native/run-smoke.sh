@@ -56,6 +56,15 @@ continued=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application
   -d "{\"model\":\"baton-simulator\",\"input\":$window}" "http://127.0.0.1:$port/v1/responses")
 [ "$continued" = 200 ] || { cat "$log"; echo "run-smoke: a turn on the compacted window failed ($continued)" >&2; exit 1; }
 echo "run-smoke: compaction ok"
+# the console in the image: the landing page, its files (class-path resources), live figures and the inspector
+curl -sf "http://127.0.0.1:$port/" | grep -q 'Baton is running' || { cat "$log"; echo "run-smoke: no landing page" >&2; exit 1; }
+curl -sf "http://127.0.0.1:$port/console/assets/console.js" | grep -q 'console/api/overview' \
+  || { cat "$log"; echo "run-smoke: the console's files are missing from the image" >&2; exit 1; }
+curl -sf "http://127.0.0.1:$port/console/api/live" | python3 -c 'import json,sys; f=json.load(sys.stdin); assert f["turns"]["by_status"]["completed"] > 0 and f["recent"], f' \
+  || { cat "$log"; echo "run-smoke: no live figures" >&2; exit 1; }
+curl -sf "http://127.0.0.1:$port/console/api/chains/$id" | grep -q "\"id\":\"$id\"" \
+  || { cat "$log"; echo "run-smoke: the inspector did not find $id" >&2; exit 1; }
+echo "run-smoke: console ok"
 if [ -n "$redis_pid" ]; then
   curl -sf "http://127.0.0.1:$port/q/health/ready" | grep -qE '"redis": ?"up"' || { cat "$log"; echo "run-smoke: Redis tier not up" >&2; exit 1; }
   keys=$(redis-cli -p "$redis_port" --scan --pattern 'baton:*' | wc -l)

@@ -99,7 +99,7 @@ final class ConsoleCost {
             if (beforeJar != null) {
                 deployments.add(Deployment.nativeWithSimulator("before-console", wrapper(beforeJar), 0, 0, engine));
                 names.add("before-console");
-                descriptions.put("before-console", "the build before the console (" + beforeJar + ")");
+                descriptions.put("before-console", "the build before the console (--before-jar)");
             }
             URL watchedUrl = deployments.get(1).replica(0);
             for (int i = 0; i < 2; i++) {

@@ -72,6 +72,7 @@ public class LiveFigures {
         this.vertx = vertx;
         this.config = config;
         this.redisState = json.createObjectNode().put("configured", store.redisEnabled());
+        meters.gauge("baton_console_live_streams", streams, Set::size);
     }
 
     void start(@Observes StartupEvent start) {

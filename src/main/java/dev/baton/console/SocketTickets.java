@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * One-time tickets that let the console's playground open a WebSocket with a tenant's API key: a browser cannot put
@@ -24,6 +25,15 @@ public class SocketTickets {
     }
 
     private final Map<String, Ticket> outstanding = new LinkedHashMap<>();
+    private final LongSupplier clock;
+
+    public SocketTickets() {
+        this(System::currentTimeMillis);
+    }
+
+    SocketTickets(LongSupplier clock) {
+        this.clock = clock;
+    }
 
     /** A ticket standing for {@code authorization} (the viewer's own {@code Authorization} header). */
     public synchronized String issue(Viewer viewer, String authorization) {
@@ -32,7 +42,7 @@ public class SocketTickets {
                     "An operator key (BATON_CONSOLE_KEYS) runs no turns: use a tenant's API key in the playground.")
                     .exception();
         }
-        long now = System.currentTimeMillis();
+        long now = clock.getAsLong();
         dropExpired(now);
         if (outstanding.size() >= MAX_OUTSTANDING) {
             throw new ApiException(ApiError.rateLimited("Too many playground sockets are being opened at once on this"
@@ -46,7 +56,7 @@ public class SocketTickets {
     /** The {@code Authorization} header the ticket stands for, once; {@code null} for an unknown or expired one. */
     public synchronized String redeem(String ticket) {
         Ticket found = outstanding.remove(ticket);
-        return found == null || found.expiresAt() < System.currentTimeMillis() ? null : found.authorization();
+        return found == null || found.expiresAt() < clock.getAsLong() ? null : found.authorization();
     }
 
     private void dropExpired(long now) {
