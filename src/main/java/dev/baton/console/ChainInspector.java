@@ -38,6 +38,8 @@ public class ChainInspector {
     public static final int MAX_LIMIT = 200;
     /** Characters of an item's text shown. */
     static final int SUMMARY_CHARS = 160;
+    /** Items of a response's input or output summarised; the rest are counted (a turn may carry 10,000 items). */
+    static final int ITEMS_SHOWN = 20;
 
     private final TieredChainStore store;
     private final Conversations conversations;
@@ -188,9 +190,12 @@ public class ChainInspector {
 
     private ArrayNode summaries(List<Item> items) {
         ArrayNode list = json.createArrayNode();
-        for (Item item : items) {
+        for (Item item : items.subList(0, Math.min(items.size(), ITEMS_SHOWN))) {
             ObjectNode node = list.addObject().put("type", item.type()).put("id", item.id());
             node.put("text", summary(item, node));
+        }
+        if (items.size() > ITEMS_SHOWN) {
+            list.addObject().put("type", "more").put("text", "… and " + (items.size() - ITEMS_SHOWN) + " more items");
         }
         return list;
     }
