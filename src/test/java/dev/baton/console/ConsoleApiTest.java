@@ -151,6 +151,21 @@ class ConsoleApiTest {
     }
 
     @Test
+    void theInspectorSummarisesABoundedNumberOfItemsPerResponse() {
+        List<Map<String, Object>> input = new ArrayList<>();
+        for (int i = 0; i < ChainInspector.ITEMS_SHOWN + 5; i++) {
+            input.add(Map.of("role", "user", "content", "item " + i + " " + "x".repeat(500)));
+        }
+        String id = given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", input))
+                .when().post("/v1/responses").then().statusCode(200).extract().path("id");
+        JsonNode shown = given().when().get("/console/api/chains/" + id).then().statusCode(200)
+                .extract().as(JsonNode.class).at("/responses/0/input");
+        assertEquals(ChainInspector.ITEMS_SHOWN + 1, shown.size());
+        assertEquals("… and 5 more items", shown.get(ChainInspector.ITEMS_SHOWN).path("text").asText());
+        assertTrue(shown.get(0).path("text").asText().length() <= ChainInspector.SUMMARY_CHARS + 1, "texts cut short");
+    }
+
+    @Test
     void theInspectorFollowsAConversationToItsHead() {
         String conversation = given().contentType(ContentType.JSON).body(Map.of()).when().post("/v1/conversations")
                 .then().statusCode(200).extract().path("id");
