@@ -73,6 +73,8 @@ final class SocketSession {
     private final ArrayDeque<Long> readerBytes = new ArrayDeque<>();
     /** The bytes of each accepted create, from its frame until its turn starts (then on its {@link Lane}). */
     private final Map<CreateResponseRequest, Long> createBytes = new IdentityHashMap<>();
+    /** Parked steers a create carries, until it starts: they are committed with it, or given back if it fails. */
+    private final Map<CreateResponseRequest, Steers.Parked> carriedSteers = new IdentityHashMap<>();
     private long eventBytes; // the bytes of the event being handled, until handed to a create or given back
     private boolean aged;
     private boolean draining;
@@ -244,22 +246,25 @@ final class SocketSession {
             taken = parked;
         }
         createBytes.put(request, bytes); // before submitting: the lane may start it at once
+        if (taken != null) {
+            carriedSteers.put(request, taken); // committed when it starts, given back if it cannot
+        }
         switch (lanes.submit(streamId, request)) {
             case QUEUE_FULL -> {
                 createBytes.remove(request);
+                carriedSteers.remove(request);
                 keepParked(parked, streamId);
                 sendError(SocketRefusals.createsQueued(limits.maxQueued()), streamId);
             }
             case STREAM_LIMIT -> {
                 createBytes.remove(request);
+                carriedSteers.remove(request);
                 keepParked(parked, streamId);
                 sendError(SocketRefusals.streamLimit(limits.maxNamedLanes()), streamId);
             }
             case ACCEPTED -> {
                 eventBytes = 0; // held by the create until its turn ends
-                if (taken != null) {
-                    metrics.steers("committed", taken.steers().size());
-                } else if (parked != null) {
+                if (taken == null && parked != null) {
                     failParked(parked, streamId); // the lane moved on without the tool output they waited for
                 }
             }
@@ -284,15 +289,34 @@ final class SocketSession {
     private void guardedStart(Lane lane, CreateResponseRequest request) {
         Long bytes = createBytes.remove(request);
         lane.runningBytes = bytes == null ? 0 : bytes;
+        Steers.Parked carried = carriedSteers.remove(request);
         try {
-            start(lane, request);
+            start(lane, request, carried);
         } catch (RuntimeException failure) {
             unexpected(failure, lane.streamId);
+            giveBackSteers(lane, carried, failure);
             finished(lane, null, null);
         }
     }
 
-    private void start(Lane lane, CreateResponseRequest request) {
+    /**
+     * A create that carried parked steers did not start: a refusal to retry later (429, 503) parks them again for the
+     * retry, anything else fails them — never silently lost. Their bytes leave the create's and stay with them (parked)
+     * or are released (failed).
+     */
+    private void giveBackSteers(Lane lane, Steers.Parked carried, Throwable failure) {
+        if (carried == null) {
+            return;
+        }
+        lane.runningBytes -= carried.bytes();
+        if (retryable(failure)) {
+            keepParked(carried, lane.streamId);
+        } else {
+            failParked(carried, lane.streamId);
+        }
+    }
+
+    private void start(Lane lane, CreateResponseRequest request, Steers.Parked carried) {
         StoredResponse held = slots.holding(lane.key(), request.previousResponseId());
         if (request.previousResponseId() != null) {
             metrics.slotLookup(held != null);
@@ -310,6 +334,9 @@ final class SocketSession {
                             if (steered != null) { // its created commits the steers; later ones miss the steered response
                                 steers.ended(steered);
                                 metrics.steers("committed", steered.carried);
+                            }
+                            if (carried != null) {
+                                metrics.steers("committed", carried.steers().size());
                             }
                             try {
                                 run(lane, request, turn, held);
@@ -330,6 +357,7 @@ final class SocketSession {
                                 return;
                             }
                             sendError(failure, lane.streamId);
+                            giveBackSteers(lane, carried, failure);
                             if (retryable(failure)) {
                                 finished(lane, null, null); // overload or a store away: nothing ran, nothing is stale
                             } else {
@@ -521,7 +549,7 @@ final class SocketSession {
                 .mapToLong(SteerRequest::bytes).sum();
         lane.runningBytes += joinedBytes;
         try {
-            start(lane, successorOf(target));
+            start(lane, successorOf(target), null);
         } catch (RuntimeException failure) {
             steers.ended(target);
             successorFailed(target.queued, failure, lane.streamId);
@@ -668,6 +696,7 @@ final class SocketSession {
         inbound.close();
         readerBytes.clear();
         createBytes.clear();
+        carriedSteers.clear();
         new HashSet<>(running).forEach(Cancellable::cancel);
         running.clear();
         lanes.close();

@@ -228,6 +228,34 @@ class SteeringTest {
     }
 
     @Test
+    void parkedSteersTakenByACreateThatCannotStartAreFailedNotLost() {
+        try (WsClient ws = WsClient.connect(root)) {
+            ws.send(create("input", "Read the plan " + UUID.randomUUID(), "tools", READ_FILE, "tool_choice", "required"));
+            String target = ws.next().at("/response/id").asText();
+            ws.until(frame -> is(frame, "response.function_call_arguments.delta"));
+            ws.send(steer(target, "Mind the deadline."));
+            JsonNode completed = first(ws.until(frame -> is(frame, "response.steer.pending")), "response.completed");
+            String callId = completed.at("/response/output/0/call_id").asText();
+
+            // the create brings the tool output, but names an item that does not exist: it fails as it is prepared
+            ws.send(create("previous_response_id", target, "tools", READ_FILE, "input", List.of(
+                    Map.of("type", "function_call_output", "call_id", callId, "output", "the plan"),
+                    Map.of("type", "item_reference", "id", "msg_nowhere"))));
+            List<JsonNode> frames = ws.until(frame -> is(frame, "response.steer.failed"));
+            assertEquals("item_not_found", first(frames, "error").at("/error/code").asText(), frames.toString());
+            JsonNode failed = frames.get(frames.size() - 1);
+            assertEquals("Mind the deadline.", failed.at("/steer/input").asText(), failed.toString());
+            assertEquals("response_not_active", failed.at("/error/code").asText());
+
+            // the connection and the chain stay usable: the same tool output without the bad reference continues it
+            ws.send(create("previous_response_id", target, "tools", READ_FILE, "input", List.of(
+                    Map.of("type", "function_call_output", "call_id", callId, "output", "the plan"))));
+            JsonNode done = ws.untilTerminal().stream().filter(WsClient::terminal).findFirst().orElseThrow();
+            assertEquals("response.completed", done.path("type").asText(), done.toString());
+        }
+    }
+
+    @Test
     void refusalsReturnTheInputWithTheirCode() {
         try (WsClient ws = WsClient.connect(root)) {
             ws.send(Map.of("type", "response.steer", "previous_response_id", "resp_nowhere", "input", "hello"));
