@@ -58,6 +58,8 @@ final class ConversationLocks {
         private final AtomicBoolean released = new AtomicBoolean();
         private volatile long renewedNanos = System.nanoTime();
         private volatile boolean lost;
+        /** Completes {@code true} when the lease is lost, {@code false} when the turn lets go first. */
+        private final CompletableFuture<Boolean> ended = new CompletableFuture<>();
 
         private Held(Key key, CompletableFuture<Void> mine, String token) {
             this.key = key;
@@ -99,6 +101,15 @@ final class ConversationLocks {
             vertx.cancelTimer(renewal);
             leasesLost.increment();
             LOG.warnf("conversation %s: a running turn lost its lease (%s); stopping it", key.id(), why);
+            ended.complete(true);
+        }
+
+        /**
+         * Completes {@code true} the moment the lease is found lost — the turn is then stopped at once, not at its next
+         * event — or {@code false} once the turn released it.
+         */
+        CompletableFuture<Boolean> ended() {
+            return ended;
         }
 
         void release() {
@@ -106,6 +117,7 @@ final class ConversationLocks {
                 return;
             }
             vertx.cancelTimer(renewal);
+            ended.complete(false);
             store.release(key.tenant(), key.id(), token).subscribe().with(ok -> { }, failure -> { });
             tails.remove(key, mine);
             mine.complete(null);

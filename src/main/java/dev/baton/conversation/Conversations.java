@@ -20,6 +20,7 @@ import dev.baton.turn.TurnPipeline;
 import dev.baton.turn.TurnStep;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -154,7 +155,7 @@ public class Conversations {
         return locks.acquire(tenant, id).flatMap(lock -> get(tenant, id)
                 .flatMap(conversation -> pipeline.prepare(tenant, request.continuing(conversation.head()), null, transport)
                         .map(turn -> new Turn(turn.response(), turn.fingerprint(), turn.traceId(),
-                                turn.steps().onItem().invoke(step -> {
+                                stoppedWhenLost(lock, id, turn.steps().onItem().invoke(step -> {
                                             // the terminal step is stored already: the head's compare-and-set decides
                                             if (step.settled() == null && lock.lost()) {
                                                 throw leaseLost(id);
@@ -162,13 +163,24 @@ public class Conversations {
                                         })
                                         .onItem().call(step -> step.settled() == null ? Uni.createFrom().voidItem()
                                                 : settle(conversation, step))
-                                        .onTermination().invoke(lock::release),
+                                        .onTermination().invoke(lock::release)),
                                 () -> {
                                     turn.abandon();
                                     lock.release();
                                 }, Steering.NONE))) // as OpenAI: a conversation's responses are not steered
                 .onFailure().invoke(lock::release)
                 .onCancellation().invoke(lock::release)); // the client left before its turn existed
+    }
+
+    /**
+     * The turn's steps, failed with {@code conversation_busy} the moment its lease is found lost — even while the engine
+     * says nothing — which cancels the engine's stream; they end as they are once the turn released its lease.
+     */
+    private static Multi<TurnStep> stoppedWhenLost(ConversationLocks.Held lock, String id, Multi<TurnStep> steps) {
+        Multi<TurnStep> lost = Uni.createFrom().completionStage(lock.ended())
+                .onItem().transformToMulti(wasLost -> wasLost ? Multi.createFrom().<TurnStep>failure(leaseLost(id))
+                        : Multi.createFrom().<TurnStep>empty());
+        return Multi.createBy().merging().streams(steps, lost);
     }
 
     private Uni<Void> settle(Conversation conversation, TurnStep terminal) {

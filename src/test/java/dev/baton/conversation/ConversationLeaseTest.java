@@ -54,16 +54,36 @@ class ConversationLeaseTest {
     @Inject
     RedisDataSource redis;
 
+    /** A streamed turn on conversation {@code id}, long enough to be interrupted. */
+    static HttpResponse<InputStream> streamTurn(URL root, String id) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(root + "v1/responses")).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"baton-simulator\",\"stream\":true,"
+                        + "\"conversation\":\"" + id + "\",\"input\":\"a long answer please\"}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    /** Reads the rest of an SSE stream: each event's name into {@code events}; returns the error event's data. */
+    static JsonNode readEvents(BufferedReader lines, List<String> events) throws IOException {
+        JsonNode error = null;
+        String event = null;
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            if (line.startsWith("event: ")) {
+                event = line.substring(7);
+                events.add(event);
+            } else if (line.startsWith("data: ") && "error".equals(event)) {
+                error = Requests.asTree(line.substring(6));
+            }
+        }
+        return error;
+    }
+
     @Test
     void aTurnWhoseLeaseIsTakenStopsWithConversationBusyAndMovesNothing() throws Exception {
         String id = given().contentType(ContentType.JSON).body(Map.of()).when().post("/v1/conversations")
                 .then().statusCode(200).extract().path("id");
         double lostBefore = lost();
-        HttpResponse<InputStream> turn = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(root + "v1/responses")).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"baton-simulator\",\"stream\":true,"
-                        + "\"conversation\":\"" + id + "\",\"input\":\"a long answer please\"}")).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> turn = streamTurn(root, id);
         List<String> events = new ArrayList<>();
         JsonNode error = null;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(turn.body(), StandardCharsets.UTF_8))) {
@@ -71,15 +91,7 @@ class ConversationLeaseTest {
             // another turn (a replica that took over) holds the conversation now
             redis.value(String.class).set(WithRedis.conversationKey("default", id) + ":lease", "another-turn",
                     new SetArgs().px(60_000));
-            String event = null;
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                if (line.startsWith("event: ")) {
-                    event = line.substring(7);
-                    events.add(event);
-                } else if (line.startsWith("data: ") && "error".equals(event)) {
-                    error = Requests.asTree(line.substring(6));
-                }
-            }
+            error = readEvents(lines, events);
         }
         assertTrue(!events.contains("response.completed"), "a turn that lost its lease is not completed: " + events);
         assertEquals("error", events.get(events.size() - 1), "it ends with an error: " + events);
@@ -101,11 +113,7 @@ class ConversationLeaseTest {
     void aTurnThatCannotRenewItsLeaseForAWholeLeaseStops() throws Exception {
         String id = given().contentType(ContentType.JSON).body(Map.of()).when().post("/v1/conversations")
                 .then().statusCode(200).extract().path("id");
-        HttpResponse<InputStream> turn = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(root + "v1/responses")).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"baton-simulator\",\"stream\":true,"
-                        + "\"conversation\":\"" + id + "\",\"input\":\"a long answer please\"}")).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> turn = streamTurn(root, id);
         List<String> events = new ArrayList<>();
         JsonNode error = null;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(turn.body(), StandardCharsets.UTF_8))) {
@@ -113,15 +121,7 @@ class ConversationLeaseTest {
             // Redis stops answering (frozen, or cut off): the lease may expire there and another replica take it
             signal("STOP", RedisServer.current().pid());
             try {
-                String event = null;
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    if (line.startsWith("event: ")) {
-                        event = line.substring(7);
-                        events.add(event);
-                    } else if (line.startsWith("data: ") && "error".equals(event)) {
-                        error = Requests.asTree(line.substring(6));
-                    }
-                }
+                error = readEvents(lines, events);
             } finally {
                 signal("CONT", RedisServer.current().pid());
             }
