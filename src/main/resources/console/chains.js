@@ -3,6 +3,8 @@ import { api, el, number, navigate, showError, state } from './console.js';
 
 let next = null;
 let current = null;
+let loading = 0;      // the latest request: answers to an older one (another chain) are dropped
+let lastShown = null; // the oldest response shown so far: the one a steered response on the next page continued
 
 export function showChains(id) {
   const tenantInput = document.getElementById('chain-tenant');
@@ -20,29 +22,42 @@ function tenantQuery() {
 }
 
 async function load(id, fresh) {
-  current = id;
+  current = fresh ? id : current;
+  const request = ++loading;
   const list = document.getElementById('chain');
   const summary = document.getElementById('chain-summary');
-  if (fresh) { list.replaceChildren(); summary.textContent = 'loading…'; }
+  const more = document.getElementById('chain-more');
+  more.disabled = true;
+  if (fresh) { list.replaceChildren(); summary.textContent = 'loading…'; lastShown = null; more.hidden = true; }
   try {
     const page = await api('/console/api/chains/' + encodeURIComponent(id) + '?limit=50' + tenantQuery());
+    if (request !== loading) return;
     if (fresh) {
       summary.replaceChildren(
         page.conversation ? `Conversation ${page.conversation} · ` : '',
         `tenant ${page.tenant} · seen from replica ${page.replica} · state: ${page.state}`,
         page.redis_unavailable ? ' · Redis unreachable: showing what this replica holds' : '');
     }
-    for (const response of page.responses) list.append(entry(response));
+    for (const response of page.responses) {
+      if (response.incomplete_reason === 'steered' && !response.steered_into && lastShown) {
+        response.steered_into = lastShown; // it continued on the page before
+      }
+      list.append(entry(response));
+      lastShown = response.id;
+    }
     if (page.missing_ancestor) {
       list.append(el('li', { class: 'missing' }, 'The chain goes on to ', el('code', {}, page.missing_ancestor),
         ', which is no longer stored (expired, deleted, or store=false on another connection).'));
     }
     next = page.next;
-    document.getElementById('chain-more').hidden = !next;
+    more.hidden = !next;
     showError('');
   } catch (e) {
+    if (request !== loading) return;
     summary.textContent = '';
     showError(e.message);
+  } finally {
+    if (request === loading) more.disabled = false;
   }
 }
 
@@ -81,4 +96,4 @@ document.getElementById('chain-form').addEventListener('submit', event => {
   current = null;
   navigate('/console/chains/' + encodeURIComponent(id));
 });
-document.getElementById('chain-more').addEventListener('click', () => next && load(next, false));
+document.getElementById('chain-more').addEventListener('click', () => next && !document.getElementById('chain-more').disabled && load(next, false));

@@ -61,7 +61,7 @@ export function bytes(value) {
   return (unit === 0 ? n : n.toFixed(1)) + ' ' + units[unit];
 }
 
-function askForKey() {
+export function askForKey() {
   for (const page of document.querySelectorAll('.page')) page.hidden = true;
   document.getElementById('key-form').hidden = false;
 }
@@ -97,7 +97,11 @@ async function route() {
   }
   if (page !== 'live') hideLive();
   if (page === 'live') showLive();
-  if (page === 'chains') showChains(decodeURIComponent(path.substring('/console/chains/'.length)));
+  if (page === 'chains') {
+    let id = path.substring('/console/chains/'.length);
+    try { id = decodeURIComponent(id); } catch (e) { /* a malformed path: looked up as it is */ }
+    showChains(id);
+  }
   if (page === 'playground') showPlayground();
 }
 

@@ -1,24 +1,36 @@
 // The live page: one server-sent event stream of figures (read with fetch, which can carry the key).
-import { authHeaders, el, number, bytes, showError } from './console.js';
+import { askForKey, authHeaders, el, number, bytes, showError } from './console.js';
 
-let reader = null;
+let session = null;  // the live stream's session: one at a time, ended by hideLive
 const turnRates = [];
 
 export function hideLive() {
-  if (reader) { reader.cancel().catch(() => {}); reader = null; }
+  if (session) { session.abort(); session = null; }
 }
 
-export async function showLive() {
-  if (reader) return;
+/** Opens the live stream (once), reading figures until the page is left; reconnects with a growing pause. */
+export function showLive() {
+  if (session) return;
+  const mine = new AbortController();
+  session = mine;
+  stream(mine, 500);
+}
+
+async function stream(mine, pauseMs) {
   const status = document.getElementById('live-status');
+  status.textContent = 'connecting…';
+  let failure = null;
   try {
-    const reply = await fetch('/console/api/live/stream', { headers: authHeaders() });
+    const reply = await fetch('/console/api/live/stream', { headers: authHeaders(), signal: mine.signal });
     if (!reply.ok) {
       const body = await reply.json().catch(() => ({}));
+      if (reply.status === 401) { hideLive(); askForKey(); }
       throw new Error(body.error ? body.error.message : 'HTTP ' + reply.status);
     }
-    reader = reply.body.getReader();
     status.textContent = 'live';
+    showError('');
+    pauseMs = 500;
+    const reader = reply.body.getReader();
     const decoder = new TextDecoder();
     let buffered = '';
     for (;;) {
@@ -30,16 +42,16 @@ export async function showLive() {
         const event = buffered.substring(0, end);
         buffered = buffered.substring(end + 2);
         const data = event.split('\n').filter(line => line.startsWith('data: ')).map(line => line.substring(6)).join('\n');
-        if (data) render(JSON.parse(data));
+        if (data && session === mine) render(JSON.parse(data));
       }
     }
-    status.textContent = 'disconnected';
   } catch (e) {
-    if (reader) showError('Live view: ' + e.message);
-    status.textContent = 'disconnected';
-  } finally {
-    reader = null;
+    failure = e;
   }
+  if (session !== mine || mine.signal.aborted) return; // the page was left, or a newer stream took over
+  status.textContent = 'disconnected, retrying…';
+  if (failure) showError('Live view: ' + failure.message);
+  setTimeout(() => { if (session === mine) stream(mine, Math.min(pauseMs * 2, 10000)); }, pauseMs);
 }
 
 function set(id, text) {

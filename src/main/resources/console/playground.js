@@ -2,10 +2,13 @@
 import { api, authHeaders, el, number, bytes, showError, state } from './console.js';
 
 let socket = null;
+let connecting = null; // the connection being opened, shared by whoever needs it meanwhile
 let previous = null;
+let previousStored = true; // whether the chain's latest response is stored (else it lives on this socket only)
 let history = [];   // every item so far, as a client without Baton would re-send them
 let pending = null; // the turn in flight
 let turnCount = 0;
+let chain = 0;      // bumped by "New chain": a turn of an earlier chain no longer moves the chain on
 
 export function showPlayground() {
   const model = document.getElementById('turn-model');
@@ -28,8 +31,15 @@ async function socketUrl() {
   return base + '?ticket=' + encodeURIComponent(body.ticket);
 }
 
-async function connect() {
-  if (socket && socket.readyState === WebSocket.OPEN) return socket;
+function connect() {
+  if (socket && socket.readyState === WebSocket.OPEN) return Promise.resolve(socket);
+  if (!connecting) {
+    connecting = open().finally(() => { connecting = null; });
+  }
+  return connecting;
+}
+
+async function open() {
   const status = document.getElementById('socket-status');
   status.textContent = 'connecting…';
   const url = await socketUrl();
@@ -38,11 +48,13 @@ async function connect() {
     ws.onopen = () => { socket = ws; status.textContent = 'connected: one socket, state kept on it'; resolve(ws); };
     ws.onerror = () => reject(new Error('the WebSocket could not connect'));
     ws.onclose = event => {
+      if (socket !== ws) return; // an older socket
       status.textContent = `closed (${event.code}${event.reason ? ': ' + event.reason : ''})`;
       socket = null;
+      if (!previousStored) previous = null; // its state lived on this socket: the next turn starts a new chain
       if (pending) { finishWithError(pending, 'the socket closed during the turn'); }
     };
-    ws.onmessage = message => onEvent(JSON.parse(message.data));
+    ws.onmessage = message => { if (socket === ws) onEvent(JSON.parse(message.data)); };
   });
 }
 
@@ -65,11 +77,21 @@ async function send(text) {
   if (previous) frame.previous_response_id = previous;
   const body = JSON.stringify(frame);
   const fullResend = JSON.stringify({ type: 'response.create', model, store, input: history.concat(input) });
-  const ws = await connect();
-  bubble('user', text);
-  pending = { input, sentBytes: utf8Length(body), fullBytes: utf8Length(fullResend), startedAt: performance.now(),
-    firstDeltaMs: null, reply: bubble('assistant', ''), number: ++turnCount };
+  // the turn is pending before anything is awaited: a second submit meanwhile is ignored
+  const turn = { input, store, chain, sentBytes: utf8Length(body), fullBytes: utf8Length(fullResend), startedAt: 0,
+    firstDeltaMs: null, reply: null, number: ++turnCount };
+  pending = turn;
   document.getElementById('send').disabled = true;
+  bubble('user', text);
+  turn.reply = bubble('assistant', '');
+  let ws;
+  try {
+    ws = await connect();
+  } catch (e) {
+    finishWithError(turn, e.message);
+    return;
+  }
+  turn.startedAt = performance.now();
   ws.send(body);
 }
 
@@ -87,7 +109,7 @@ function onEvent(event) {
 }
 
 function finishWithError(turn, message) {
-  pending = null;
+  if (pending === turn) pending = null;
   turn.reply.classList.add('error');
   turn.reply.textContent += ' [' + message + ']';
   showError(message);
@@ -97,8 +119,9 @@ function finishWithError(turn, message) {
 async function finish(turn, response) {
   pending = null;
   document.getElementById('send').disabled = false;
-  if (response.status === 'completed' || response.status === 'incomplete') {
+  if (turn.chain === chain && (response.status === 'completed' || response.status === 'incomplete')) {
     previous = response.id;
+    previousStored = turn.store;
     history = history.concat(turn.input, response.output.map(item => withoutIds(item)));
   }
   const usage = response.usage || { input_tokens_details: {} };
@@ -139,12 +162,14 @@ document.getElementById('turn-form').addEventListener('submit', event => {
   event.preventDefault();
   const input = document.getElementById('turn-input');
   const text = input.value.trim();
-  if (!text || pending) return;
+  if (!text || pending || document.getElementById('send').disabled) return;
   input.value = '';
   send(text).catch(e => { showError(e.message); document.getElementById('send').disabled = false; });
 });
 document.getElementById('new-chain').addEventListener('click', () => {
+  chain++;
   previous = null;
+  previousStored = true;
   history = [];
   document.getElementById('transcript').replaceChildren();
 });

@@ -35,7 +35,7 @@ import java.util.List;
 @ApplicationScoped
 public class ChainInspector {
 
-    public static final int MAX_LIMIT = 200;
+    public static final int MAX_LIMIT = 100;
     /** Characters of an item's text shown. */
     static final int SUMMARY_CHARS = 160;
     /** Items of a response's input or output summarised; the rest are counted (a turn may carry 10,000 items). */
@@ -58,8 +58,11 @@ public class ChainInspector {
         this.json = json;
     }
 
-    /** The chain ending at {@code id} (a response, or a conversation's head), newest first, {@code limit} at most. */
-    public Uni<ObjectNode> inspect(TenantId tenant, String id, int limit) {
+    /**
+     * The chain ending at {@code id} (a response, or a conversation's head) of {@code tenant}, newest first,
+     * {@code limit} at most, as {@code viewer} may see it (upstream endpoints only for operators).
+     */
+    public Uni<ObjectNode> inspect(Viewer viewer, TenantId tenant, String id, int limit) {
         int bounded = Math.max(1, Math.min(limit, MAX_LIMIT));
         if (id.startsWith("conv_")) {
             return conversations.get(tenant, id).flatMap(conversation -> {
@@ -68,10 +71,10 @@ public class ChainInspector {
                     empty.put("conversation", id);
                     return Uni.createFrom().item(empty);
                 }
-                return walk(tenant, conversation.head(), bounded).map(found -> found.put("conversation", id));
+                return walk(viewer, tenant, conversation.head(), bounded).map(found -> found.put("conversation", id));
             });
         }
-        return walk(tenant, id, bounded);
+        return walk(viewer, tenant, id, bounded);
     }
 
     private ObjectNode page(TenantId tenant, String id) {
@@ -83,11 +86,15 @@ public class ChainInspector {
         return page;
     }
 
-    private Uni<ObjectNode> walk(TenantId tenant, String headId, int limit) {
+    private Uni<ObjectNode> walk(Viewer viewer, TenantId tenant, String headId, int limit) {
         ObjectNode page = page(tenant, headId);
         ArrayNode responses = (ArrayNode) page.get("responses");
         List<String> newerIds = new ArrayList<>();
-        return step(tenant, headId, limit, page, responses, newerIds).map(done -> {
+        return step(viewer, tenant, headId, limit, page, responses, newerIds).map(done -> {
+            if (responses.isEmpty() && page.path("redis_unavailable").asBoolean()) {
+                throw new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null, "Redis is unreachable and"
+                        + " this replica does not hold '" + headId + "'; retry shortly.").exception();
+            }
             if (responses.isEmpty()) {
                 throw ApiError.notFound("No response or conversation with id '" + headId + "' in this tenant.")
                         .exception();
@@ -97,8 +104,8 @@ public class ChainInspector {
     }
 
     /** Loads one response, adds it, and goes on to its parent until {@code limit} or the chain's root. */
-    private Uni<Boolean> step(TenantId tenant, String id, int left, ObjectNode page, ArrayNode responses,
-                              List<String> newerIds) {
+    private Uni<Boolean> step(Viewer viewer, TenantId tenant, String id, int left, ObjectNode page,
+                              ArrayNode responses, List<String> newerIds) {
         if (left == 0) {
             page.put("next", id);
             return Uni.createFrom().item(true);
@@ -114,17 +121,17 @@ public class ChainInspector {
                 return Uni.createFrom().item(true);
             }
             String newer = newerIds.isEmpty() ? null : newerIds.get(newerIds.size() - 1);
-            responses.add(describe(located, newer));
+            responses.add(describe(viewer, located, newer));
             newerIds.add(id);
             String parent = located.response().response().previousResponseId();
             if (parent == null) {
                 return Uni.createFrom().item(true);
             }
-            return step(tenant, parent, left - 1, page, responses, newerIds);
+            return step(viewer, tenant, parent, left - 1, page, responses, newerIds);
         });
     }
 
-    private ObjectNode describe(Located located, String newerId) {
+    private ObjectNode describe(Viewer viewer, Located located, String newerId) {
         StoredResponse stored = located.response();
         ResponseObject response = stored.response();
         ObjectNode node = json.createObjectNode();
@@ -170,12 +177,14 @@ public class ChainInspector {
             node.set("safety", safety);
         }
         if (stored.affinity() != null) {
-            node.putObject("affinity").put("key", digestOf(stored.affinity().key()))
-                    .put("endpoint", stored.affinity().endpoint());
+            ObjectNode affinity = node.putObject("affinity").put("key", digestOf(stored.affinity().key()));
+            if (viewer.seesEveryTenant()) { // an endpoint's name can be its upstream's host and port
+                affinity.put("endpoint", stored.affinity().endpoint());
+            }
         }
         UsageEvent turn = usage.recent(response.id());
         if (turn != null) {
-            node.set("turn", live.turn(turn)); // served by this replica lately: transport, overhead, TTFT
+            node.set("turn", live.turn(viewer, turn)); // served by this replica lately: transport, overhead, TTFT
         }
         return node;
     }
@@ -212,8 +221,7 @@ public class ChainInspector {
         }
         if (item instanceof FunctionCallOutputItem output) {
             node.put("call_id", output.callId());
-            JsonNode value = output.output();
-            return shorten(value == null ? "" : value.isTextual() ? value.textValue() : value.toString());
+            return shorten(outputText(output.output()));
         }
         if (item instanceof ReasoningItem) {
             return "(reasoning)";
@@ -224,6 +232,25 @@ public class ChainInspector {
         return "";
     }
 
+    /** A tool output's text: its string, or its content parts' (never the whole JSON of a large output). */
+    private static String outputText(JsonNode value) {
+        if (value == null) {
+            return "";
+        }
+        if (value.isTextual()) {
+            return value.textValue();
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : value) {
+            if (text.length() > SUMMARY_CHARS) {
+                break;
+            }
+            JsonNode piece = part.get("text");
+            appendBounded(text, piece != null && piece.isTextual() ? piece.textValue() : "[" + part.path("type").asText("part") + "]");
+        }
+        return text.toString().strip();
+    }
+
     private static String text(List<ContentPart> parts) {
         StringBuilder text = new StringBuilder();
         for (ContentPart part : parts) {
@@ -231,9 +258,17 @@ public class ChainInspector {
                 break;
             }
             String piece = part.text();
-            text.append(piece == null ? "[" + part.type() + "]" : piece).append(' ');
+            appendBounded(text, piece == null ? "[" + part.type() + "]" : piece);
         }
         return shorten(text.toString().strip());
+    }
+
+    /** Appends at most what a summary can show (a part may be megabytes). */
+    private static void appendBounded(StringBuilder text, String piece) {
+        int room = SUMMARY_CHARS + 1 - text.length();
+        if (room > 0) {
+            text.append(piece, 0, Math.min(piece.length(), room)).append(' ');
+        }
     }
 
     private static String shorten(String text) {

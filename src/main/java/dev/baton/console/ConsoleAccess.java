@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 /**
  * Who may open the console (docs/console.md "Access"). Without API keys and without {@code BATON_CONSOLE_KEYS} it is
@@ -20,13 +22,30 @@ import java.util.List;
 @ApplicationScoped
 public class ConsoleAccess {
 
+    private static final Logger LOG = Logger.getLogger(ConsoleAccess.class);
+
     private final TenantDirectory tenants;
     private final List<byte[]> operatorKeyHashes;
     private final boolean operatorKeysConfigured;
 
     @Inject
     public ConsoleAccess(TenantDirectory tenants, BatonConfig config) {
-        this(tenants, config.console().keys().orElse(List.of()), config.console().keys().isPresent());
+        this(tenants, config.console().keys().orElse(List.of()),
+                config.console().keys().isPresent() || setButEmpty());
+    }
+
+    /**
+     * Whether {@code BATON_CONSOLE_KEYS} is set to nothing (a secret that did not arrive): the configuration reads it
+     * as absent, which would open the console; it stays closed instead.
+     */
+    private static boolean setButEmpty() {
+        String raw = ConfigProvider.getConfig().getConfigValue("baton.console.keys").getRawValue();
+        boolean empty = raw != null || System.getenv("BATON_CONSOLE_KEYS") != null;
+        if (empty) {
+            LOG.warn("BATON_CONSOLE_KEYS is set but holds no key: the console admits no operator key (and stays closed"
+                    + " where Baton has no API keys)");
+        }
+        return empty;
     }
 
     ConsoleAccess(TenantDirectory tenants, List<String> operatorKeys, boolean operatorKeysConfigured) {

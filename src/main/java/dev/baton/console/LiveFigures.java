@@ -46,8 +46,22 @@ public class LiveFigures {
                           double hotHits, double redisHits, double misses) {
     }
 
-    /** An open live stream: what it receives, and how it ends when Baton stops. */
-    public record Subscription(Viewer viewer, Consumer<String> sink, Runnable end) {
+    /**
+     * An open live stream: who watches (and the key that let them in, checked again on every figure: a revoked key
+     * ends its streams), what it receives, and how it ends.
+     */
+    public static final class Subscription {
+        private volatile Viewer viewer;
+        private final String authorization;
+        private final Consumer<String> sink;
+        private final Runnable end;
+
+        Subscription(Viewer viewer, String authorization, Consumer<String> sink, Runnable end) {
+            this.viewer = viewer;
+            this.authorization = authorization;
+            this.sink = sink;
+            this.end = end;
+        }
     }
 
     private final MeterRegistry meters;
@@ -62,8 +76,11 @@ public class LiveFigures {
     private volatile ObjectNode redisState;
     private long timer = -1;
 
+    private final ConsoleAccess access;
+
     public LiveFigures(MeterRegistry meters, ReplicaIdentity replica, UsageTally usage, TieredChainStore store,
-                       ObjectMapper json, Vertx vertx, BatonConfig config) {
+                       ObjectMapper json, Vertx vertx, BatonConfig config, ConsoleAccess access) {
+        this.access = access;
         this.meters = meters;
         this.replica = replica;
         this.usage = usage;
@@ -87,24 +104,33 @@ public class LiveFigures {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-        streams.forEach(stream -> stream.end().run()); // open streams would hold the shutdown until its timeout
+        streams.forEach(stream -> stream.end.run()); // open streams would hold the shutdown until its timeout
         streams.clear();
     }
 
     /**
-     * Opens a live stream for {@code viewer}: its first figure now, then one per interval. {@code null} when the
-     * replica already holds its maximum of live streams.
+     * Opens a live stream for {@code viewer}, let in by {@code authorization}: its first figure now, then one per
+     * interval. {@code null} when the replica holds its maximum of live streams, or this tenant its share of them
+     * (a quarter), so one tenant cannot take every stream.
      */
-    public Subscription subscribe(Viewer viewer, Consumer<String> sink, Runnable end) {
+    public Subscription subscribe(Viewer viewer, String authorization, Consumer<String> sink, Runnable end) {
         synchronized (streams) {
-            if (streams.size() >= config.console().maxLiveStreams()) {
+            int max = config.console().maxLiveStreams();
+            long ofTenant = viewer.seesEveryTenant() ? 0
+                    : streams.stream().filter(stream -> viewer.equals(stream.viewer)).count();
+            if (streams.size() >= max || ofTenant >= perTenantStreams(max)) {
                 return null;
             }
-            Subscription subscription = new Subscription(viewer, sink, end);
+            Subscription subscription = new Subscription(viewer, authorization, sink, end);
             streams.add(subscription);
             sink.accept(figureText(viewer));
             return subscription;
         }
+    }
+
+    /** Live streams one tenant's key may hold: a quarter of the replica's, at least one. */
+    static int perTenantStreams(int maxLiveStreams) {
+        return Math.max(1, maxLiveStreams / 4);
     }
 
     public void unsubscribe(Subscription subscription) {
@@ -120,7 +146,21 @@ public class LiveFigures {
         pingRedis();
         Map<Viewer, String> byViewer = new HashMap<>();
         for (Subscription stream : streams) {
-            stream.sink().accept(byViewer.computeIfAbsent(stream.viewer(), this::figureText));
+            if (!stillAdmitted(stream)) {
+                streams.remove(stream);
+                stream.end.run();
+                continue;
+            }
+            stream.sink.accept(byViewer.computeIfAbsent(stream.viewer, this::figureText));
+        }
+    }
+
+    /** Whether the stream's key still lets its viewer in, as it did (a key file reload may have revoked it). */
+    private boolean stillAdmitted(Subscription stream) {
+        try {
+            return stream.viewer.equals(access.viewer(stream.authorization));
+        } catch (RuntimeException revoked) {
+            return false;
         }
     }
 
@@ -166,7 +206,7 @@ public class LiveFigures {
     public synchronized ObjectNode figure(Viewer viewer) {
         ObjectNode figure = json.createObjectNode();
         figure.put("at", System.currentTimeMillis());
-        figure.set("replica", identity());
+        figure.set("replica", identity(viewer));
         if (viewer.seesEveryTenant()) {
             replicaFigures(figure);
         }
@@ -175,8 +215,11 @@ public class LiveFigures {
         return figure;
     }
 
-    /** Version, replica, engine, models, endpoints, state tier: no secret. */
-    public ObjectNode identity() {
+    /**
+     * Version, replica, engine, models, state tier, and for operators the upstream endpoints (a name can be an
+     * upstream's host and port): no secret.
+     */
+    public ObjectNode identity(Viewer viewer) {
         ObjectNode node = json.createObjectNode();
         node.put("version", replica.version()).put("replica", replica.replica())
                 .put("started_at", replica.startedAtMillis()).put("engine", replica.engine())
@@ -184,7 +227,9 @@ public class LiveFigures {
         ArrayNode models = node.putArray("models");
         replica.models().forEach(models::add);
         ArrayNode endpoints = node.putArray("endpoints");
-        replica.endpoints().forEach((name, up) -> endpoints.addObject().put("name", name).put("up", up));
+        if (viewer.seesEveryTenant()) {
+            replica.endpoints().forEach((name, up) -> endpoints.addObject().put("name", name).put("up", up));
+        }
         return node;
     }
 
@@ -285,7 +330,7 @@ public class LiveFigures {
                 break;
             }
             if (viewer.seesEveryTenant() || viewer.tenant().value().equals(event.tenant())) {
-                recent.add(turn(event));
+                recent.add(turn(viewer, event));
             }
         }
         return recent;
@@ -294,17 +339,19 @@ public class LiveFigures {
     /** A response among this replica's latest that {@code viewer} may see, or {@code null}. */
     public ObjectNode recentTurn(Viewer viewer, String responseId) {
         UsageEvent event = usage.recent(responseId);
-        return event == null || !viewer.sees(new TenantId(event.tenant())) ? null : turn(event);
+        return event == null || !viewer.sees(new TenantId(event.tenant())) ? null : turn(viewer, event);
     }
 
-    /** One finished response as the console shows it. */
-    public ObjectNode turn(UsageEvent event) {
+    /** One finished response as {@code viewer} sees it (the upstream endpoint only for operators). */
+    public ObjectNode turn(Viewer viewer, UsageEvent event) {
         ObjectNode node = json.createObjectNode().put("response_id", event.responseId()).put("tenant", event.tenant())
                 .put("model", event.model()).put("transport", event.transport()).put("status", event.status())
                 .put("input_tokens", event.inputTokens()).put("cached_tokens", event.cachedTokens())
                 .put("output_tokens", event.outputTokens()).put("duration_ms", event.durationMs())
                 .put("finished_at", event.finishedAt());
-        node.put("endpoint", event.endpoint());
+        if (viewer.seesEveryTenant()) {
+            node.put("endpoint", event.endpoint());
+        }
         if (event.ttftMs() == null) {
             node.putNull("ttft_ms");
         } else {

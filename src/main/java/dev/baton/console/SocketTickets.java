@@ -20,6 +20,8 @@ public class SocketTickets {
 
     static final long LIFETIME_MILLIS = 30_000;
     static final int MAX_OUTSTANDING = 256;
+    /** Outstanding tickets of one key: one tenant cannot take every ticket. */
+    static final int MAX_PER_KEY = 16;
 
     private record Ticket(String authorization, long expiresAt) {
     }
@@ -28,7 +30,7 @@ public class SocketTickets {
     private final LongSupplier clock;
 
     public SocketTickets() {
-        this(System::currentTimeMillis);
+        this(() -> System.nanoTime() / 1_000_000); // monotonic: a wall-clock step must not expire or revive tickets
     }
 
     SocketTickets(LongSupplier clock) {
@@ -44,7 +46,8 @@ public class SocketTickets {
         }
         long now = clock.getAsLong();
         dropExpired(now);
-        if (outstanding.size() >= MAX_OUTSTANDING) {
+        long ofKey = outstanding.values().stream().filter(t -> t.authorization().equals(authorization)).count();
+        if (outstanding.size() >= MAX_OUTSTANDING || ofKey >= MAX_PER_KEY) {
             throw new ApiException(ApiError.rateLimited("Too many playground sockets are being opened at once on this"
                     + " replica; retry in a few seconds."), 5);
         }

@@ -2,6 +2,7 @@ package dev.baton.events;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -45,6 +46,7 @@ public class UsageTally {
 
     private final Map<String, Map<String, Adders>> byTenantAndTransport = new ConcurrentHashMap<>();
     private final UsageEvent[] recent = new UsageEvent[RECENT_KEPT];
+    private final Map<String, UsageEvent> recentById = new HashMap<>(RECENT_KEPT * 2);
     private long recorded;
 
     public void record(UsageEvent event) {
@@ -53,7 +55,13 @@ public class UsageTally {
         byTenantAndTransport.computeIfAbsent(tenant, key -> new ConcurrentHashMap<>())
                 .computeIfAbsent(event.transport(), key -> new Adders()).add(event);
         synchronized (recent) {
-            recent[(int) (recorded++ % RECENT_KEPT)] = event;
+            int slot = (int) (recorded++ % RECENT_KEPT);
+            UsageEvent leaving = recent[slot];
+            if (leaving != null) {
+                recentById.remove(leaving.responseId(), leaving);
+            }
+            recent[slot] = event;
+            recentById.put(event.responseId(), event);
         }
     }
 
@@ -79,13 +87,8 @@ public class UsageTally {
     /** The usage event of a response among the latest this replica finished, or {@code null}. */
     public UsageEvent recent(String responseId) {
         synchronized (recent) {
-            for (UsageEvent event : recent) {
-                if (event != null && event.responseId().equals(responseId)) {
-                    return event;
-                }
-            }
+            return recentById.get(responseId);
         }
-        return null;
     }
 
     /** The latest finished responses, newest first, at most {@code limit}. */

@@ -36,7 +36,7 @@ public class ConsoleRoutes {
     private static final String VIEWER = "baton.console.viewer";
     /** A {@code Host} header that is safe to echo into the landing page's examples. */
     private static final Pattern SAFE_HOST = Pattern.compile("[A-Za-z0-9.\\-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}](:[0-9]{1,5})?");
-    private static final String PAGE_SECURITY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:;"
+    private static final String PAGE_SECURITY = "default-src 'self'; connect-src 'self'; img-src 'self' data:;"
             + " style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     private final BatonConfig config;
@@ -151,7 +151,7 @@ public class ConsoleRoutes {
 
     private void overview(RoutingContext ctx) {
         Viewer viewer = viewer(ctx);
-        ObjectNode body = live.identity();
+        ObjectNode body = live.identity(viewer);
         ObjectNode you = body.putObject("viewer");
         you.put("open", access.open()).put("sees_every_tenant", viewer.seesEveryTenant())
                 .put("runs_turns", viewer.runsTurns());
@@ -167,7 +167,7 @@ public class ConsoleRoutes {
             tenant = asked == null || asked.isBlank() ? TenantId.OPEN : new TenantId(asked.strip());
         }
         int limit = HttpReplies.intParam(ctx, "limit", 50, 1, ChainInspector.MAX_LIMIT);
-        replies.reply(ctx, inspector.inspect(tenant, ctx.pathParam("id"), limit));
+        replies.reply(ctx, inspector.inspect(viewer, tenant, ctx.pathParam("id"), limit));
     }
 
     /** A response among the latest this replica finished: its transport, Baton's overhead, TTFT, tokens. */
@@ -191,7 +191,8 @@ public class ConsoleRoutes {
         Context context = Vertx.currentContext();
         response.setChunked(true).putHeader("content-type", "text/event-stream")
                 .putHeader("x-accel-buffering", "no");
-        LiveFigures.Subscription subscription = live.subscribe(viewer(ctx), figure -> context.runOnContext(v -> {
+        LiveFigures.Subscription subscription = live.subscribe(viewer(ctx), ctx.request().getHeader("Authorization"),
+                figure -> context.runOnContext(v -> {
             if (!response.ended() && !response.closed() && !response.writeQueueFull()) {
                 response.write(Buffer.buffer(("event: figures\ndata: " + figure + "\n\n").getBytes(StandardCharsets.UTF_8)));
             }
@@ -202,7 +203,8 @@ public class ConsoleRoutes {
         }));
         if (subscription == null) {
             replies.fail(ctx, new ApiException(ApiError.rateLimited("This replica holds its maximum of "
-                    + config.console().maxLiveStreams() + " live console views (BATON_CONSOLE_MAX_LIVE_STREAMS)."), 5));
+                    + config.console().maxLiveStreams() + " live console views (BATON_CONSOLE_MAX_LIVE_STREAMS),"
+                    + " or this tenant its quarter of them."), 5));
             return;
         }
         response.closeHandler(closed -> live.unsubscribe(subscription));

@@ -105,7 +105,7 @@ public class HotCache {
     /** The cached response, or {@code null}, without counting a hit or a miss: for the console's inspector. */
     public StoredResponse peek(TenantId tenant, String responseId) {
         Key key = new Key(tenant, responseId);
-        Entry entry = cache.asMap().get(key);
+        Entry entry = cache.policy().getIfPresentQuietly(key); // no stats, and no say in what is evicted
         return entry != null ? entry.response() : recent.get(key);
     }
 

@@ -81,9 +81,11 @@ public final class RedisTier {
                 });
     }
 
-    /** Whether Redis holds the response's record (for the console's inspector; a read, so its TTL stays as it is). */
+    /**
+     * Whether Redis holds the response's record, not deleted (for the console's inspector; its TTL stays as it is).
+     */
     public Uni<Boolean> holds(TenantId tenant, String responseId) {
-        return redis.readCommand("exists", "EXISTS", keys.response(tenant, responseId))
+        return redis.read(RedisScripts.HOLDS, keys.response(tenant, responseId))
                 .map(reply -> reply != null && reply.toInteger() == 1);
     }
 

@@ -95,7 +95,8 @@ public class TieredChainStore implements ChainStore {
 
     /**
      * Where a response lives now, for the console's inspector: it is read like {@link #load} but counts no hit or miss
-     * and caches nothing. Redis unreachable: what this replica holds, with {@link Located#redisUnavailable()}.
+     * and caches nothing (a response only Redis holds is read as a load reads it, which refreshes its chain's TTL as
+     * any read of it does). Redis unreachable: what this replica holds, with {@link Located#redisUnavailable()}.
      */
     public Uni<Located> locate(TenantId tenant, String responseId) {
         StoredResponse cached = hot.peek(tenant, responseId);

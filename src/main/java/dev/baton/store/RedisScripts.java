@@ -26,11 +26,12 @@ public final class RedisScripts {
     public static final RedisScript BACKGROUND_DELETE = RedisScript.resource("background_delete");
     public static final RedisScript BACKGROUND_END = RedisScript.resource("background_end");
     public static final RedisScript EVENTS_APPEND = RedisScript.resource("events_append");
+    public static final RedisScript HOLDS = RedisScript.resource("holds");
 
     /** All of them: loaded into Redis's script cache at start and after each reconnect. */
     public static final List<RedisScript> ALL = List.of(LOAD, SAVE, DELETE, TURN_BUCKET, COMPACTION_KEY,
             CONVERSATION_CREATE, CONVERSATION_ADVANCE, CONVERSATION_METADATA, LEASE_RENEW, LEASE_RELEASE,
-            BACKGROUND_START, BACKGROUND_READ, BACKGROUND_RENEW, BACKGROUND_CANCEL, BACKGROUND_DELETE, BACKGROUND_END, EVENTS_APPEND);
+            BACKGROUND_START, BACKGROUND_READ, BACKGROUND_RENEW, BACKGROUND_CANCEL, BACKGROUND_DELETE, BACKGROUND_END, EVENTS_APPEND, HOLDS);
 
     private RedisScripts() {
     }

@@ -63,6 +63,9 @@ class ConsoleAccessTest {
     @Inject
     HotCache hot;
 
+    @Inject
+    LiveFigures live;
+
     private static String create(String authorization, String input) {
         return given().header("Authorization", authorization).contentType(ContentType.JSON)
                 .body(Map.of("model", "baton-simulator", "input", input))
@@ -189,6 +192,9 @@ class ConsoleAccessTest {
         // inspecting caches nothing: the chain is still only in Redis
         given().header("Authorization", ALPHA).when().get("/console/api/chains/" + second).then()
                 .body("responses[0].lives_in", equalTo(List.of("redis")));
+        // a deleted response's record stays in Redis for its descendants' walks, but it lives nowhere any more
+        given().header("Authorization", ALPHA).when().delete("/v1/responses/" + second).then().statusCode(200);
+        given().header("Authorization", ALPHA).when().get("/console/api/chains/" + second).then().statusCode(404);
     }
 
     @Test
@@ -206,6 +212,24 @@ class ConsoleAccessTest {
             HttpResponse<String> refused = client.send(request, HttpResponse.BodyHandlers.ofString());
             assertEquals(429, refused.statusCode());
             assertTrue(refused.body().contains("BATON_CONSOLE_MAX_LIVE_STREAMS"), refused.body());
+        } finally {
+            for (HttpResponse<InputStream> stream : open) {
+                stream.body().close();
+            }
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> live.liveStreams() == 0);
+        // a tenant's key holds a quarter of them at most (here one): it cannot take every live view
+        HttpRequest alpha = HttpRequest.newBuilder(URI.create(root + "console/api/live/stream"))
+                .header("Authorization", ALPHA).timeout(Duration.ofSeconds(20)).build();
+        open.clear();
+        try {
+            HttpResponse<InputStream> one = client.send(alpha, HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, one.statusCode());
+            open.add(one);
+            assertEquals(429, client.send(alpha, HttpResponse.BodyHandlers.ofString()).statusCode());
+            HttpResponse<InputStream> operator = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, operator.statusCode(), "the replica's other stream is still free");
+            open.add(operator);
         } finally {
             for (HttpResponse<InputStream> stream : open) {
                 stream.body().close();

@@ -36,6 +36,9 @@ class ConsoleApiTest {
     @TestHTTPResource("/")
     URL root;
 
+    @jakarta.inject.Inject
+    LiveFigures live;
+
     @Test
     void theLandingPageSaysWhatThisBatonIsAndWhatToTry() {
         String page = given().header("Host", "gateway.example:8080").when().get("/").then().statusCode(200)
@@ -123,6 +126,7 @@ class ConsoleApiTest {
         }
         assertEquals(2, times.size());
         assertTrue(times.get(1) > times.get(0), "a new figure, not the same one again: " + times);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> live.liveStreams() == 0);
     }
 
     @Test
@@ -163,6 +167,30 @@ class ConsoleApiTest {
         assertEquals(ChainInspector.ITEMS_SHOWN + 1, shown.size());
         assertEquals("… and 5 more items", shown.get(ChainInspector.ITEMS_SHOWN).path("text").asText());
         assertTrue(shown.get(0).path("text").asText().length() <= ChainInspector.SUMMARY_CHARS + 1, "texts cut short");
+    }
+
+    @Test
+    void theInspectorWalksItsLongestPageAndSaysWhereTheNextStarts() {
+        String first = null;
+        String previous = null;
+        for (int i = 0; i <= ChainInspector.MAX_LIMIT; i++) {
+            Map<String, Object> body = new java.util.HashMap<>(Map.of("model", "baton-simulator", "input", "turn " + i,
+                    "max_output_tokens", 16));
+            if (previous != null) {
+                body.put("previous_response_id", previous);
+            }
+            previous = given().contentType(ContentType.JSON).body(body).when().post("/v1/responses").then()
+                    .statusCode(200).extract().path("id");
+            first = first == null ? previous : first;
+        }
+        JsonNode page = given().when().get("/console/api/chains/" + previous + "?limit=" + ChainInspector.MAX_LIMIT)
+                .then().statusCode(200).extract().as(JsonNode.class);
+        assertEquals(ChainInspector.MAX_LIMIT, page.path("responses").size(), "at most a page");
+        assertEquals(first, page.path("next").asText(), "the one left is where the next page starts");
+        JsonNode rest = given().when().get("/console/api/chains/" + first).then().statusCode(200)
+                .extract().as(JsonNode.class);
+        assertEquals(1, rest.path("responses").size());
+        assertTrue(rest.path("next").isNull());
     }
 
     @Test

@@ -30,11 +30,16 @@ class SocketTicketsTest {
     }
 
     @Test
-    void outstandingTicketsAreBoundedAndExpiredOnesMakeRoom() {
-        for (int i = 0; i < SocketTickets.MAX_OUTSTANDING; i++) {
+    void outstandingTicketsAreBoundedPerKeyAndInAllAndExpiredOnesMakeRoom() {
+        for (int i = 0; i < SocketTickets.MAX_PER_KEY; i++) {
             tickets.issue(alpha, "Bearer sk-alpha");
         }
-        ApiException full = assertThrows(ApiException.class, () -> tickets.issue(alpha, "Bearer sk-alpha"));
+        assertEquals(429, assertThrows(ApiException.class, () -> tickets.issue(alpha, "Bearer sk-alpha")).error().status(),
+                "one key cannot take every ticket");
+        for (int i = SocketTickets.MAX_PER_KEY; i < SocketTickets.MAX_OUTSTANDING; i++) {
+            tickets.issue(alpha, "Bearer sk-" + i);
+        }
+        ApiException full = assertThrows(ApiException.class, () -> tickets.issue(alpha, "Bearer sk-another"));
         assertEquals(429, full.error().status());
         now.addAndGet(SocketTickets.LIFETIME_MILLIS + 1);
         tickets.issue(alpha, "Bearer sk-alpha"); // the expired ones left
