@@ -57,6 +57,10 @@ final class SteerableEngineStream implements Flow.Publisher<EngineEvent>, Flow.S
     public synchronized void onSubscribe(Flow.Subscription subscription) {
         upstream = subscription;
         downstream.onSubscribe(this);
+        if (over) { // stopped (or cancelled) while the engine was still subscribing: it ends here, not never
+            subscription.cancel();
+            downstream.onComplete();
+        }
     }
 
     @Override

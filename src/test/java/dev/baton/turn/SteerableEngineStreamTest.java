@@ -10,6 +10,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import java.util.List;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,6 +51,28 @@ class SteerableEngineStreamTest {
         assertTrue(stream.stopFor(STEER));
         subscribe(stream).assertCompleted().assertHasNotReceivedAnyItem();
         assertEquals(0, engineCalls.get());
+    }
+
+    @Test
+    void aSteerWhileTheEngineIsStillSubscribingEndsTheTurnOnceItHasSubscribed() {
+        AtomicReference<Flow.Subscriber<? super EngineEvent>> subscribing = new AtomicReference<>();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        Flow.Publisher<EngineEvent> asynchronous = subscribing::set; // onSubscribe comes later, from another thread
+        SteerableEngineStream stream = new SteerableEngineStream(asynchronous, steer -> true);
+        AssertSubscriber<EngineEvent> turn = subscribe(stream);
+        assertTrue(stream.stopFor(STEER));
+        subscribing.get().onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+                cancelled.set(true);
+            }
+        });
+        turn.assertCompleted().assertHasNotReceivedAnyItem();
+        assertTrue(cancelled.get(), "the engine's stream is cancelled as soon as it exists");
     }
 
     @Test
