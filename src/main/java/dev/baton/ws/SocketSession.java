@@ -44,6 +44,12 @@ import org.jboss.logging.Logger;
  * The state of one WebSocket connection (PROTOCOL.md Part A.4–A.10, B §1.4, §4): its lanes and their
  * connection slots, the in-flight limit, the age limit and the outbound queue. Every method runs on
  * the connection's event loop, so nothing here needs a lock; engine events are moved onto it.
+ *
+ * <p>Why it is long (~800 lines): it is one connection's state machine — creates, steers, lanes, slots and the byte
+ * budgets move together on every frame, and each step reads and changes several of them. The parts that stand alone
+ * are their own classes ({@link FrameReader}, {@link LaneScheduler}, {@link Steers}, {@link SteerFrames},
+ * {@link OutboundQueue}, {@link TurnRelay}, {@link InboundAccount}); splitting the rest would spread one
+ * single-threaded state across classes that all need all of it.
  */
 final class SocketSession {
 
