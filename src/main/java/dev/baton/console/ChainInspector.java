@@ -149,6 +149,10 @@ public class ChainInspector {
             node.put("steered_into", newerId);
         }
         ArrayNode tiers = node.putArray("lives_in");
+        if (located.connectionSlots() > 0) {
+            tiers.add("connection_slot");
+            node.put("connection_slots", located.connectionSlots());
+        }
         if (located.local() == Located.Tier.HOT) {
             tiers.add("hot_cache");
         }

@@ -38,12 +38,14 @@ public class TieredChainStore implements ChainStore {
     private final EvictionChannel evictions;
     private final Counter corruptRecords;
     private final Counter hotHits;
+    private final SlotDirectory slots;
     private final Counter redisHits;
     private final Counter misses;
 
     public TieredChainStore(HotCache hot, BatonConfig config, RedisCalls redisCalls,
-                            ObjectMapper json, MeterRegistry metrics, Vertx vertx, Offload offload) {
+                            ObjectMapper json, MeterRegistry metrics, Vertx vertx, Offload offload, SlotDirectory slots) {
         this.hot = hot;
+        this.slots = slots;
         this.redis = redisCalls.enabled() ? new RedisTier(redisCalls, json, config, metrics, offload) : null;
         this.writes = redis == null ? null : new RedisWritePolicy(redis, config.redis(), metrics);
         this.evictions = redis == null ? null : new EvictionChannel(redis, hot, vertx);
@@ -100,24 +102,28 @@ public class TieredChainStore implements ChainStore {
      */
     public Uni<Located> locate(TenantId tenant, String responseId) {
         StoredResponse cached = hot.peek(tenant, responseId);
+        int inSlots = slots.slotsHolding(tenant, responseId);
+        StoredResponse local = cached != null ? cached : slots.held(tenant, responseId);
+        Located.Tier hotTier = cached != null ? Located.Tier.HOT : Located.Tier.NONE;
         if (redis == null) {
-            return Uni.createFrom().item(cached == null ? null : new Located(cached, Located.Tier.HOT, Located.Tier.NONE));
+            return Uni.createFrom().item(local == null ? null
+                    : new Located(local, hotTier, Located.Tier.NONE, inSlots));
         }
         return redis.holds(tenant, responseId)
                 .flatMap(inRedis -> {
                     Located.Tier shared = inRedis ? Located.Tier.REDIS : Located.Tier.NONE;
-                    if (cached != null) {
-                        return Uni.createFrom().item(new Located(cached, Located.Tier.HOT, shared));
+                    if (local != null) {
+                        return Uni.createFrom().item(new Located(local, hotTier, shared, inSlots));
                     }
                     if (!inRedis) {
                         return Uni.createFrom().<Located>nullItem();
                     }
                     return redis.load(tenant, responseId, ancestorId -> hot.peek(tenant, ancestorId))
-                            .map(found -> found == null ? null : new Located(found, Located.Tier.NONE, shared));
+                            .map(found -> found == null ? null : new Located(found, Located.Tier.NONE, shared, 0));
                 })
-                .onFailure(RedisUnavailable.class).recoverWithItem(() -> cached == null
-                        ? new Located(null, Located.Tier.NONE, Located.Tier.UNAVAILABLE)
-                        : new Located(cached, Located.Tier.HOT, Located.Tier.UNAVAILABLE))
+                .onFailure(RedisUnavailable.class).recoverWithItem(() -> local == null
+                        ? new Located(null, Located.Tier.NONE, Located.Tier.UNAVAILABLE, 0)
+                        : new Located(local, hotTier, Located.Tier.UNAVAILABLE, inSlots))
                 .onFailure(ResponseCodec.CorruptRecord.class).transform(failure -> stateCorrupt(tenant, responseId, failure));
     }
 
@@ -128,8 +134,9 @@ public class TieredChainStore implements ChainStore {
      * @param local    {@link Located.Tier#HOT} when this replica's hot cache holds it, else {@link Located.Tier#NONE}
      * @param shared   {@link Located.Tier#REDIS}, {@link Located.Tier#NONE} (not there, or no Redis tier) or
      *                 {@link Located.Tier#UNAVAILABLE}
+     * @param connectionSlots how many WebSocket connections of this replica hold it in a slot
      */
-    public record Located(StoredResponse response, Tier local, Tier shared) {
+    public record Located(StoredResponse response, Tier local, Tier shared, int connectionSlots) {
 
         public enum Tier { HOT, REDIS, NONE, UNAVAILABLE }
 

@@ -1,5 +1,6 @@
 package dev.baton.turn;
 
+import dev.baton.session.SlotDirectory;
 import dev.baton.session.StoredResponse;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,6 +14,12 @@ import java.util.Map;
 public final class ConnectionSlots {
 
     private final Map<String, StoredResponse> latestByLane = new HashMap<>();
+    private final SlotDirectory directory;
+
+    /** @param directory where the replica's slots are listed (the console's inspector reads it) */
+    public ConnectionSlots(SlotDirectory directory) {
+        this.directory = directory;
+    }
 
     /**
      * The slot holding {@code responseId}: the lane's own first, then any other lane's (a fork), or
@@ -49,7 +56,11 @@ public final class ConnectionSlots {
      */
     public void settle(String lane, StoredResponse continued, StoredResponse result) {
         if (result != null) {
-            latestByLane.put(lane, result);
+            directory.hold(result);
+            StoredResponse replaced = latestByLane.put(lane, result);
+            if (replaced != null) {
+                directory.release(replaced);
+            }
         } else if (continued != null) {
             evict(continued.id());
         }
@@ -58,11 +69,18 @@ public final class ConnectionSlots {
     /** Forgets {@code responseId} on every lane that holds it (a create continuing it was refused). */
     public void evict(String responseId) {
         if (responseId != null) {
-            latestByLane.values().removeIf(held -> held.id().equals(responseId));
+            latestByLane.values().removeIf(held -> {
+                if (held.id().equals(responseId)) {
+                    directory.release(held);
+                    return true;
+                }
+                return false;
+            });
         }
     }
 
     public void clear() {
+        latestByLane.values().forEach(directory::release);
         latestByLane.clear();
     }
 }

@@ -3,6 +3,8 @@ package dev.baton.ws;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
 import dev.baton.limits.InboundBytes;
+import dev.baton.session.SlotDirectory;
+import dev.baton.turn.ConnectionSlots;
 import dev.baton.session.TenantDirectory;
 import dev.baton.session.TenantId;
 import dev.baton.conversation.Conversations;
@@ -45,12 +47,14 @@ public class ResponsesSocket {
     private final SocketCounts sockets;
     private final InboundBytes inbound;
     private final EventEncoder encoder;
+    private final SlotDirectory slotDirectory;
     private static final Logger LOG = Logger.getLogger(ResponsesSocket.class);
 
     public ResponsesSocket(Conversations conversations, TenantDirectory tenants, ObjectMapper json, BatonConfig config,
                            SocketMetrics metrics, Vertx vertx, UpgradeGate gate, Drain drain, SocketCounts sockets,
-                           InboundBytes inbound) {
+                           InboundBytes inbound, SlotDirectory slotDirectory) {
         this.inbound = inbound;
+        this.slotDirectory = slotDirectory;
         this.encoder = new EventEncoder(json);
         this.sockets = sockets;
         this.conversations = conversations;
@@ -82,7 +86,7 @@ public class ResponsesSocket {
         SocketSession session = new SocketSession(connection, tenant,
                 context, conversations, json, config.ws(), config.render().inlineMaxBytes() / 2, metrics, tcp, outbound,
                 encoder, tenants.keyFingerprint(connection.handshakeRequest().header("Authorization")), keysGeneration,
-                inbound);
+                inbound, new ConnectionSlots(slotDirectory));
         connection.userData().put(SESSION, session);
         drain.opened(session);
         metrics.connections(1);

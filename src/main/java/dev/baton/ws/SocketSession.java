@@ -70,7 +70,7 @@ final class SocketSession {
     private final EventEncoder encoder;
     private final FrameReader reader;
     private final LaneScheduler lanes;
-    private final ConnectionSlots slots = new ConnectionSlots();
+    private final ConnectionSlots slots;
     private final Steers steers = new Steers();
     private final SteerFrames steerFrames;
     private final Set<Cancellable> running = new HashSet<>();
@@ -92,8 +92,9 @@ final class SocketSession {
     SocketSession(WebSocketConnection connection, TenantId tenant, Context context, Conversations conversations,
                   ObjectMapper json, BatonConfig.WebSocket limits, int parseInlineMaxChars, SocketMetrics metrics,
                   HttpConnection tcp, OutboundQueue outbound, EventEncoder encoder, String keyFingerprint,
-                  long keysGeneration, InboundBytes replicaInbound) {
+                  long keysGeneration, InboundBytes replicaInbound, ConnectionSlots slots) {
         this.connection = connection;
+        this.slots = slots;
         this.keyFingerprint = keyFingerprint;
         this.keysChecked = keysGeneration;
         this.tenant = tenant;

@@ -194,6 +194,24 @@ class ConsoleApiTest {
     }
 
     @Test
+    void theInspectorFindsAnUnstoredResponseInTheConnectionSlotHoldingIt() {
+        String id;
+        try (WsClient ws = WsClient.connect(root)) {
+            ws.send(Map.of("type", "response.create", "model", "baton-simulator", "input", "kept on the socket only",
+                    "store", false));
+            List<JsonNode> frames = ws.untilTerminal();
+            id = frames.get(frames.size() - 1).at("/response/id").asText();
+            given().when().get("/console/api/chains/" + id).then().statusCode(200)
+                    .body("responses[0].lives_in", org.hamcrest.Matchers.equalTo(List.of("connection_slot")))
+                    .body("responses[0].connection_slots", org.hamcrest.Matchers.equalTo(1))
+                    .body("responses[0].store", org.hamcrest.Matchers.equalTo(false));
+        }
+        // the socket closed: the response lived nowhere else
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
+                given().when().get("/console/api/chains/" + id).then().extract().statusCode() == 404);
+    }
+
+    @Test
     void theInspectorFollowsAConversationToItsHead() {
         String conversation = given().contentType(ContentType.JSON).body(Map.of()).when().post("/v1/conversations")
                 .then().statusCode(200).extract().path("id");

@@ -82,6 +82,15 @@ class ConsoleBrowserTest {
         assertEquals(first, stored.path("previous_response_id").asText());
         assertTrue(bytesOf(second.path("sent").asText()) < bytesOf(second.path("full").asText()), second.toString());
         browser.screenshot(SHOTS.resolve("playground.png"));
+
+        // and the newcomer inspects the chain the playground made, from its turn's link
+        browser.click("#turns tbody tr:nth-child(2) a");
+        browser.waitFor("location.pathname.startsWith('/console/chains/')"
+                + " && document.querySelectorAll('#chain li.response').length === 2");
+        JsonNode tiers = browser.evaluate("[...document.querySelectorAll('#chain li.response')[0]"
+                + ".querySelectorAll('[data-tier]')].map(t => t.dataset.tier)");
+        assertTrue(tiers.toString().contains("connection_slot") && tiers.toString().contains("hot_cache"),
+                "the playground's socket holds the chain's latest response, and the hot cache too: " + tiers);
         assertEquals(List.of(), browser.pageErrors());
     }
 

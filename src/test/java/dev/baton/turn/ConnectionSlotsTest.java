@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.baton.protocol.ResponseObject;
 import dev.baton.render.RenderedContext;
+import dev.baton.session.SlotDirectory;
 import dev.baton.session.StoredResponse;
 import dev.baton.session.TenantId;
 import java.util.List;
@@ -19,7 +20,7 @@ class ConnectionSlotsTest {
 
     @Test
     void aLaneFindsItsOwnLatestAndForksFromAnotherLanes() {
-        ConnectionSlots slots = new ConnectionSlots();
+        ConnectionSlots slots = new ConnectionSlots(new SlotDirectory());
         StoredResponse a = response("resp_a");
         StoredResponse b = response("resp_b");
         slots.settle("", null, a);
@@ -32,7 +33,7 @@ class ConnectionSlotsTest {
 
     @Test
     void aFailedContinuationEvictsItsParentFromEveryLane() {
-        ConnectionSlots slots = new ConnectionSlots();
+        ConnectionSlots slots = new ConnectionSlots(new SlotDirectory());
         StoredResponse a = response("resp_a");
         StoredResponse b = response("resp_b");
         slots.settle("", null, a);
