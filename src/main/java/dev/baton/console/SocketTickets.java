@@ -3,10 +3,12 @@ package dev.baton.console;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
 import dev.baton.session.Ids;
+import dev.baton.session.TenantId;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
@@ -20,10 +22,11 @@ public class SocketTickets {
 
     static final long LIFETIME_MILLIS = 30_000;
     static final int MAX_OUTSTANDING = 256;
-    /** Outstanding tickets of one key: one tenant cannot take every ticket. */
-    static final int MAX_PER_KEY = 16;
+    /** Outstanding tickets of one tenant: it cannot take every ticket. */
+    static final int MAX_PER_TENANT = 16;
 
-    private record Ticket(String authorization, long expiresAt) {
+    /** @param tenant the tenant it stands for ({@code null} where Baton is open): what the per-key cap counts */
+    private record Ticket(String authorization, TenantId tenant, long expiresAt) {
     }
 
     private final Map<String, Ticket> outstanding = new LinkedHashMap<>();
@@ -46,13 +49,14 @@ public class SocketTickets {
         }
         long now = clock.getAsLong();
         dropExpired(now);
-        long ofKey = outstanding.values().stream().filter(t -> t.authorization().equals(authorization)).count();
-        if (outstanding.size() >= MAX_OUTSTANDING || ofKey >= MAX_PER_KEY) {
+        // counted by tenant, not by the header's spelling ("bearer", extra spaces): one tenant cannot take them all
+        long ofTenant = outstanding.values().stream().filter(t -> Objects.equals(t.tenant(), viewer.tenant())).count();
+        if (outstanding.size() >= MAX_OUTSTANDING || ofTenant >= MAX_PER_TENANT) {
             throw new ApiException(ApiError.rateLimited("Too many playground sockets are being opened at once on this"
                     + " replica; retry in a few seconds."), 5);
         }
         String ticket = "tkt_" + Ids.request().substring(4) + Ids.request().substring(4); // 256 random bits
-        outstanding.put(ticket, new Ticket(authorization, now + LIFETIME_MILLIS));
+        outstanding.put(ticket, new Ticket(authorization, viewer.tenant(), now + LIFETIME_MILLIS));
         return ticket;
     }
 

@@ -57,7 +57,7 @@ final class ConversationLocks {
         private final long renewal;
         private final AtomicBoolean released = new AtomicBoolean();
         private volatile long renewedNanos = System.nanoTime();
-        private volatile boolean lost;
+        private final AtomicBoolean lost = new AtomicBoolean();
         /** Completes {@code true} when the lease is lost, {@code false} when the turn lets go first. */
         private final CompletableFuture<Boolean> ended = new CompletableFuture<>();
 
@@ -73,10 +73,10 @@ final class ConversationLocks {
          * (counted from when the last good one was sent, so Redis may already have let the key expire).
          */
         boolean lost() {
-            if (!lost && !released.get() && System.nanoTime() - renewedNanos > lease.toNanos()) {
+            if (!lost.get() && !released.get() && System.nanoTime() - renewedNanos > lease.toNanos()) {
                 lose("not renewed for " + lease.toSeconds() + " s");
             }
-            return lost;
+            return lost.get();
         }
 
         private void renew() {
@@ -93,11 +93,11 @@ final class ConversationLocks {
             });
         }
 
-        private synchronized void lose(String why) {
-            if (lost || released.get()) {
+        /** Lock-free: completing {@link #ended} stops the turn inline, which takes the engine stream's own lock. */
+        private void lose(String why) {
+            if (released.get() || !lost.compareAndSet(false, true)) {
                 return;
             }
-            lost = true;
             vertx.cancelTimer(renewal);
             leasesLost.increment();
             LOG.warnf("conversation %s: a running turn lost its lease (%s); stopping it", key.id(), why);

@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -152,12 +153,14 @@ public class Conversations {
             return pipeline.prepare(tenant, request, held, transport);
         }
         String id = request.conversation();
+        AtomicBoolean settling = new AtomicBoolean(); // the terminal step came: the head's compare-and-set decides
         return locks.acquire(tenant, id).flatMap(lock -> get(tenant, id)
                 .flatMap(conversation -> pipeline.prepare(tenant, request.continuing(conversation.head()), null, transport)
                         .map(turn -> new Turn(turn.response(), turn.fingerprint(), turn.traceId(),
-                                stoppedWhenLost(lock, id, turn.steps().onItem().invoke(step -> {
-                                            // the terminal step is stored already: the head's compare-and-set decides
-                                            if (step.settled() == null && lock.lost()) {
+                                stoppedWhenLost(lock, id, settling, turn.steps().onItem().invoke(step -> {
+                                            if (step.settled() != null) {
+                                                settling.set(true); // stored already: it may move the head now
+                                            } else if (lock.lost()) {
                                                 throw leaseLost(id);
                                             }
                                         })
@@ -174,12 +177,15 @@ public class Conversations {
 
     /**
      * The turn's steps, failed with {@code conversation_busy} the moment its lease is found lost — even while the engine
-     * says nothing — which cancels the engine's stream; they end as they are once the turn released its lease.
+     * says nothing — which cancels the engine's stream; they end as they are once the turn released its lease, or once
+     * its terminal step is settling (the head's compare-and-set decides then: a head that moved is never reported as
+     * a conversation left unchanged).
      */
-    private static Multi<TurnStep> stoppedWhenLost(ConversationLocks.Held lock, String id, Multi<TurnStep> steps) {
+    private static Multi<TurnStep> stoppedWhenLost(ConversationLocks.Held lock, String id, AtomicBoolean settling,
+                                                   Multi<TurnStep> steps) {
         Multi<TurnStep> lost = Uni.createFrom().completionStage(lock.ended())
-                .onItem().transformToMulti(wasLost -> wasLost ? Multi.createFrom().<TurnStep>failure(leaseLost(id))
-                        : Multi.createFrom().<TurnStep>empty());
+                .onItem().transformToMulti(wasLost -> wasLost && !settling.get()
+                        ? Multi.createFrom().<TurnStep>failure(leaseLost(id)) : Multi.createFrom().<TurnStep>empty());
         return Multi.createBy().merging().streams(steps, lost);
     }
 

@@ -55,10 +55,15 @@ final class SteerableEngineStream implements Flow.Publisher<EngineEvent>, Flow.S
 
     @Override
     public synchronized void onSubscribe(Flow.Subscription subscription) {
+        // stopped (or cancelled) while the engine was still subscribing: it ends here, not never — read before the
+        // downstream can request and the engine answer (and end) inline
+        boolean stoppedEarly = over;
         upstream = subscription;
-        downstream.onSubscribe(this);
-        if (over) { // stopped (or cancelled) while the engine was still subscribing: it ends here, not never
+        if (stoppedEarly) {
             subscription.cancel();
+        }
+        downstream.onSubscribe(this);
+        if (stoppedEarly) {
             downstream.onComplete();
         }
     }

@@ -316,9 +316,11 @@ final class SocketSession {
             return;
         }
         lane.runningBytes -= carried.bytes();
-        if (retryable(failure)) {
+        Steers.Parked newer = steers.unpark(lane.key()); // parked meanwhile by a response that ran before this create
+        if (newer == null && retryable(failure)) {
             keepParked(carried, lane.streamId);
         } else {
+            keepParked(newer, lane.streamId);
             failParked(carried, lane.streamId);
         }
     }

@@ -30,16 +30,17 @@ class SocketTicketsTest {
     }
 
     @Test
-    void outstandingTicketsAreBoundedPerKeyAndInAllAndExpiredOnesMakeRoom() {
-        for (int i = 0; i < SocketTickets.MAX_PER_KEY; i++) {
+    void outstandingTicketsAreBoundedPerTenantAndInAllAndExpiredOnesMakeRoom() {
+        for (int i = 0; i < SocketTickets.MAX_PER_TENANT; i++) {
             tickets.issue(alpha, "Bearer sk-alpha");
         }
-        assertEquals(429, assertThrows(ApiException.class, () -> tickets.issue(alpha, "Bearer sk-alpha")).error().status(),
-                "one key cannot take every ticket");
-        for (int i = SocketTickets.MAX_PER_KEY; i < SocketTickets.MAX_OUTSTANDING; i++) {
-            tickets.issue(alpha, "Bearer sk-" + i);
+        assertEquals(429, assertThrows(ApiException.class, () -> tickets.issue(alpha, "bearer   sk-alpha")).error()
+                .status(), "one tenant cannot take every ticket, however its header is spelled");
+        for (int i = SocketTickets.MAX_PER_TENANT; i < SocketTickets.MAX_OUTSTANDING; i++) {
+            tickets.issue(Viewer.tenant(new TenantId("tenant-" + i)), "Bearer sk-" + i);
         }
-        ApiException full = assertThrows(ApiException.class, () -> tickets.issue(alpha, "Bearer sk-another"));
+        ApiException full = assertThrows(ApiException.class,
+                () -> tickets.issue(Viewer.tenant(new TenantId("another")), "Bearer sk-another"));
         assertEquals(429, full.error().status());
         now.addAndGet(SocketTickets.LIFETIME_MILLIS + 1);
         tickets.issue(alpha, "Bearer sk-alpha"); // the expired ones left
