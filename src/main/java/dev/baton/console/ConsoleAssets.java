@@ -1,5 +1,6 @@
 package dev.baton.console;
 
+import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,6 +11,7 @@ import java.util.Map;
  * The console's static files, read once from {@code console/} on the class path (inside the jar and the native
  * image): a fixed list, so no request names a file Baton did not ship. No build step, no CDN (docs/adr/ADR-06).
  */
+@Singleton
 public final class ConsoleAssets {
 
     /** A file and its media type. */

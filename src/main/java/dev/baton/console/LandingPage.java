@@ -15,8 +15,8 @@ public class LandingPage {
     private final ReplicaIdentity replica;
     private final ConsoleAccess access;
 
-    public LandingPage(ReplicaIdentity replica, ConsoleAccess access) {
-        this.template = new String(new ConsoleAssets().get("landing.html").bytes(), StandardCharsets.UTF_8);
+    public LandingPage(ReplicaIdentity replica, ConsoleAccess access, ConsoleAssets assets) {
+        this.template = new String(assets.get("landing.html").bytes(), StandardCharsets.UTF_8);
         this.replica = replica;
         this.access = access;
     }

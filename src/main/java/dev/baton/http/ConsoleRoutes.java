@@ -46,10 +46,11 @@ public class ConsoleRoutes {
     private final LandingPage landing;
     private final HttpReplies replies;
     private final SocketTickets tickets;
-    private final ConsoleAssets assets = new ConsoleAssets();
+    private final ConsoleAssets assets;
 
     public ConsoleRoutes(BatonConfig config, ConsoleAccess access, LiveFigures live, ChainInspector inspector,
-                         LandingPage landing, HttpReplies replies, SocketTickets tickets) {
+                         LandingPage landing, HttpReplies replies, SocketTickets tickets, ConsoleAssets assets) {
+        this.assets = assets;
         this.tickets = tickets;
         this.config = config;
         this.access = access;
