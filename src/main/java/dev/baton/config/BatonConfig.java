@@ -274,6 +274,25 @@ public interface BatonConfig {
         @WithDefault("10000")
         int maxPendingWrites();
 
+        /** Connections this replica opens to Redis at most (the client's pool); each carries one call at a time. */
+        @WithName("max-connections")
+        @WithDefault("32")
+        int maxConnections();
+
+        /**
+         * Calls to Redis in flight at once, sent or waiting for a connection; a call beyond it is refused at once
+         * ({@code baton_redis_busy_total}): a load answers 503 {@code state_unavailable}, a write is retried as any
+         * failed write.
+         */
+        @WithName("max-in-flight")
+        @WithDefault("4096")
+        int maxInFlight();
+
+        /** Bytes the arguments of the calls in flight may hold (records being written, mostly). */
+        @WithName("max-in-flight-bytes")
+        @WithDefault("268435456")
+        long maxInFlightBytes();
+
         /** Key prefix, so that several deployments can share one Redis. */
         @WithName("key-prefix")
         @WithDefault("baton")

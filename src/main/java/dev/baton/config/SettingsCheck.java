@@ -89,6 +89,9 @@ public final class SettingsCheck {
         positive("baton.compaction.shared-key-refresh", config.compaction().sharedKeyRefresh());
         atLeast("baton.redis.write-attempts", redis.writeAttempts(), 1);
         atLeast("baton.redis.max-pending-writes", redis.maxPendingWrites(), 0);
+        atLeast("baton.redis.max-connections", redis.maxConnections(), 1);
+        atLeast("baton.redis.max-in-flight", redis.maxInFlight(), 1);
+        atLeast("baton.redis.max-in-flight-bytes", redis.maxInFlightBytes(), 1);
         if (redis.keyPrefix().isBlank() || redis.keyPrefix().contains("{") || redis.keyPrefix().contains("}")) {
             problems.add(env("baton.redis.key-prefix") + "='" + redis.keyPrefix() + "': must be non-empty, without braces");
         }

@@ -192,6 +192,11 @@ public class TieredChainStore implements ChainStore {
         if (failure instanceof ApiException api) {
             return api;
         }
+        if (failure instanceof RedisUnavailable unavailable && unavailable.reason() == RedisUnavailable.Reason.BUSY) {
+            // counted in baton_redis_busy_total; not logged per call, a burst would flood the log
+            return new ApiException(new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null,
+                    "This replica has too many conversation state reads and writes in flight; retry shortly."), 1);
+        }
         LOG.warnf("state store unavailable: %s", failure.getMessage());
         return new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null,
                 "The conversation state store is unreachable; retry shortly, or resend the full input without "

@@ -2,6 +2,7 @@ package dev.baton.store;
 
 import dev.baton.config.BatonConfig;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -16,9 +17,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Every call Baton makes to Redis goes through here: one deadline ({@code BATON_REDIS_TIMEOUT}), one failure
+ * Every call Baton makes to Redis goes through here: one deadline ({@code BATON_REDIS_TIMEOUT}), one bound on the calls
+ * in flight ({@link InFlightBudget}: a burst beyond it is refused at once, never queued without end), one failure
  * ({@link RedisUnavailable}), one set of metrics ({@code baton_redis_commands_total{op}}, {@code baton_redis_seconds},
- * {@code baton_redis_errors_total}); scripts are called by SHA with the source sent once when Redis lost them.
+ * {@code baton_redis_errors_total}, {@code baton_redis_in_flight}, {@code baton_redis_in_flight_bytes},
+ * {@code baton_redis_busy_total}); scripts are called by SHA with the source sent once when Redis lost them.
  * Absent ({@link #enabled()} false) when no {@code BATON_REDIS_URL} is set.
  */
 @ApplicationScoped
@@ -31,6 +34,8 @@ public class RedisCalls {
     private final Timer latency;
     private final Counter errors;
     private final Counter readRetries;
+    private final Counter busy;
+    private final InFlightBudget inFlight;
     private final Map<String, Counter> commands = new ConcurrentHashMap<>();
 
     public RedisCalls(Instance<ReactiveRedisDataSource> redisClient, BatonConfig config, MeterRegistry metrics) {
@@ -42,6 +47,13 @@ public class RedisCalls {
         this.errors = metrics.counter("baton_redis_errors_total");
         this.readRetries = Counter.builder("baton_redis_read_retries_total")
                 .description("Reads sent again once after Redis dropped the connection or refused them").register(metrics);
+        this.busy = Counter.builder("baton_redis_busy_total")
+                .description("Calls refused because this replica's calls in flight were at their bound").register(metrics);
+        this.inFlight = new InFlightBudget(config.redis().maxInFlight(), config.redis().maxInFlightBytes());
+        Gauge.builder("baton_redis_in_flight", inFlight, InFlightBudget::calls)
+                .description("Calls to Redis sent or waiting for a connection").register(metrics);
+        Gauge.builder("baton_redis_in_flight_bytes", inFlight, InFlightBudget::bytes)
+                .description("Bytes the arguments of the calls in flight hold").register(metrics);
     }
 
     /** Whether a Redis server backs this replica. */
@@ -107,7 +119,7 @@ public class RedisCalls {
     public Uni<Response> call(String operation, String command, String... args) {
         long started = System.nanoTime();
         commands.computeIfAbsent(operation, op -> metrics.counter("baton_redis_commands_total", "op", op)).increment();
-        return redis.execute(command, args)
+        return heldInFlight(command, args)
                 .ifNoItem().after(timeout).failWith(() -> new RedisUnavailable("Redis did not answer within " + timeout,
                         RedisUnavailable.Reason.NO_ANSWER))
                 .onItemOrFailure().invoke((reply, failure) -> {
@@ -118,6 +130,29 @@ public class RedisCalls {
                 })
                 .onFailure(failure -> !(failure instanceof RedisUnavailable) && !RedisScript.isNoScript(failure))
                 .transform(failure -> new RedisUnavailable(failure.getMessage()));
+    }
+
+    /**
+     * The call, holding its share of {@link #inFlight} until Redis answers it or its connection fails — not merely
+     * until its deadline: a call past its deadline still holds a connection, or its place in the pool's queue.
+     */
+    private Uni<Response> heldInFlight(String command, String[] args) {
+        return Uni.createFrom().emitter(emitter -> {
+            long size = InFlightBudget.sizeOf(args);
+            if (!inFlight.tryTake(size)) {
+                busy.increment();
+                emitter.fail(new RedisUnavailable("this replica's Redis calls in flight are at their bound "
+                        + "(BATON_REDIS_MAX_IN_FLIGHT, BATON_REDIS_MAX_IN_FLIGHT_BYTES)", RedisUnavailable.Reason.BUSY));
+                return;
+            }
+            redis.execute(command, args).subscribe().with(reply -> {
+                inFlight.giveBack(size);
+                emitter.complete(reply);
+            }, failure -> {
+                inFlight.giveBack(size);
+                emitter.fail(failure);
+            });
+        });
     }
 
     /** Puts every script into Redis's script cache, so that calls by SHA find them (start, reconnect). */

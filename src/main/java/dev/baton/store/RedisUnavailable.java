@@ -3,11 +3,14 @@ package dev.baton.store;
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
 
-/** Redis could not be reached, refused a call, or did not answer in time. */
+/** Redis could not be reached, refused a call, did not answer in time, or this replica has too many calls in flight. */
 public final class RedisUnavailable extends RuntimeException {
 
-    /** Why the call failed: a read is tried again on a {@link #FAILED} call, never past its deadline. */
-    public enum Reason { FAILED, NO_ANSWER }
+    /**
+     * Why the call failed: a read is tried again on a {@link #FAILED} call, never past its deadline ({@link #NO_ANSWER})
+     * nor when this replica's calls in flight are at their bound ({@link #BUSY}: sending it again adds to the load).
+     */
+    public enum Reason { FAILED, NO_ANSWER, BUSY }
 
     private final Reason reason;
 
