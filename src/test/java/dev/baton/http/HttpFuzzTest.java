@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.support.ControlChain;
 import dev.baton.support.Fuzz;
+import dev.baton.support.ServerWarnings;
 import dev.baton.support.Sse;
 import io.quarkus.test.common.http.TestHTTPResource;
 import dev.baton.support.WithRedis;
@@ -53,6 +54,7 @@ class HttpFuzzTest {
 
     @BeforeEach
     void controlChain() {
+        ServerWarnings.watch();
         control = ControlChain.start();
     }
 
@@ -136,7 +138,8 @@ class HttpFuzzTest {
     private static String check(Fuzz.Input input, HttpResponse<byte[]> response, int index) {
         String what = "input " + index + " (" + input.kind() + ", seed " + Fuzz.seed() + "): " + input.shortened();
         int status = response.statusCode();
-        assertTrue(status < 500, what + " → " + status + " " + new String(response.body(), StandardCharsets.UTF_8));
+        assertTrue(status < 500, what + " → " + status + " " + new String(response.body(), StandardCharsets.UTF_8)
+                + ServerWarnings.recent());
         if (status >= 400) {
             JsonNode error = assertEnvelope(what, response.body());
             if (input.expectedCode() != null) {

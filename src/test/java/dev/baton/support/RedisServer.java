@@ -1,6 +1,7 @@
 package dev.baton.support;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.DataInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -124,12 +125,17 @@ public class RedisServer implements QuarkusTestResourceLifecycleManager {
 
     /** The string value of {@code key}, or {@code null} when it is absent or Redis is unreachable. */
     public String get(String key) {
+        return bulk("GET " + key);
+    }
+
+    /** Sends one inline command answered by a bulk string (GET, INFO): its text, or {@code null} when none. */
+    public String bulk(String inline) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(2000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET " + key + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
-            java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+            DataInputStream in = new DataInputStream(socket.getInputStream());
             StringBuilder header = new StringBuilder();
             for (int c = in.read(); c >= 0 && c != '\r'; c = in.read()) {
                 header.append((char) c);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.support.ControlChain;
 import dev.baton.support.Fuzz;
+import dev.baton.support.ServerWarnings;
 import dev.baton.support.WsClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import dev.baton.support.WithRedis;
@@ -42,6 +43,7 @@ class WebSocketFuzzTest {
 
     @BeforeEach
     void controlChain() {
+        ServerWarnings.watch();
         control = ControlChain.start();
     }
 
@@ -127,7 +129,8 @@ class WebSocketFuzzTest {
 
     private static void assertEnvelope(JsonNode error) {
         if (error.path("type").asText().equals("error")) { // response.steer.failed carries no status
-            assertTrue(error.path("status").asInt() >= 400 && error.path("status").asInt() < 500, "not a client error: " + error);
+            assertTrue(error.path("status").asInt() >= 400 && error.path("status").asInt() < 500, "not a client error: " + error
+                    + ServerWarnings.recent());
         }
         assertTrue(error.at("/error/message").asText().length() > 5, error.toString());
         assertTrue(error.at("/error/type").asText().length() > 3, error.toString());
