@@ -276,7 +276,7 @@ public interface BatonConfig {
 
         /** Connections this replica opens to Redis at most (the client's pool); each carries one call at a time. */
         @WithName("max-connections")
-        @WithDefault("32")
+        @WithDefault("8")
         int maxConnections();
 
         /**
