@@ -8,6 +8,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.Offload;
+import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ResponseObject;
 import dev.baton.protocol.StreamEvent;
 import dev.baton.session.ChainStore;
@@ -59,6 +60,7 @@ public class BackgroundRuns {
     private final int maxEvents;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter leasesLost;
+    private final Counter laggingFollowers;
 
     public BackgroundRuns(RedisCalls redis, ChainStore chains, BatonConfig config, ObjectMapper json, Vertx vertx,
                           Offload offload, MeterRegistry metrics) {
@@ -72,6 +74,8 @@ public class BackgroundRuns {
         this.endedHere = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(config.store().ttl())
                 .build(); // upkeep on the common pool: many entries may expire at once, never on an event loop
         metrics.gauge("baton_background_running", inFlight);
+        this.laggingFollowers = Counter.builder("baton_background_followers_lagging_total")
+                .description("Clients following a background response ended for falling too far behind").register(metrics);
         this.leasesLost = Counter.builder("baton_background_leases_lost_total")
                 .description("Background responses stopped by their owner because it found its lease lost").register(metrics);
     }
@@ -115,7 +119,7 @@ public class BackgroundRuns {
                 inFlight.decrementAndGet();
             }
             turn.abandon();
-        }).replaceWith(() -> new Started(first, Multi.createFrom().emitter(emitter -> run.follow(-1, emitter))));
+        }).replaceWith(() -> new Started(first, run.follow(-1, laggingFollowers::increment)));
     }
 
     /**
@@ -127,7 +131,9 @@ public class BackgroundRuns {
         RunKey key = new RunKey(tenant, id);
         BackgroundRun run = running.get(key);
         if (run != null) {
-            return Uni.createFrom().item(Multi.createFrom().emitter(emitter -> run.follow(startingAfter, emitter)));
+            ApiError unservable = run.unservable(startingAfter);
+            return unservable != null ? Uni.createFrom().failure(unservable.exception())
+                    : Uni.createFrom().item(run.follow(startingAfter, laggingFollowers::increment));
         }
         if (records == null) {
             return Uni.createFrom().nullItem();

@@ -15,7 +15,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Follows a background response running on another replica for a client here: polls its events stream every
- * {@link #POLL_MILLIS} and emits the events after the client's {@code starting_after}, to the terminal one. A stream
+ * {@link #POLL_MILLIS} while the client asks for events, and emits the events after the client's
+ * {@code starting_after}, to the terminal one. A stream
  * that stays silent for a lease is checked against the record: a slow engine (the owner keeps renewing) is waited
  * for; an ended record (the owner died and its lease ran out, or it ended without relaying its last event) ends the
  * stream with the record's end, after every event relayed before it.
@@ -64,7 +65,8 @@ final class RelayReader {
     }
 
     private void poll() {
-        if (done || emitter.isCancelled() || !polling.compareAndSet(false, true)) {
+        // read only for a client that asked for more: a slow one holds at most one read's entries, never a backlog
+        if (done || emitter.isCancelled() || emitter.requested() <= 0 || !polling.compareAndSet(false, true)) {
             return;
         }
         ObjectNode ended = endedAs; // read before the stream: events relayed before the end are in this read
