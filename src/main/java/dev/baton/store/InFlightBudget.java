@@ -4,7 +4,8 @@ package dev.baton.store;
  * The calls to Redis a replica has in flight — sent, or waiting for one of the pool's connections — bounded in count
  * ({@code BATON_REDIS_MAX_IN_FLIGHT}) and in the bytes their arguments hold ({@code BATON_REDIS_MAX_IN_FLIGHT_BYTES}).
  * A call that finds either bound reached is refused at once instead of queued; one call larger than the byte bound
- * still goes when nothing else is in flight, so no record is refused forever.
+ * goes only when nothing else is in flight, which a replica under steady load may seldom see: keep the byte bound well
+ * above the largest record (requests are at most {@code BATON_HTTP_MAX_BODY_BYTES}).
  */
 final class InFlightBudget {
 

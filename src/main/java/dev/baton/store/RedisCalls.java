@@ -7,6 +7,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.RedisConnection;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -21,7 +24,7 @@ import java.util.function.Supplier;
  * in flight ({@link InFlightBudget}: a burst beyond it is refused at once, never queued without end), one failure
  * ({@link RedisUnavailable}), one set of metrics ({@code baton_redis_commands_total{op}}, {@code baton_redis_seconds},
  * {@code baton_redis_errors_total}, {@code baton_redis_in_flight}, {@code baton_redis_in_flight_bytes},
- * {@code baton_redis_busy_total}); scripts are called by SHA with the source sent once when Redis lost them.
+ * {@code baton_redis_busy_total}, {@code baton_redis_expired_total}); scripts are called by SHA with the source sent once when Redis lost them.
  * Absent ({@link #enabled()} false) when no {@code BATON_REDIS_URL} is set.
  */
 @ApplicationScoped
@@ -35,6 +38,7 @@ public class RedisCalls {
     private final Counter errors;
     private final Counter readRetries;
     private final Counter busy;
+    private final Counter expired;
     private final InFlightBudget inFlight;
     private final Map<String, Counter> commands = new ConcurrentHashMap<>();
 
@@ -49,6 +53,8 @@ public class RedisCalls {
                 .description("Reads sent again once after Redis dropped the connection or refused them").register(metrics);
         this.busy = Counter.builder("baton_redis_busy_total")
                 .description("Calls refused because this replica's calls in flight were at their bound").register(metrics);
+        this.expired = Counter.builder("baton_redis_expired_total")
+                .description("Calls dropped unsent: they waited for a connection past their deadline").register(metrics);
         this.inFlight = new InFlightBudget(config.redis().maxInFlight(), config.redis().maxInFlightBytes());
         Gauge.builder("baton_redis_in_flight", inFlight, InFlightBudget::calls)
                 .description("Calls to Redis sent or waiting for a connection").register(metrics);
@@ -134,7 +140,9 @@ public class RedisCalls {
 
     /**
      * The call, holding its share of {@link #inFlight} until Redis answers it or its connection fails — not merely
-     * until its deadline: a call past its deadline still holds a connection, or its place in the pool's queue.
+     * until its deadline: a call past its deadline may still hold a connection. One that waited for a connection past
+     * its deadline is dropped unsent ({@code baton_redis_expired_total}): its caller was told it got no answer, and may
+     * have sent it again, so sending it late would apply it twice or out of order.
      */
     private Uni<Response> heldInFlight(String command, String[] args) {
         return Uni.createFrom().emitter(emitter -> {
@@ -145,9 +153,38 @@ public class RedisCalls {
                         + "(BATON_REDIS_MAX_IN_FLIGHT, BATON_REDIS_MAX_IN_FLIGHT_BYTES)", RedisUnavailable.Reason.BUSY));
                 return;
             }
-            redis.execute(command, args).subscribe().with(reply -> {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            Uni<RedisConnection> connected;
+            Request request;
+            try {
+                request = Request.cmd(Command.create(command));
+                for (String arg : args) {
+                    request.arg(arg);
+                }
+                connected = redis.getRedis().connect();
+            } catch (RuntimeException e) {
                 inFlight.giveBack(size);
-                emitter.complete(reply);
+                emitter.fail(e);
+                return;
+            }
+            connected.subscribe().with(connection -> {
+                if (System.nanoTime() - deadline >= 0) {
+                    connection.closeAndForget();
+                    inFlight.giveBack(size);
+                    expired.increment();
+                    emitter.fail(new RedisUnavailable("the call waited for a Redis connection past its deadline ("
+                            + timeout + ")", RedisUnavailable.Reason.NO_ANSWER));
+                    return;
+                }
+                connection.send(request).subscribe().with(reply -> {
+                    connection.closeAndForget(); // back to the pool
+                    inFlight.giveBack(size);
+                    emitter.complete(reply);
+                }, failure -> {
+                    connection.closeAndForget();
+                    inFlight.giveBack(size);
+                    emitter.fail(failure);
+                });
             }, failure -> {
                 inFlight.giveBack(size);
                 emitter.fail(failure);
