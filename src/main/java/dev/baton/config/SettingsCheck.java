@@ -86,10 +86,11 @@ public final class SettingsCheck {
         // leases are renewed every third (conversations) or tenth (background) of themselves: a second at least
         atLeast("baton.conversations.turn-lease", config.conversations().turnLease(), Duration.ofSeconds(1));
         atLeast("baton.background.lease", config.background().lease(), Duration.ofSeconds(1));
+        atLeast("baton.background.max-events", config.background().maxEvents(), 1);
         positive("baton.compaction.shared-key-refresh", config.compaction().sharedKeyRefresh());
         atLeast("baton.redis.write-attempts", redis.writeAttempts(), 1);
         atLeast("baton.redis.max-pending-writes", redis.maxPendingWrites(), 0);
-        atLeast("baton.redis.max-connections", redis.maxConnections(), 1);
+        atLeast("baton.redis.max-connections", redis.maxConnections(), 2); // one holds the eviction subscription
         atLeast("baton.redis.max-in-flight", redis.maxInFlight(), 1);
         atLeast("baton.redis.max-in-flight-bytes", redis.maxInFlightBytes(), 1);
         if (redis.keyPrefix().isBlank() || redis.keyPrefix().contains("{") || redis.keyPrefix().contains("}")) {

@@ -295,6 +295,29 @@ class RedisTierTest {
     }
 
     @Test
+    void aLateHeartbeatRenewsTheSubscriptionWithoutLeakingItsConnection() {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().when().get("/q/health/ready").then()
+                .body("checks.find { it.name == 'state-store' }.data.evictions", org.hamcrest.Matchers.equalTo("subscribed")));
+        RedisServer server = RedisServer.current();
+        List<String> before = pubSubClientIds(server);
+        assertEquals(1, before.size(), "one subscription: " + before);
+        // every command waits 4.5 s, the connections stay up: the heartbeat comes back late, the subscription renews
+        assertEquals("+OK", server.command("CLIENT PAUSE 4500 ALL"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<String> after = pubSubClientIds(server);
+            assertEquals(1, after.size(), "the old subscription let its connection go: " + after);
+            assertFalse(before.equals(after), "renewed on a new connection");
+        });
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().when().get("/q/health/ready").then()
+                .body("checks.find { it.name == 'state-store' }.data.evictions", org.hamcrest.Matchers.equalTo("subscribed")));
+    }
+
+    private static List<String> pubSubClientIds(RedisServer server) {
+        String clients = server.bulk("CLIENT LIST TYPE pubsub");
+        return clients == null ? List.of() : clients.lines().map(line -> line.substring(0, line.indexOf(' '))).toList();
+    }
+
+    @Test
     void keepsServingFromTheHotTierWhileRedisIsDownAndRecovers() {
         Chain chain = chain(3);
         String coldId = chain(2).last();
