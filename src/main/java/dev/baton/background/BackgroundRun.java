@@ -91,21 +91,25 @@ final class BackgroundRun {
 
     /**
      * The events after {@code startingAfter}, then the live ones to the end. The run never waits for a follower: one
-     * that falls more than {@code maxEvents} behind (so a stalled client holds at most that many events) gets the
+     * that falls more than {@code maxEvents} behind, so that it would need an event the run no longer keeps, gets the
      * events sent to it before, then a 429 {@code stream_lagging} error, and {@code onLagging} runs at once. Asking for
      * events the run no longer keeps ends the stream at once with a 400 naming the oldest {@code starting_after} it
      * can serve (callers check {@link #unservable} first, to answer it before the stream starts).
      */
     Multi<StreamEvent> follow(int startingAfter, Runnable onLagging) {
         AtomicInteger undelivered = new AtomicInteger();
+        AtomicInteger lastRead = new AtomicInteger(startingAfter);
         return Multi.createFrom()
                 .<StreamEvent>emitter(emitter -> follow(startingAfter, new Follower(emitter, undelivered, onLagging)))
-                .onItem().invoke(undelivered::decrementAndGet)
+                .onItem().invoke(event -> {
+                    undelivered.decrementAndGet();
+                    lastRead.set(event.sequenceNumber());
+                })
                 .onFailure(Lagging.class).transform(failure -> new ApiError(429, ApiError.SERVER_ERROR,
                         "stream_lagging", null, "This stream fell more than " + maxEvents + " events behind the"
                         + " background response " + key.id() + ", which does not wait for its readers. Attach again"
-                        + " with starting_after set to the sequence_number of the last event received, and read"
-                        + " faster.").exception());
+                        + " with starting_after=" + lastRead.get() + " (the last event sent), and read faster.")
+                        .exception());
     }
 
     /** A client following the run, with the events sent to it that it has not read yet. */
@@ -125,7 +129,7 @@ final class BackgroundRun {
      */
     synchronized ApiError unservable(int startingAfter) {
         StreamEvent oldest = events.peekFirst();
-        if (oldest == null || startingAfter + 1 >= oldest.sequenceNumber()) {
+        if (oldest == null || startingAfter >= oldest.sequenceNumber() - 1) { // starting_after may be Integer.MAX_VALUE
             return null;
         }
         return ApiError.invalidRequest("starting_after", "invalid_value", "The events of the background response "

@@ -39,6 +39,7 @@ final class RelayReader {
     private String lastEntry = "-";
     private long timer;
     private int idlePolls;
+    private int failedPolls;
     private volatile ObjectNode endedAs; // the record's end, once it ended without a terminal event in the stream
     private boolean done;
 
@@ -81,11 +82,16 @@ final class RelayReader {
             }
         }, failure -> {
             polling.set(false);
-            emitter.fail(failure);
+            // a refusal (calls in flight at their bound) or a missed answer passes: polled again at the next tick,
+            // for as long as a lease; Redis gone longer than that ends the stream
+            if (++failedPolls * POLL_MILLIS > lease.toMillis()) {
+                emitter.fail(failure);
+            }
         });
     }
 
     private void read(Response entries) {
+        failedPolls = 0;
         idlePolls = entries.size() == 0 ? idlePolls + 1 : 0;
         for (Response entry : entries) {
             lastEntry = entry.get(0).toString();

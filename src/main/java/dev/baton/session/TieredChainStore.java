@@ -193,9 +193,7 @@ public class TieredChainStore implements ChainStore {
             return api;
         }
         if (failure instanceof RedisUnavailable unavailable && unavailable.reason() == RedisUnavailable.Reason.BUSY) {
-            // counted in baton_redis_busy_total; not logged per call, a burst would flood the log
-            return new ApiException(new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null,
-                    "This replica has too many conversation state reads and writes in flight; retry shortly."), 1);
+            return unavailable.toClient("conversation state"); // not logged per call, a burst would flood the log
         }
         LOG.warnf("state store unavailable: %s", failure.getMessage());
         return new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null,

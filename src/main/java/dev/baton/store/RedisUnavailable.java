@@ -27,8 +27,15 @@ public final class RedisUnavailable extends RuntimeException {
         return reason;
     }
 
-    /** What a client is told: {@code 503 state_unavailable}, naming what could not be read or written. */
-    public static ApiException toClient(String what) {
+    /**
+     * What a client is told: {@code 503 state_unavailable}, naming what could not be read or written; a refusal for
+     * calls in flight ({@link Reason#BUSY}) says so and asks for a retry after a second.
+     */
+    public ApiException toClient(String what) {
+        if (reason == Reason.BUSY) { // counted in baton_redis_busy_total
+            return new ApiException(new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null, "This replica"
+                    + " has too many " + what + " reads and writes in flight; retry shortly."), 1);
+        }
         return new ApiError(503, ApiError.SERVER_ERROR, "state_unavailable", null,
                 "The " + what + " store (Redis) did not answer; retry shortly.").exception();
     }

@@ -54,6 +54,7 @@ class BackgroundRunTest {
         ApiException failure = assertInstanceOf(ApiException.class, stalled.getFailure(), "the stalled follower is ended");
         assertEquals(429, failure.error().status());
         assertEquals("stream_lagging", failure.error().code());
+        assertTrue(failure.error().message().contains("starting_after=" + (MAX_EVENTS - 1)), failure.error().message());
         assertEquals(1, lagging.get());
         assertEquals(IntStream.rangeClosed(0, 3 * MAX_EVENTS).boxed().toList(), sequenceNumbers(reading),
                 "the reading follower got every event, in order");
@@ -92,6 +93,7 @@ class BackgroundRunTest {
         int oldestKept = 3 * MAX_EVENTS - MAX_EVENTS;
         assertEquals("starting_after", run.unservable(0).param(), "checked before a stream starts (an HTTP 400)");
         assertNull(run.unservable(oldestKept - 1));
+        assertNull(run.unservable(Integer.MAX_VALUE), "nothing after it yet: the live events");
         AssertSubscriber<StreamEvent> tooLate = follow(0, Long.MAX_VALUE); // the run moved on after the check
 
         ApiException failure = assertInstanceOf(ApiException.class, tooLate.getFailure());
