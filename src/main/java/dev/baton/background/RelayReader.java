@@ -39,7 +39,7 @@ final class RelayReader {
     private String lastEntry = "-";
     private long timer;
     private int idlePolls;
-    private int failedPolls;
+    private long failingSince = -1; // nanoTime of the first failed poll since the last answered one
     private volatile ObjectNode endedAs; // the record's end, once it ended without a terminal event in the stream
     private boolean done;
 
@@ -84,14 +84,17 @@ final class RelayReader {
             polling.set(false);
             // a refusal (calls in flight at their bound) or a missed answer passes: polled again at the next tick,
             // for as long as a lease; Redis gone longer than that ends the stream
-            if (++failedPolls * POLL_MILLIS > lease.toMillis()) {
+            long now = System.nanoTime();
+            if (failingSince < 0) {
+                failingSince = now;
+            } else if (now - failingSince > lease.toNanos()) {
                 emitter.fail(failure);
             }
         });
     }
 
     private void read(Response entries) {
-        failedPolls = 0;
+        failingSince = -1;
         idlePolls = entries.size() == 0 ? idlePolls + 1 : 0;
         for (Response entry : entries) {
             lastEntry = entry.get(0).toString();

@@ -3,8 +3,6 @@ package dev.baton.session;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands.ReactiveRedisSubscriber;
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -22,16 +20,18 @@ final class EvictionChannel {
 
     private static final Logger LOG = Logger.getLogger(EvictionChannel.class);
     private static final long HEARTBEAT_MILLIS = 1_000;
-    private static final Duration SUBSCRIBE_TIMEOUT = Duration.ofSeconds(10);
+    /** An attempt to subscribe that has not answered by then is given up: a new one may start. */
+    private static final long SUBSCRIBE_ATTEMPT_NANOS = Duration.ofSeconds(10).toNanos();
 
     private final RedisTier redis;
     private final HotCache hot;
     private final Vertx vertx;
     private final String heartbeat = "heartbeat\n" + Ids.request();
-    private volatile boolean subscribed;
-    private volatile ReactiveRedisSubscriber subscriber;
-    private final AtomicBoolean subscribing = new AtomicBoolean();
-    private final AtomicInteger generations = new AtomicInteger(); // the end of an old subscription is not news
+    // the subscription's state: changed under this object's monitor only (timer and Redis callbacks differ in thread)
+    private boolean subscribed;
+    private ReactiveRedisSubscriber subscriber;
+    private int generation; // of the newest attempt: the end of an older subscription is not news
+    private long attemptStartedNanos = -1; // of the attempt in flight, or -1
     private volatile long lastHeartbeatNanos;
     private long timer = -1;
 
@@ -42,7 +42,9 @@ final class EvictionChannel {
     }
 
     void start() {
-        trySubscribe();
+        synchronized (this) {
+            trySubscribe();
+        }
         timer = vertx.setPeriodic(HEARTBEAT_MILLIS, tick -> keepSubscribed());
     }
 
@@ -58,11 +60,11 @@ final class EvictionChannel {
     }
 
     /** True while this replica demonstrably hears the channel (its own heartbeat came back lately). */
-    boolean hears() {
+    synchronized boolean hears() {
         return subscribed && System.nanoTime() - lastHeartbeatNanos < HEARTBEAT_MILLIS * 1_500_000L;
     }
 
-    private void keepSubscribed() {
+    private synchronized void keepSubscribed() {
         if (subscribed && System.nanoTime() - lastHeartbeatNanos > 3 * HEARTBEAT_MILLIS * 1_000_000L) {
             LOG.warnf("no heartbeat on %s: renewing the subscription", redis.evictionChannel());
             subscribed = false;
@@ -81,35 +83,53 @@ final class EvictionChannel {
         ReactiveRedisSubscriber old = subscriber;
         subscriber = null;
         if (old != null) { // gives its connection back, or fails on one already dead (then gone from the pool)
-            old.unsubscribe().subscribe().with(ok -> {
-            }, failure -> LOG.debugf("old subscription not ended: %s", failure.getMessage()));
+            letGo(old);
         }
     }
 
+    private static void letGo(ReactiveRedisSubscriber old) {
+        old.unsubscribe().subscribe().with(ok -> {
+        }, failure -> LOG.debugf("old subscription not ended: %s", failure.getMessage()));
+    }
+
+    /**
+     * Starts an attempt unless one is in flight. One that does not answer is not cancelled (a cancelled attempt would
+     * still take its connection, with nothing left to give it back): after a while it is superseded, and if it ever
+     * answers, it is let go.
+     */
     private void trySubscribe() {
-        if (!subscribing.compareAndSet(false, true)) {
+        if (attemptStartedNanos >= 0 && System.nanoTime() - attemptStartedNanos < SUBSCRIBE_ATTEMPT_NANOS) {
             return;
         }
-        int generation = generations.incrementAndGet();
+        attemptStartedNanos = System.nanoTime();
+        int attempt = ++generation;
         redis.dataSource().pubsub(String.class).subscribe(redis.evictionChannel(), this::onMessage,
-                        () -> lost(generation), failure -> lost(generation))
-                .ifNoItem().after(SUBSCRIBE_TIMEOUT).fail() // tried again at the next tick
-                .subscribe().with(renewed -> {
-                            subscriber = renewed;
-                            lastHeartbeatNanos = System.nanoTime();
-                            subscribed = true;
-                            subscribing.set(false);
-                            redis.loadScripts().subscribe().with(ok -> {
-                            }, failure -> LOG.debugf("scripts not loaded yet: %s", failure.getMessage()));
-                        },
-                        failure -> {
-                            subscribing.set(false);
-                            LOG.warnf("cannot subscribe to %s yet: %s", redis.evictionChannel(), failure.getMessage());
-                        });
+                        () -> lost(attempt), failure -> lost(attempt))
+                .subscribe().with(renewed -> subscribed(attempt, renewed), failure -> failed(attempt, failure));
     }
 
-    private void lost(int generation) {
-        if (generation == generations.get()) {
+    private synchronized void subscribed(int attempt, ReactiveRedisSubscriber renewed) {
+        if (attempt != generation) { // superseded while it waited
+            letGo(renewed);
+            return;
+        }
+        attemptStartedNanos = -1;
+        subscriber = renewed;
+        lastHeartbeatNanos = System.nanoTime();
+        subscribed = true;
+        redis.loadScripts().subscribe().with(ok -> {
+        }, failure -> LOG.debugf("scripts not loaded yet: %s", failure.getMessage()));
+    }
+
+    private synchronized void failed(int attempt, Throwable failure) {
+        if (attempt == generation) {
+            attemptStartedNanos = -1;
+            LOG.warnf("cannot subscribe to %s yet: %s", redis.evictionChannel(), failure.getMessage());
+        }
+    }
+
+    private synchronized void lost(int attempt) {
+        if (attempt == generation) {
             subscribed = false;
         }
     }
