@@ -38,8 +38,14 @@ class EventLoopTest {
 
     private static final Logger LOG = Logger.getLogger(EventLoopTest.class);
     private static final long TICK_MS = 2;
-    /** The longest stretch an event loop may stay busy: far below a 10 MB parse (~400 ms when inline). */
+    /**
+     * The longest stretch an event loop may stay busy, in the median of {@link #RUNS} runs: far below tokenizing or
+     * rendering a 10 MB input inline (hundreds of ms). Parsing its JSON alone (one 10 MB string, ~15 ms once the JIT
+     * is warm) is not told apart from this machine's noise: single runs of the offloaded path show 20-40 ms now and
+     * then.
+     */
     private static final long MAX_STALL_MS = 40;
+    private static final int RUNS = 3;
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     @Inject
@@ -112,33 +118,48 @@ class EventLoopTest {
                 "input", "warm up", "store", false)).when().post("/v1/responses").then().statusCode(200);
         try (Probe probe = new Probe()) {
             given().when().get("/q/health/live").then().statusCode(200);
-            probe.reset();
-            long gcBefore = gcMillis();
-
-            given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "input", tenMegabytes,
-                    "max_output_tokens", 16, "store", false)).when().post("/v1/responses").then().statusCode(200);
-            long largeInputStall = probe.worstMillis();
-            long largeInputBusy = probe.worstBusyMillis();
-            long largeInputGc = gcMillis() - gcBefore;
-
-            hot.clear();
-            probe.reset();
-            gcBefore = gcMillis();
-            given().contentType(ContentType.JSON).body(Map.of("model", "baton-simulator", "previous_response_id", chainTip,
-                    "input", "continue cold", "store", false)).when().post("/v1/responses").then().statusCode(200);
-            long coldLoadStall = probe.worstMillis();
-            long coldLoadBusy = probe.worstBusyMillis();
-            long coldLoadGc = gcMillis() - gcBefore;
-
-            LOG.infof("longest event-loop stall: %d ms (busy %d ms) with a 10 MB input (GC %d ms), %d ms (busy %d ms) "
-                    + "with a 1,000-deep cold load (GC %d ms)", largeInputStall, largeInputBusy, largeInputGc,
-                    coldLoadStall, coldLoadBusy, coldLoadGc);
+            List<Stall> largeInput = new ArrayList<>();
+            List<Stall> coldLoad = new ArrayList<>();
+            for (int run = 0; run < RUNS; run++) {
+                largeInput.add(measure(probe, () -> given().contentType(ContentType.JSON).body(Map.of("model",
+                        "baton-simulator", "input", tenMegabytes, "max_output_tokens", 16, "store", false))
+                        .when().post("/v1/responses").then().statusCode(200)));
+                hot.clear();
+                coldLoad.add(measure(probe, () -> given().contentType(ContentType.JSON).body(Map.of("model",
+                        "baton-simulator", "previous_response_id", chainTip, "input", "continue cold", "store", false))
+                        .when().post("/v1/responses").then().statusCode(200)));
+            }
+            LOG.infof("event-loop stalls per run (late/busy/GC ms): %s with a 10 MB input, %s with a 1,000-deep cold"
+                    + " load", largeInput, coldLoad);
             assertTrue(probe.worstNanos.size() >= 2, "the probe ran on every event loop: " + probe.worstNanos.keySet());
-            assertTrue(largeInputBusy < MAX_STALL_MS, "an event loop was busy " + largeInputBusy
-                    + " ms at a stretch on a 10 MB input (late by " + largeInputStall + " ms)");
-            assertTrue(coldLoadBusy < MAX_STALL_MS, "an event loop was busy " + coldLoadBusy
-                    + " ms at a stretch on a cold load (late by " + coldLoadStall + " ms)");
+            assertTrue(medianBusy(largeInput) < MAX_STALL_MS, "an event loop was busy at a stretch, in the median"
+                    + " of " + RUNS + " runs, on a 10 MB input: " + largeInput);
+            assertTrue(medianBusy(coldLoad) < MAX_STALL_MS, "an event loop was busy at a stretch, in the median"
+                    + " of " + RUNS + " runs, on a cold load: " + coldLoad);
         }
+    }
+
+    /** The longest gap between two probe ticks during one request, the loop's busy time in it, and GC meanwhile. */
+    private record Stall(long lateMillis, long busyMillis, long gcMillis) {
+        @Override
+        public String toString() {
+            return lateMillis + "/" + busyMillis + "/" + gcMillis;
+        }
+    }
+
+    private static Stall measure(Probe probe, Runnable request) {
+        probe.reset();
+        long gcBefore = gcMillis();
+        request.run();
+        return new Stall(probe.worstMillis(), probe.worstBusyMillis(), gcMillis() - gcBefore);
+    }
+
+    /**
+     * The median over the runs: inline work (a 10 MB parse takes ~400 ms) shows in every run, while on a shared
+     * 2-core machine a single run's loop thread can be charged for the JVM's own work now and then.
+     */
+    private static long medianBusy(List<Stall> runs) {
+        return runs.stream().mapToLong(Stall::busyMillis).sorted().skip(runs.size() / 2).findFirst().orElseThrow();
     }
 
     private static long gcMillis() {
