@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  * in flight ({@link InFlightBudget}: a burst beyond it is refused at once, never queued without end), one failure
  * ({@link RedisUnavailable}), one set of metrics ({@code baton_redis_commands_total{op}}, {@code baton_redis_seconds},
  * {@code baton_redis_errors_total}, {@code baton_redis_in_flight}, {@code baton_redis_in_flight_bytes},
- * {@code baton_redis_busy_total}, {@code baton_redis_expired_total}); scripts are called by SHA with the source sent once when Redis lost them.
+ * {@code baton_redis_busy_total}, {@code baton_redis_expired_total}); scripts are called by SHA with the source sent
+ * once when Redis lost them.
  * Absent ({@link #enabled()} false) when no {@code BATON_REDIS_URL} is set.
  */
 @ApplicationScoped
