@@ -113,7 +113,7 @@ final class BackgroundRecords {
     }
 
     static Uni<Response> mapped(Uni<Response> call) {
-        return call.onFailure(RedisUnavailable.class).transform(failure -> ((RedisUnavailable) failure).toClient("background response"));
+        return RedisUnavailable.toClient(call, "background response");
     }
 
     private String hash(RunKey key) {

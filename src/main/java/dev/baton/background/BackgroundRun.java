@@ -99,8 +99,8 @@ final class BackgroundRun {
     Multi<StreamEvent> follow(int startingAfter, Runnable onLagging) {
         AtomicInteger undelivered = new AtomicInteger();
         AtomicInteger lastRead = new AtomicInteger(startingAfter);
-        return Multi.createFrom()
-                .<StreamEvent>emitter(emitter -> follow(startingAfter, new Follower(emitter, undelivered, onLagging)))
+        return Multi.createFrom().<StreamEvent>emitter(emitter -> replayThenFollow(startingAfter,
+                        new Follower(emitter, undelivered, onLagging)))
                 .onItem().invoke(event -> {
                     undelivered.decrementAndGet();
                     lastRead.set(event.sequenceNumber());
@@ -138,7 +138,7 @@ final class BackgroundRun {
                 + (oldest.sequenceNumber() - 1) + " or later, or retrieve it without 'stream'.");
     }
 
-    private synchronized void follow(int startingAfter, Follower follower) {
+    private synchronized void replayThenFollow(int startingAfter, Follower follower) {
         ApiError unservable = unservable(startingAfter); // the run may have moved on since the caller checked
         if (unservable != null) {
             follower.emitter().fail(unservable.exception());

@@ -151,7 +151,7 @@ public class ConversationStore {
     }
 
     private static Uni<Response> mapped(Uni<Response> call) {
-        return call.onFailure(RedisUnavailable.class).transform(failure -> ((RedisUnavailable) failure).toClient("conversation state"));
+        return RedisUnavailable.toClient(call, "conversation state");
     }
 
     private static Key key(TenantId tenant, String id) {

@@ -2,6 +2,7 @@ package dev.baton.store;
 
 import dev.baton.protocol.ApiError;
 import dev.baton.protocol.ApiException;
+import io.smallrye.mutiny.Uni;
 
 /** Redis could not be reached, refused a call, did not answer in time, or this replica has too many calls in flight. */
 public final class RedisUnavailable extends RuntimeException {
@@ -25,6 +26,11 @@ public final class RedisUnavailable extends RuntimeException {
 
     public Reason reason() {
         return reason;
+    }
+
+    /** {@code call}, with a failure of this kind turned into what a client is told ({@link #toClient(String)}). */
+    public static <T> Uni<T> toClient(Uni<T> call, String what) {
+        return call.onFailure(RedisUnavailable.class).transform(failure -> ((RedisUnavailable) failure).toClient(what));
     }
 
     /**
